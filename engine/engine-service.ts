@@ -1,0 +1,74 @@
+/**
+ * The engine process: loads and validates the rule set (refusing to start on an invalid one), makes
+ * sure streams, consumers and buckets exist, and consumes its partitions until stopped.
+ */
+import { jetstream } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Client, Connection } from '@temporalio/client';
+import { loadRules, type LoadedRule } from '../rules/load-rules';
+import { loadConfig, ownedPartitions, waitScaleOf, type Config } from './config';
+import { consumePartition, ensurePartitionConsumer } from './ingest/partition-consumer';
+import { EventProcessor, type EventOutcome } from './ingest/process-event';
+import { createLogger, type Logger } from './logger';
+import { RuleIndex } from './match/rule-index';
+import { ensureStreams, openBucket, USERS_BUCKET } from './nats/setup';
+import { StateStore } from './state/state-store';
+import { TemporalJourneyStarter } from './trigger/journey-starter';
+
+export interface EngineHandle {
+  rules: LoadedRule[];
+  partitions: number[];
+  stop(): Promise<void>;
+}
+
+export interface EngineOptions {
+  config?: Config;
+  log?: Logger;
+  onOutcome?: (outcome: EventOutcome) => void;
+  onDeadLetter?: (reason: string) => void;
+}
+
+export async function startEngine(options: EngineOptions = {}): Promise<EngineHandle> {
+  const config = options.config ?? loadConfig();
+  const log = options.log ?? createLogger('nudge-engine', config.LOG_LEVEL);
+  const rules = loadRules(config.NUDGE_RULES_DIR.split(',').map((p) => p.trim()));
+  const index = new RuleIndex(rules);
+  const partitions = ownedPartitions(config.NUDGE_OWNED_PARTITIONS, config.NUDGE_PARTITIONS);
+
+  const nc: NatsConnection = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-engine' });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch(async (error) => {
+    await nc.close();
+    throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);
+  });
+  const jsm = await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
+  for (const p of partitions) await ensurePartitionConsumer(jsm, p);
+  const state = new StateStore(await openBucket(nc, USERS_BUCKET));
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const processor = new EventProcessor({
+    rules: index,
+    state,
+    journeys: new TemporalJourneyStarter(client, config.NUDGE_TASK_QUEUE),
+    waitScale: waitScaleOf(config),
+  });
+
+  const stopping = new AbortController();
+  const js = jetstream(nc);
+  const loops = partitions.map((p) =>
+    consumePartition({ js, processor, partitions: config.NUDGE_PARTITIONS, log, onOutcome: options.onOutcome, onDeadLetter: options.onDeadLetter }, p, stopping.signal).catch((error) => {
+      if (!stopping.signal.aborted) log.error({ partition: p, err: (error as Error).message }, 'partition consumer stopped');
+    }),
+  );
+  log.info({ rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), partitions: partitions.length }, 'engine started');
+
+  return {
+    rules,
+    partitions,
+    async stop() {
+      stopping.abort();
+      await Promise.allSettled(loops);
+      await nc.drain().catch(() => undefined);
+      await connection.close();
+      log.info('engine stopped');
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Publishes event envelopes to their user's partition subject, with messageId as Nats-Msg-Id so
+ * JetStream drops duplicates. `publishJsonLines` validates every line first and reports bad lines by
+ * number; good lines are still published.
+ */
+import { createHash } from 'node:crypto';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { parseEnvelope, userKeyOf, type EventEnvelope } from './envelope';
+import { partitionOf, partitionSubject } from './subjects';
+
+export interface PublishResult {
+  published: number;
+  duplicates: number;
+  problems: { line: number; reason: string }[];
+}
+
+export async function publishEvent(js: JetStreamClient, event: EventEnvelope, partitions: number): Promise<'published' | 'duplicate'> {
+  const subject = partitionSubject(partitionOf(userKeyOf(event), partitions));
+  const ack = await js.publish(subject, JSON.stringify(event), { msgID: event.messageId });
+  return ack.duplicate ? 'duplicate' : 'published';
+}
+
+/**
+ * Fills what Segment's libraries fill when a tracker leaves it out: a messageId (a hash of the line,
+ * so publishing the same file twice is de-duplicated) and a timestamp (now).
+ */
+export function completeEnvelope(raw: Record<string, unknown>, line: string, now: Date): Record<string, unknown> {
+  return {
+    ...raw,
+    messageId: raw.messageId ?? `sha256-${createHash('sha256').update(line).digest('hex').slice(0, 32)}`,
+    timestamp: raw.timestamp ?? now.toISOString(),
+  };
+}
+
+export async function publishJsonLines(js: JetStreamClient, lines: AsyncIterable<string> | Iterable<string>, partitions: number, now = () => new Date()): Promise<PublishResult> {
+  const result: PublishResult = { published: 0, duplicates: 0, problems: [] };
+  let number = 0;
+  for await (const line of lines) {
+    number++;
+    if (!line.trim()) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (error) {
+      result.problems.push({ line: number, reason: `not valid JSON: ${(error as Error).message}` });
+      continue;
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      result.problems.push({ line: number, reason: 'an event must be a JSON object' });
+      continue;
+    }
+    const parsed = parseEnvelope(completeEnvelope(raw as Record<string, unknown>, line, now()));
+    if (!parsed.ok) {
+      result.problems.push({ line: number, reason: parsed.reason });
+      continue;
+    }
+    if ((await publishEvent(js, parsed.event, partitions)) === 'duplicate') result.duplicates++;
+    else result.published++;
+  }
+  return result;
+}

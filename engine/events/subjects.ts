@@ -1,0 +1,23 @@
+/**
+ * Subject layout. Every event of one user goes to one partition subject, `nudge.events.<partition>`,
+ * where partition = FNV-1a(userKey) mod partitionCount. Each partition has one durable consumer and is
+ * processed strictly in order by exactly one engine process, so a user's events are applied in order
+ * and several engine processes share the work by owning disjoint partition ranges.
+ */
+export const EVENTS_STREAM = 'NUDGE_EVENTS';
+export const EVENTS_SUBJECT_PREFIX = 'nudge.events';
+export const DEAD_LETTER_STREAM = 'NUDGE_DEAD_LETTERS';
+export const DEAD_LETTER_SUBJECT_PREFIX = 'nudge.dead';
+
+export function partitionOf(userKey: string, partitionCount: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userKey.length; i++) {
+    hash ^= userKey.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % partitionCount;
+}
+
+export const partitionSubject = (partition: number) => `${EVENTS_SUBJECT_PREFIX}.${partition}`;
+export const deadLetterSubject = (partition: number | 'unrouted') => `${DEAD_LETTER_SUBJECT_PREFIX}.${partition}`;
+export const consumerName = (partition: number) => `engine-${partition}`;

@@ -1,0 +1,25 @@
+/**
+ * Dead letters: events that cannot be processed (not JSON, invalid envelope, misrouted, or failing
+ * repeatedly) are stored on the dead-letter stream with the reason and where they came from, then
+ * acknowledged, so one bad event never blocks the partition behind it.
+ */
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import { deadLetterSubject } from '../events/subjects';
+
+export interface DeadLetter {
+  partition: number;
+  data: Uint8Array;
+  reason: string;
+  sourceSubject: string;
+  sourceSeq: number;
+}
+
+export async function publishDeadLetter(js: JetStreamClient, letter: DeadLetter): Promise<void> {
+  const h = headers();
+  h.set('Nudge-Reason', letter.reason.slice(0, 4000).replace(/[\r\n]+/g, ' '));
+  h.set('Nudge-Source-Subject', letter.sourceSubject);
+  h.set('Nudge-Source-Seq', String(letter.sourceSeq));
+  // The source sequence makes the dead letter itself idempotent when the engine dies before acking.
+  await js.publish(deadLetterSubject(letter.partition), letter.data, { headers: h, msgID: `dead-${letter.sourceSeq}` });
+}

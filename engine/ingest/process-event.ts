@@ -1,0 +1,116 @@
+/**
+ * The per-event pipeline: load the user's state, apply the event, signal running journeys that listen
+ * for it, match the rules its name can trigger, start journeys the entry policy allows, then save the
+ * state. Effects happen before the state is saved and are idempotent (deterministic workflow ids,
+ * signals de-duplicated by messageId), so a crash anywhere followed by redelivery is safe; the event is
+ * acknowledged by the caller only after `process` returns.
+ */
+import type { Rule } from '../../rules/schema/rule';
+import { walkSteps } from '../../rules/schema/steps';
+import type { JourneyInput } from '../../workflows/journey/journey-input';
+import type { JourneyEvent } from '../../workflows/journey/machine';
+import { userKeyOf, type EventEnvelope } from '../events/envelope';
+import { decideEntry } from '../match/entry-policy';
+import type { LeafOutcome } from '../match/evaluate-conditions';
+import type { RuleIndex } from '../match/rule-index';
+import { applyEvent, type UserState } from '../state/behavior-state';
+import type { VersionedState } from '../state/state-store';
+import type { JourneyStarter } from '../trigger/journey-starter';
+
+export interface StateAccess {
+  load(userKey: string): Promise<VersionedState>;
+  save(state: UserState, revision: number): Promise<number>;
+}
+
+export type RuleDecision =
+  | { ruleId: string; outcome: 'started' | 'already_started'; workflowId: string }
+  | { ruleId: string; outcome: 'no_match'; leaves: LeafOutcome[] }
+  | { ruleId: string; outcome: 'entry_policy' | 'already_in_journey'; detail: string };
+
+export interface EventOutcome {
+  userKey: string;
+  /** True when the event had been applied before (a JetStream redelivery) and was skipped. */
+  duplicate: boolean;
+  signalled: string[];
+  decisions: RuleDecision[];
+}
+
+export interface ProcessorDeps {
+  rules: RuleIndex;
+  state: StateAccess;
+  journeys: JourneyStarter;
+  waitScale: number;
+}
+
+/** Event names a journey of this rule wants to hear about: its exit events and wait-for events. */
+export function journeyListens(rule: Rule): string[] {
+  const names = new Set(rule.exitOn.map((e) => e.event));
+  for (const [step] of walkSteps(rule.steps)) if (step.type === 'waitForEvent') names.add(step.event);
+  return [...names];
+}
+
+export function toJourneyEvent(event: EventEnvelope & { type: 'track' }): JourneyEvent {
+  return { messageId: event.messageId, event: event.event, timestamp: event.timestamp, properties: event.properties };
+}
+
+export class EventProcessor {
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  async process(event: EventEnvelope, seq: number): Promise<EventOutcome> {
+    const userKey = userKeyOf(event);
+    const { state: before, revision } = await this.deps.state.load(userKey);
+    const outcome: EventOutcome = { userKey, duplicate: false, signalled: [], decisions: [] };
+    if (seq <= before.lastSeq) return { ...outcome, duplicate: true };
+
+    const state = applyEvent(before, event, seq, this.deps.rules.plan);
+    state.journeys = { ...state.journeys };
+    state.entries = { ...state.entries };
+    if (event.type === 'track') {
+      const journeyEvent = toJourneyEvent(event);
+      await this.signalListeners(state, journeyEvent, outcome);
+      await this.matchRules(state, event, journeyEvent, outcome);
+    }
+    await this.deps.state.save(state, revision);
+    return outcome;
+  }
+
+  private async signalListeners(state: UserState, event: JourneyEvent, outcome: EventOutcome): Promise<void> {
+    for (const [ruleId, marker] of Object.entries(state.journeys)) {
+      if (!marker.listens.includes(event.event)) continue;
+      if (await this.deps.journeys.signal(marker.workflowId, event)) outcome.signalled.push(marker.workflowId);
+      else delete state.journeys[ruleId]; // the journey has ended
+    }
+  }
+
+  private async matchRules(state: UserState, event: EventEnvelope & { type: 'track' }, journeyEvent: JourneyEvent, outcome: EventOutcome): Promise<void> {
+    const at = Date.parse(event.timestamp);
+    for (const { rule, trigger } of this.deps.rules.candidates(event.event)) {
+      const match = await trigger.evaluate({ event: event as unknown as Record<string, unknown>, traits: state.traits, state, now: state.clock, before: at });
+      if (!match.passed) {
+        outcome.decisions.push({ ruleId: rule.id, outcome: 'no_match', leaves: match.leaves });
+        continue;
+      }
+      const marker = state.journeys[rule.id];
+      if (marker && !(await this.deps.journeys.isRunning(marker.workflowId))) delete state.journeys[rule.id];
+      const decision = decideEntry(rule, state, event.messageId, state.clock);
+      if (!decision.enter) {
+        outcome.decisions.push({ ruleId: rule.id, outcome: decision.reason, detail: decision.detail });
+        continue;
+      }
+      const input: JourneyInput = {
+        v: 1,
+        journeyId: decision.workflowId,
+        userId: state.userKey,
+        rule,
+        trigger: journeyEvent,
+        traits: state.traits,
+        waitScale: this.deps.waitScale,
+      };
+      const started = await this.deps.journeys.start(input);
+      const previous = state.entries[rule.id];
+      state.entries[rule.id] = { lastEnteredAt: state.clock, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId };
+      state.journeys[rule.id] = { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: state.clock, listens: journeyListens(rule) };
+      outcome.decisions.push({ ruleId: rule.id, outcome: started, workflowId: decision.workflowId });
+    }
+  }
+}

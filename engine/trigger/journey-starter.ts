@@ -1,0 +1,82 @@
+/**
+ * Starts journey workflows and signals running ones. Workflow ids are deterministic and reuse of an id
+ * is rejected, so starting a journey for an event that was already handled is a no-op, never a second
+ * journey. Failures reaching Temporal are TemporalUnavailableError, so the engine retries the event.
+ */
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { JOURNEY_WORKFLOW_TYPE, type JourneyInput } from '../../workflows/journey/journey-input';
+import type { JourneyEvent } from '../../workflows/journey/machine';
+import { journeyEventSignal } from '../../workflows/journey/signals';
+
+export const RuleIdAttribute = defineSearchAttributeKey('RuleId', SearchAttributeType.KEYWORD);
+export const UserIdAttribute = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
+export const RuleVersionAttribute = defineSearchAttributeKey('RuleVersion', SearchAttributeType.INT);
+
+/** The custom search attributes as `temporal server start-dev --search-attribute` arguments. */
+export const SEARCH_ATTRIBUTE_FLAGS = ['RuleId=Keyword', 'UserId=Keyword', 'RuleVersion=Int'];
+
+export class TemporalUnavailableError extends Error {
+  constructor(action: string, cause: unknown) {
+    super(`could not ${action}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+export interface JourneyStarter {
+  start(input: JourneyInput): Promise<'started' | 'already_started'>;
+  /** false when the journey is no longer running. */
+  signal(workflowId: string, event: JourneyEvent): Promise<boolean>;
+  isRunning(workflowId: string): Promise<boolean>;
+}
+
+export class TemporalJourneyStarter implements JourneyStarter {
+  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+
+  async start(input: JourneyInput): Promise<'started' | 'already_started'> {
+    try {
+      await this.client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+        workflowId: input.journeyId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [
+          { key: RuleIdAttribute, value: input.rule.id },
+          { key: UserIdAttribute, value: input.userId },
+          { key: RuleVersionAttribute, value: input.rule.version },
+        ],
+        memo: {
+          rule: `${input.rule.name} (${input.rule.id} v${input.rule.version})`,
+          user: input.userId,
+          trigger: `${input.trigger.event} at ${input.trigger.timestamp} (message ${input.trigger.messageId})`,
+        },
+        staticSummary: `${input.rule.id} v${input.rule.version} for ${input.userId}`,
+      });
+      return 'started';
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'already_started';
+      throw new TemporalUnavailableError(`start journey ${input.journeyId}`, error);
+    }
+  }
+
+  async signal(workflowId: string, event: JourneyEvent): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(workflowId).signal(journeyEventSignal, event);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw new TemporalUnavailableError(`signal journey ${workflowId}`, error);
+    }
+  }
+
+  async isRunning(workflowId: string): Promise<boolean> {
+    try {
+      const description = await this.client.workflow.getHandle(workflowId).describe();
+      return description.status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw new TemporalUnavailableError(`describe journey ${workflowId}`, error);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './conditions';
+export * from './duration';
+export * from './rule';
+export * from './steps';

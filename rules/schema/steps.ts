@@ -1,0 +1,127 @@
+/**
+ * Journey steps: a discriminated union on `type`. Branching steps nest their step lists, and after a
+ * nested list ends the journey continues with the step after the branching step. Every step has an id
+ * that is unique in the rule; ids name steps in the send ledger, in Temporal history and in `explain`.
+ */
+import { z } from 'zod';
+import { TopLevelConditionSchema, type TopLevelCondition } from './conditions';
+import { Duration } from './duration';
+
+const StepId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a step id is 1-64 lowercase letters, digits, "_" or "-"')
+  .meta({ description: 'Unique id of the step within the rule, e.g. "send-coupon-email".' });
+
+const LiquidTemplate = (description: string) => z.string().min(1).meta({ description: `${description} Liquid template; variables: user.id, traits.*, event.*, coupon.code, journey.id, rule.id.` });
+
+export const CouponStep = z.object({
+  id: StepId,
+  type: z.literal('coupon').meta({ description: 'Issue one coupon code for this journey; later templates use {{ coupon.code }}.' }),
+  pool: z.string().regex(/^[a-z0-9_-]+$/).optional().meta({ description: 'Name of a code pool (rules/coupons/<pool>.txt). Without a pool a unique code is generated.' }),
+  prefix: z.string().max(16).optional().meta({ description: 'Prefix of generated codes, e.g. "SAVE10-".' }),
+}).strict();
+
+export const EmailStep = z.object({
+  id: StepId,
+  type: z.literal('email'),
+  to: LiquidTemplate('Recipient address (default "{{ traits.email }}").').optional(),
+  subject: LiquidTemplate('Subject line.'),
+  text: LiquidTemplate('Plain-text body.'),
+  html: LiquidTemplate('HTML body.').optional(),
+}).strict();
+
+export const SmsStep = z.object({
+  id: StepId,
+  type: z.literal('sms'),
+  to: LiquidTemplate('Recipient phone number (default "{{ traits.phone }}"), normalised to E.164.').optional(),
+  body: LiquidTemplate('Message text.'),
+}).strict();
+
+export const WebhookStep = z.object({
+  id: StepId,
+  type: z.literal('webhook'),
+  url: z.url({ protocol: /^https?$/ }).meta({ description: 'Where to POST the JSON payload; signed with HMAC-SHA256 (X-Nudge-Signature).' }),
+  payload: z.record(z.string(), z.unknown()).optional().meta({
+    description: 'JSON payload; string values are Liquid templates. Default: user id, rule id, journey id, trigger event, coupon.',
+  }),
+}).strict();
+
+export const WaitStep = z.object({
+  id: StepId,
+  type: z.literal('wait'),
+  duration: Duration,
+}).strict();
+
+export const WaitUntilStep = z.object({
+  id: StepId,
+  type: z.literal('waitUntil'),
+  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time is "HH:mm", 00:00 to 23:59').meta({ description: 'Local time of day to wait for, e.g. "09:30". If it is already past today, waits for tomorrow.' }),
+  timezone: z.string().optional().meta({ description: 'IANA time zone; default: the user\'s "timezone" trait, then the rule\'s timezone.' }),
+}).strict();
+
+export type Step =
+  | z.infer<typeof CouponStep> | z.infer<typeof EmailStep> | z.infer<typeof SmsStep> | z.infer<typeof WebhookStep>
+  | z.infer<typeof WaitStep> | z.infer<typeof WaitUntilStep> | WaitForEventStep | BranchStep | z.infer<typeof ExitStep>;
+
+export interface WaitForEventStep {
+  id: string;
+  type: 'waitForEvent';
+  event: string;
+  conditions?: TopLevelCondition;
+  timeout: string;
+  onEvent: Step[];
+  onTimeout: Step[];
+}
+
+export interface BranchStep {
+  id: string;
+  type: 'branch';
+  conditions: TopLevelCondition;
+  then: Step[];
+  else: Step[];
+}
+
+export const ExitStep = z.object({
+  id: StepId,
+  type: z.literal('exit').meta({ description: 'End the journey here.' }),
+}).strict();
+
+const WaitForEvent: z.ZodType<WaitForEventStep> = z.object({
+  id: StepId,
+  type: z.literal('waitForEvent'),
+  event: z.string().min(1).meta({ description: 'Event name to wait for.' }),
+  conditions: TopLevelConditionSchema.optional().meta({ description: 'Only an event that also meets these conditions counts.' }),
+  timeout: Duration.meta({ description: 'How long to wait before taking onTimeout.' }),
+  get onEvent() { return StepList.meta({ description: 'Steps when the event arrives in time (may be empty).' }); },
+  get onTimeout() { return StepList.meta({ description: 'Steps when the timeout passes first (may be empty).' }); },
+}).strict();
+
+const Branch: z.ZodType<BranchStep> = z.object({
+  id: StepId,
+  type: z.literal('branch'),
+  conditions: TopLevelConditionSchema,
+  get then() { return StepList.meta({ description: 'Steps when the conditions hold (may be empty).' }); },
+  get else() { return StepList.meta({ description: 'Steps otherwise (may be empty).' }); },
+}).strict();
+
+export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('type', [
+  CouponStep, EmailStep, SmsStep, WebhookStep, WaitStep, WaitUntilStep,
+  WaitForEvent as unknown as typeof ExitStep, Branch as unknown as typeof ExitStep, ExitStep,
+]) as unknown as z.ZodType<Step>;
+
+export const StepList: z.ZodType<Step[]> = z.array(StepSchema);
+
+/** Visits every step, nested ones included, with its JSON path from the rule's `steps`. */
+export function* walkSteps(steps: Step[], path: (string | number)[] = ['steps']): Generator<[Step, (string | number)[]]> {
+  for (const [i, step] of steps.entries()) {
+    const here = [...path, i];
+    yield [step, here];
+    if (step.type === 'branch') {
+      yield* walkSteps(step.then, [...here, 'then']);
+      yield* walkSteps(step.else, [...here, 'else']);
+    } else if (step.type === 'waitForEvent') {
+      yield* walkSteps(step.onEvent, [...here, 'onEvent']);
+      yield* walkSteps(step.onTimeout, [...here, 'onTimeout']);
+    }
+  }
+}

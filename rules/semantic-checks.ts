@@ -1,0 +1,46 @@
+/**
+ * Checks the schema cannot express: unique step ids, valid time zones, Liquid templates that parse.
+ * Run at load so a broken rule is reported before any event arrives.
+ */
+import { Liquid } from 'liquidjs';
+import { IANAZone } from 'luxon';
+import type { Rule } from './schema/rule';
+import { walkSteps } from './schema/steps';
+
+const liquid = new Liquid({ strictFilters: true });
+
+export function semanticProblems(rule: Rule): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  if (!IANAZone.isValidZone(rule.timezone)) problems.push({ path: ['timezone'], message: `"${rule.timezone}" is not an IANA time zone (e.g. "Europe/Berlin")` });
+  const seen = new Map<string, string>();
+  for (const [step, path] of walkSteps(rule.steps)) {
+    const where = path.map(String).join('.');
+    const first = seen.get(step.id);
+    if (first) problems.push({ path: [...path, 'id'], message: `step id "${step.id}" is already used by ${first}` });
+    else seen.set(step.id, where);
+    if (step.type === 'waitUntil' && step.timezone && !IANAZone.isValidZone(step.timezone)) {
+      problems.push({ path: [...path, 'timezone'], message: `"${step.timezone}" is not an IANA time zone` });
+    }
+    for (const [field, template] of templatesOf(step)) {
+      try {
+        liquid.parse(template);
+      } catch (error) {
+        problems.push({ path: [...path, ...field], message: `template does not parse: ${(error as Error).message.split('\n')[0]}` });
+      }
+    }
+  }
+  return problems;
+}
+
+function templatesOf(step: Rule['steps'][number]): [(string | number)[], string][] {
+  switch (step.type) {
+    case 'email':
+      return [[['subject'], step.subject], [['text'], step.text], ...(step.html ? [[['html'], step.html]] as [string[], string][] : []), ...(step.to ? [[['to'], step.to]] as [string[], string][] : [])];
+    case 'sms':
+      return [[['body'], step.body], ...(step.to ? [[['to'], step.to]] as [string[], string][] : [])];
+    case 'webhook':
+      return Object.entries(step.payload ?? {}).flatMap(([key, value]) => (typeof value === 'string' ? [[['payload', key], value]] as [string[], string][] : []));
+    default:
+      return [];
+  }
+}

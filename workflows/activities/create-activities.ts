@@ -1,0 +1,156 @@
+/**
+ * The journey activities, created by a factory that receives every dependency (connectors, ledger,
+ * state store, clock) so tests build a Worker with fakes and no module mocking.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ConnectorSet } from '../../connectors/channels';
+import { NonRetryableError, RetryAfterError, TransientDeliveryError } from '../../connectors/errors';
+import type { UserState } from '../../engine/state/behavior-state';
+import { evaluateConditions } from '../../engine/match/evaluate-conditions';
+import type { TopLevelCondition } from '../../rules/schema/conditions';
+import type { ActionStep, JourneyEvent, PerformResult } from '../journey/machine';
+import type { LedgerRecord, SendLedger } from './send-ledger';
+import { render, renderPayload, type TemplateVariables } from './render';
+
+export interface ActivityDeps {
+  connectors: ConnectorSet;
+  ledger: SendLedger;
+  /** Reads a user's current behavior state (traits, counters). */
+  loadUserState(userKey: string): Promise<UserState>;
+  /** Wall clock for windows evaluated inside journeys; the simulator passes its virtual clock. */
+  clock?: () => number;
+}
+
+export interface PerformStepInput {
+  journeyId: string;
+  userId: string;
+  rule: { id: string; version: number };
+  step: ActionStep;
+  trigger: JourneyEvent;
+  traits: Record<string, unknown>;
+  coupon: string | null;
+}
+
+export interface EvaluateInput {
+  userId: string;
+  conditions: TopLevelCondition;
+  event: JourneyEvent;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const clock = deps.clock ?? Date.now;
+
+  async function variablesFor(input: PerformStepInput): Promise<TemplateVariables> {
+    const current = await deps.loadUserState(input.userId);
+    return {
+      user: { id: input.userId },
+      traits: { ...input.traits, ...current.traits },
+      event: input.trigger as unknown as Record<string, unknown>,
+      coupon: { code: input.coupon },
+      journey: { id: input.journeyId },
+      rule: input.rule,
+    };
+  }
+
+  /** Runs a provider call at most once per (journey, step), recording the outcome in the ledger. */
+  async function once(input: PerformStepInput, channel: string, to: string, send: () => Promise<{ providerMessageId: string; details: Record<string, string | number> }>): Promise<PerformResult> {
+    const base: LedgerRecord = { status: 'pending', channel, journeyId: input.journeyId, stepId: input.step.id, at: new Date(clock()).toISOString(), to };
+    const revision = await deps.ledger.claim(base);
+    if (revision === null) return previousOutcome(input);
+    try {
+      const { providerMessageId, details } = await send();
+      await deps.ledger.settle({ ...base, status: 'sent', providerMessageId, details }, revision);
+      return { status: 'done', details };
+    } catch (error) {
+      if (error instanceof NonRetryableError) {
+        await deps.ledger.settle({ ...base, status: 'failed', reason: error.reason }, revision);
+        throw ApplicationFailure.create({ message: error.message, type: error.reason, nonRetryable: true, cause: error });
+      }
+      if (error instanceof RetryAfterError) {
+        await deps.ledger.release(input.journeyId, input.step.id, revision);
+        throw ApplicationFailure.create({ message: error.message, type: 'rate_limited', nextRetryDelay: error.retryAfterMs, cause: error });
+      }
+      if (error instanceof TransientDeliveryError) {
+        await deps.ledger.release(input.journeyId, input.step.id, revision);
+        throw ApplicationFailure.create({ message: error.message, type: 'provider_unavailable', cause: error });
+      }
+      throw error; // unknown failure: the claim stays pending, so the outcome is reported as unknown
+    }
+  }
+
+  async function previousOutcome(input: PerformStepInput): Promise<PerformResult> {
+    const previous = await deps.ledger.get(input.journeyId, input.step.id);
+    if (!previous) throw ApplicationFailure.create({ message: 'send ledger record vanished while claiming', type: 'ledger_race' });
+    const { record } = previous;
+    if (record.status === 'sent') return { status: 'done', details: record.details ?? {} };
+    if (record.status === 'failed') throw ApplicationFailure.create({ message: `step ${record.stepId} failed earlier: ${record.reason}`, type: record.reason ?? 'delivery_failed', nonRetryable: true });
+    throw ApplicationFailure.create({
+      message: `an earlier attempt of step ${record.stepId} stopped after calling the provider and before recording the outcome; not re-sending`,
+      type: 'outcome_unknown',
+      nonRetryable: true,
+    });
+  }
+
+  return {
+    async performStep(input: PerformStepInput): Promise<PerformResult> {
+      const vars = await variablesFor(input);
+      const { step } = input;
+      const idempotencyKey = `${input.journeyId}/${step.id}`;
+      switch (step.type) {
+        case 'coupon': {
+          const issued = await deps.connectors.coupon.issue({ journeyId: input.journeyId, stepId: step.id, ...(step.pool ? { pool: step.pool } : {}), ...(step.prefix ? { prefix: step.prefix } : {}) }).catch(rethrowTyped);
+          return { status: 'done', details: { code: issued.code, source: issued.source } };
+        }
+        case 'email': {
+          const to = await render(step.to ?? '{{ traits.email }}', vars);
+          if (!to) return { status: 'skipped', reason: 'no_address', detail: 'the user has no email address' };
+          const subject = await render(step.subject, vars);
+          const text = await render(step.text, vars);
+          const html = step.html ? await render(step.html, vars) : undefined;
+          return once(input, 'email', to, async () => {
+            const sent = await deps.connectors.email.send({ to, subject, text, ...(html ? { html } : {}), idempotencyKey });
+            return { providerMessageId: sent.providerMessageId, details: { channel: 'email', to, subject, body: text, providerMessageId: sent.providerMessageId } };
+          });
+        }
+        case 'sms': {
+          const to = await render(step.to ?? '{{ traits.phone }}', vars);
+          if (!to) return { status: 'skipped', reason: 'no_phone', detail: 'the user has no phone number' };
+          const body = await render(step.body, vars);
+          return once(input, 'sms', to, async () => {
+            const sent = await deps.connectors.sms.send({ to, body, idempotencyKey });
+            return { providerMessageId: sent.providerMessageId, details: { channel: 'sms', to, body, providerMessageId: sent.providerMessageId } };
+          });
+        }
+        case 'webhook': {
+          const payload = step.payload
+            ? await renderPayload(step.payload, vars)
+            : { userId: input.userId, ruleId: input.rule.id, journeyId: input.journeyId, trigger: input.trigger, coupon: input.coupon };
+          return once(input, 'webhook', step.url, async () => {
+            const sent = await deps.connectors.webhook.send({ url: step.url, payload, idempotencyKey });
+            return { providerMessageId: sent.providerMessageId, details: { channel: 'webhook', to: step.url, status: sent.status } };
+          });
+        }
+      }
+    },
+
+    async evaluateJourneyConditions(input: EvaluateInput): Promise<boolean> {
+      const state = await deps.loadUserState(input.userId);
+      const outcome = await evaluateConditions(input.conditions, {
+        event: input.event as unknown as Record<string, unknown>,
+        traits: state.traits,
+        state,
+        now: clock(),
+        before: Date.parse(input.event.timestamp),
+      });
+      return outcome.passed;
+    },
+  };
+}
+
+export type JourneyActivities = ReturnType<typeof createActivities>;
+
+function rethrowTyped(error: unknown): never {
+  if (error instanceof NonRetryableError) throw ApplicationFailure.create({ message: error.message, type: error.reason, nonRetryable: true, cause: error });
+  if (error instanceof RetryAfterError) throw ApplicationFailure.create({ message: error.message, type: 'rate_limited', nextRetryDelay: error.retryAfterMs, cause: error });
+  throw error;
+}

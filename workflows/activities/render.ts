@@ -1,0 +1,24 @@
+/** Liquid rendering of message templates, with the variables rule authors see documented in the schema. */
+import { Liquid } from 'liquidjs';
+
+const liquid = new Liquid({ strictFilters: true, ownPropertyOnly: true });
+
+export interface TemplateVariables {
+  user: { id: string };
+  traits: Record<string, unknown>;
+  event: Record<string, unknown>;
+  coupon: { code: string | null };
+  journey: { id: string };
+  rule: { id: string; version: number };
+}
+
+export async function render(template: string, variables: TemplateVariables): Promise<string> {
+  return (await liquid.parseAndRender(template, variables as unknown as Record<string, unknown>)).trim();
+}
+
+/** Renders string values of a JSON payload (one level deep, like the rule schema allows). */
+export async function renderPayload(payload: Record<string, unknown>, variables: TemplateVariables): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(payload)) out[key] = typeof value === 'string' ? await render(value, variables) : value;
+  return out;
+}

@@ -1,0 +1,94 @@
+/**
+ * The one generic journey workflow: a thin Temporal driver around the pure step machine. It executes
+ * the machine's commands (activities for sends and conditions, durable timers for waits) and feeds
+ * events that arrive as signals back in. Deterministic: no I/O here; the clock is Temporal's workflow
+ * clock (Date.now() inside the workflow sandbox is replayed from history).
+ */
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
+import type { JourneyActivities } from '../activities/create-activities';
+import type { JourneyInput, JourneyResult } from './journey-input';
+import { onEvaluated, onEvent, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type PerformResult, type Transition } from './machine';
+import { compileProgram } from './program';
+import { journeyEventSignal, journeyLogQuery } from './signals';
+
+const sends = proxyActivities<JourneyActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
+});
+const conditions = proxyActivities<JourneyActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 10 },
+});
+
+const workflowClock = () => Date.now();
+
+export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
+  if (input.v !== 1) throw ApplicationFailure.nonRetryable(`unsupported journey input version ${String(input.v)}`);
+  const { rule } = input;
+  const timezone = typeof input.traits.timezone === 'string' ? input.traits.timezone : rule.timezone;
+  const ctx: MachineContext = { program: compileProgram(rule.steps), exitOn: rule.exitOn, waitScale: input.waitScale, timezone };
+
+  const log: JourneyAction[] = [];
+  const inbox: JourneyEvent[] = [];
+  const seen = new Set<string>();
+  setHandler(journeyEventSignal, (event) => {
+    if (seen.has(event.messageId)) return; // a redelivered event is signalled again; act on it once
+    seen.add(event.messageId);
+    inbox.push(event);
+  });
+  setHandler(journeyLogQuery, () => log);
+
+  let coupon: string | null = null;
+  const record = (t: Transition) => {
+    log.push(...t.log);
+    coupon = t.state.coupon;
+    return t;
+  };
+
+  let t = record(startJourney(ctx, workflowClock()));
+  for (;;) {
+    const command = t.command;
+    // Events that arrived meanwhile are considered before the next step runs, so an exit event wins.
+    if ((command.kind === 'perform' || command.kind === 'wait') && inbox.length > 0) {
+      t = record(onEvent(ctx, t.state, inbox.shift()!, workflowClock()));
+      continue;
+    }
+    switch (command.kind) {
+      case 'finish':
+        upsertMemo({ outcome: command.reason, actions: log.length });
+        return { journeyId: input.journeyId, ruleId: rule.id, ruleVersion: rule.version, reason: command.reason, log };
+      case 'perform': {
+        const result = await perform(input, command.step, coupon);
+        t = record(onPerformed(ctx, t.state, result, workflowClock()));
+        break;
+      }
+      case 'evaluate': {
+        const holds = await conditions.evaluateJourneyConditions({ userId: input.userId, conditions: command.conditions, event: command.event ?? input.trigger });
+        t = record(onEvaluated(ctx, t.state, holds, workflowClock()));
+        break;
+      }
+      case 'wait': {
+        const remaining = command.until - workflowClock();
+        const eventArrived = remaining > 0 ? await condition(() => inbox.length > 0, remaining) : false;
+        if (!eventArrived) t = record(onTimer(ctx, t.state, Math.max(workflowClock(), command.until)));
+        break;
+      }
+    }
+  }
+}
+
+/** Runs one action step's activity; a permanent failure becomes a recorded skip, not a failed journey. */
+async function perform(input: JourneyInput, step: Parameters<JourneyActivities['performStep']>[0]['step'], coupon: string | null): Promise<PerformResult> {
+  try {
+    return await sends.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon });
+  } catch (error) {
+    // Non-retryable failures (invalid number, rejected address) and exhausted retries are recorded as
+    // skips with the provider's reason; the journey goes on with its next step.
+    if (error instanceof ActivityFailure) {
+      const cause = error.cause;
+      const reason = cause instanceof ApplicationFailure && cause.type ? cause.type : 'delivery_failed';
+      return { status: 'skipped', reason, detail: cause?.message ?? error.message };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The journey step machine: a pure function of (program, state, input) -> (state, command, log).
+ * The Temporal workflow and the virtual-clock simulator are thin drivers around it: they execute the
+ * command (call an activity, wait, evaluate a condition) and feed the outcome back in. It never reads
+ * a clock; every input carries `now`.
+ */
+import type { ExitEvent } from '../../rules/schema/rule';
+import type { TopLevelCondition } from '../../rules/schema/conditions';
+import type { Step } from '../../rules/schema/steps';
+import { nodeAt, type Program } from './program';
+import { parseDuration } from '../../rules/schema/parse-duration';
+import { nextLocalTime } from './wait-until';
+
+export type ActionStep = Extract<Step, { type: 'coupon' | 'email' | 'sms' | 'webhook' }>;
+
+export interface JourneyEvent {
+  messageId: string;
+  event: string;
+  timestamp: string;
+  properties: Record<string, unknown>;
+}
+
+export type ExitReason = 'completed' | 'exit_step' | 'exit_event';
+
+export type Command =
+  | { kind: 'perform'; step: ActionStep }
+  | { kind: 'evaluate'; stepId: string | null; conditions: TopLevelCondition; event: JourneyEvent | null }
+  | { kind: 'wait'; stepId: string; until: number; listen: string[] }
+  | { kind: 'finish'; reason: ExitReason; stepId: string | null };
+
+/** What a perform command produced: delivered (with details for the log) or skipped with a reason. */
+export type PerformResult =
+  | { status: 'done'; details: Record<string, string | number> }
+  | { status: 'skipped'; reason: string; detail?: string };
+
+export interface JourneyAction {
+  at: number;
+  step: string | null;
+  action: 'coupon' | 'email' | 'sms' | 'webhook' | 'wait' | 'branch' | 'skip' | 'exit';
+  [detail: string]: unknown;
+}
+
+type Check =
+  | { purpose: 'branch'; stepId: string }
+  | { purpose: 'exit'; event: JourneyEvent; exitIndex: number }
+  | { purpose: 'waitFor'; stepId: string; event: JourneyEvent };
+
+export interface JourneyState {
+  /** Next action step to perform, or the step being waited on. */
+  at: string | null;
+  waitUntil: number | null;
+  check: Check | null;
+  /** While an exit condition is evaluated, the state to return to if it does not hold. */
+  resume: JourneyState | null;
+  coupon: string | null;
+  done: { reason: ExitReason; stepId: string | null } | null;
+}
+
+export interface MachineContext {
+  program: Program;
+  exitOn: ExitEvent[];
+  /** Multiplies wait durations and timeouts (1 = real time; the demo shortens days to seconds). */
+  waitScale: number;
+  /** Time zone for waitUntil steps that name none. */
+  timezone: string;
+}
+
+export interface Transition {
+  state: JourneyState;
+  command: Command;
+  log: JourneyAction[];
+}
+
+const scaled = (ctx: MachineContext, durationMs: number) => Math.max(1, Math.round(durationMs * ctx.waitScale));
+
+export function startJourney(ctx: MachineContext, now: number): Transition {
+  const initial: JourneyState = { at: ctx.program.first, waitUntil: null, check: null, resume: null, coupon: null, done: null };
+  return settle(ctx, initial, now, []);
+}
+
+/** The command a stable state asks for. */
+export function commandFor(ctx: MachineContext, state: JourneyState): Command {
+  if (state.done) return { kind: 'finish', reason: state.done.reason, stepId: state.done.stepId };
+  if (state.check) return evaluateCommand(ctx, state.check);
+  const node = nodeAt(ctx.program, state.at!);
+  if (state.waitUntil !== null) return { kind: 'wait', stepId: node.step.id, until: state.waitUntil, listen: listenedEvents(ctx, node.step) };
+  return { kind: 'perform', step: node.step as ActionStep };
+}
+
+/** Every event name a running journey may need to hear about (exit events and wait-for events). */
+export function listenedEvents(ctx: Pick<MachineContext, 'exitOn'>, waitingStep?: Step): string[] {
+  const names = new Set(ctx.exitOn.map((exit) => exit.event));
+  if (waitingStep?.type === 'waitForEvent') names.add(waitingStep.event);
+  return [...names];
+}
+
+export function onPerformed(ctx: MachineContext, state: JourneyState, result: PerformResult, now: number): Transition {
+  const node = nodeAt(ctx.program, state.at!);
+  const step = node.step as ActionStep;
+  const log: JourneyAction[] = [];
+  let coupon = state.coupon;
+  if (result.status === 'done') {
+    log.push({ at: now, step: step.id, action: step.type, ...result.details });
+    if (step.type === 'coupon' && typeof result.details.code === 'string') coupon = result.details.code;
+  } else {
+    log.push({ at: now, step: step.id, action: 'skip', reason: result.reason, ...(result.detail ? { detail: result.detail } : {}) });
+  }
+  return settle(ctx, { ...state, at: node.next, coupon }, now, log);
+}
+
+export function onTimer(ctx: MachineContext, state: JourneyState, now: number): Transition {
+  if (state.waitUntil === null || now < state.waitUntil) return unchanged(ctx, state);
+  const node = nodeAt(ctx.program, state.at!);
+  const log: JourneyAction[] = [];
+  let next = node.next;
+  if (node.step.type === 'waitForEvent') {
+    next = node.onTimeout ?? null;
+    log.push({ at: now, step: node.step.id, action: 'branch', branch: 'timeout' });
+  }
+  return settle(ctx, { ...state, at: next, waitUntil: null }, now, log);
+}
+
+/** An event the journey listens for arrived. Only valid when the current command is perform or wait. */
+export function onEvent(ctx: MachineContext, state: JourneyState, event: JourneyEvent, now: number): Transition {
+  if (state.done || state.check) return unchanged(ctx, state);
+  return considerEvent(ctx, state, event, 0, now);
+}
+
+export function onEvaluated(ctx: MachineContext, state: JourneyState, holds: boolean, now: number): Transition {
+  const check = state.check;
+  if (!check) throw new Error('onEvaluated called while no condition was being evaluated');
+  const log: JourneyAction[] = [];
+  switch (check.purpose) {
+    case 'branch': {
+      const node = nodeAt(ctx.program, check.stepId);
+      log.push({ at: now, step: check.stepId, action: 'branch', branch: holds ? 'then' : 'else' });
+      return settle(ctx, { ...state, check: null, at: (holds ? node.then : node.else) ?? null }, now, log);
+    }
+    case 'exit': {
+      if (holds) return finish(state, 'exit_event', null, now, { event: check.event.event, messageId: check.event.messageId });
+      const resumed = state.resume!;
+      return considerEvent(ctx, resumed, check.event, check.exitIndex + 1, now);
+    }
+    case 'waitFor': {
+      const resumed = { ...state, check: null };
+      if (!holds) return { state: resumed, command: commandFor(ctx, resumed), log };
+      return takeWaitedEvent(ctx, resumed, check.stepId, check.event, now);
+    }
+  }
+}
+
+function considerEvent(ctx: MachineContext, state: JourneyState, event: JourneyEvent, fromExit: number, now: number): Transition {
+  for (let i = fromExit; i < ctx.exitOn.length; i++) {
+    const exit = ctx.exitOn[i]!;
+    if (exit.event !== event.event) continue;
+    if (!exit.conditions) return finish(state, 'exit_event', null, now, { event: event.event, messageId: event.messageId });
+    const checking: JourneyState = { ...state, check: { purpose: 'exit', event, exitIndex: i }, resume: state };
+    return { state: checking, command: commandFor(ctx, checking), log: [] };
+  }
+  const node = state.at ? nodeAt(ctx.program, state.at) : null;
+  if (node?.step.type === 'waitForEvent' && state.waitUntil !== null && node.step.event === event.event) {
+    if (node.step.conditions) {
+      const checking: JourneyState = { ...state, check: { purpose: 'waitFor', stepId: node.step.id, event }, resume: null };
+      return { state: checking, command: commandFor(ctx, checking), log: [] };
+    }
+    return takeWaitedEvent(ctx, state, node.step.id, event, now);
+  }
+  return unchanged(ctx, { ...state, check: null, resume: null });
+}
+
+function takeWaitedEvent(ctx: MachineContext, state: JourneyState, stepId: string, event: JourneyEvent, now: number): Transition {
+  const node = nodeAt(ctx.program, stepId);
+  const log: JourneyAction[] = [{ at: now, step: stepId, action: 'branch', branch: 'event', event: event.event, messageId: event.messageId }];
+  return settle(ctx, { ...state, at: node.onEvent ?? null, waitUntil: null }, now, log);
+}
+
+/** Runs the steps that need no outside work (waits, branches, exits) until the machine needs something. */
+function settle(ctx: MachineContext, state: JourneyState, now: number, log: JourneyAction[]): Transition {
+  let current: JourneyState = { ...state, check: null, resume: null };
+  for (;;) {
+    if (current.at === null) return finish(current, 'completed', null, now, {}, log);
+    const node = nodeAt(ctx.program, current.at);
+    const step = node.step;
+    switch (step.type) {
+      case 'coupon': case 'email': case 'sms': case 'webhook':
+        return { state: current, command: commandFor(ctx, current), log };
+      case 'wait':
+      case 'waitForEvent': {
+        const until = now + scaled(ctx, parseDuration(step.type === 'wait' ? step.duration : step.timeout));
+        current = { ...current, waitUntil: until };
+        log.push({ at: now, step: step.id, action: 'wait', until: new Date(until).toISOString(), ...(step.type === 'waitForEvent' ? { for: step.event } : {}) });
+        return { state: current, command: commandFor(ctx, current), log };
+      }
+      case 'waitUntil': {
+        const zone = step.timezone ?? ctx.timezone;
+        const until = nextLocalTime(now, step.time, zone);
+        current = { ...current, waitUntil: until };
+        log.push({ at: now, step: step.id, action: 'wait', until: new Date(until).toISOString(), timezone: zone });
+        return { state: current, command: commandFor(ctx, current), log };
+      }
+      case 'branch':
+        current = { ...current, check: { purpose: 'branch', stepId: step.id } };
+        return { state: current, command: commandFor(ctx, current), log };
+      case 'exit':
+        return finish(current, 'exit_step', step.id, now, {}, log);
+    }
+  }
+}
+
+function finish(state: JourneyState, reason: ExitReason, stepId: string | null, now: number, details: Record<string, unknown>, log: JourneyAction[] = []): Transition {
+  const done: JourneyState = { ...state, check: null, resume: null, waitUntil: null, done: { reason, stepId } };
+  log.push({ at: now, step: stepId, action: 'exit', reason, ...details });
+  return { state: done, command: { kind: 'finish', reason, stepId }, log };
+}
+
+function unchanged(ctx: MachineContext, state: JourneyState): Transition {
+  return { state, command: commandFor(ctx, state), log: [] };
+}
+
+function evaluateCommand(ctx: MachineContext, check: Check): Command {
+  switch (check.purpose) {
+    case 'branch': {
+      const step = nodeAt(ctx.program, check.stepId).step;
+      if (step.type !== 'branch') throw new Error(`step "${check.stepId}" is not a branch`);
+      return { kind: 'evaluate', stepId: step.id, conditions: step.conditions, event: null };
+    }
+    case 'exit':
+      return { kind: 'evaluate', stepId: null, conditions: ctx.exitOn[check.exitIndex]!.conditions!, event: check.event };
+    case 'waitFor': {
+      const step = nodeAt(ctx.program, check.stepId).step;
+      if (step.type !== 'waitForEvent' || !step.conditions) throw new Error(`step "${check.stepId}" has no event conditions`);
+      return { kind: 'evaluate', stepId: step.id, conditions: step.conditions, event: check.event };
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Compiles a rule's nested step lists into a flat program: every step id maps to its step and to the
+ * step that runs after it. After a nested list (branch / waitForEvent) ends, the program continues with
+ * the step after the branching step. Pure and deterministic: used by the workflow and the simulator.
+ */
+import type { Step } from '../../rules/schema/steps';
+
+export interface ProgramNode {
+  step: Step;
+  /** Step id to run after this one; null ends the journey. */
+  next: string | null;
+  /** Entry points of nested lists (resolved: an empty list jumps straight to `next`). */
+  then?: string | null;
+  else?: string | null;
+  onEvent?: string | null;
+  onTimeout?: string | null;
+}
+
+export interface Program {
+  first: string | null;
+  nodes: Record<string, ProgramNode>;
+}
+
+export function compileProgram(steps: Step[]): Program {
+  const nodes: Record<string, ProgramNode> = {};
+  const compileList = (list: Step[], continuation: string | null): string | null => {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const step = list[i]!;
+      const next = i + 1 < list.length ? list[i + 1]!.id : continuation;
+      if (nodes[step.id]) throw new Error(`step id "${step.id}" is used twice`);
+      const node: ProgramNode = { step, next };
+      nodes[step.id] = node;
+      if (step.type === 'branch') {
+        node.then = compileList(step.then, next);
+        node.else = compileList(step.else, next);
+      } else if (step.type === 'waitForEvent') {
+        node.onEvent = compileList(step.onEvent, next);
+        node.onTimeout = compileList(step.onTimeout, next);
+      }
+    }
+    return list[0]?.id ?? continuation;
+  };
+  const first = compileList(steps, null);
+  return { first, nodes };
+}
+
+export function nodeAt(program: Program, stepId: string): ProgramNode {
+  const node = program.nodes[stepId];
+  if (!node) throw new Error(`journey program has no step "${stepId}"`);
+  return node;
+}

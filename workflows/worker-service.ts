@@ -1,0 +1,52 @@
+/**
+ * The worker process composition: connect NATS, open the buckets the activities use, build the
+ * connectors chosen by configuration (validated at startup), and run the journey worker.
+ */
+import { connect } from '@nats-io/transport-node';
+import type { WorkflowBundle } from '@temporalio/worker';
+import type { ConnectorSet } from '../connectors/channels';
+import { closeConnectors, createConnectorsFromEnv } from '../connectors/registry';
+import type { Config } from '../engine/config';
+import { createLogger, type Logger } from '../engine/logger';
+import { openBucket, SENDS_BUCKET, USERS_BUCKET } from '../engine/nats/setup';
+import { StateStore } from '../engine/state/state-store';
+import { SendLedger } from './activities/send-ledger';
+import { installTemporalRuntime } from './temporal-runtime';
+import { startWorker } from './worker';
+
+export interface WorkerServiceHandle {
+  connectors: ConnectorSet;
+  stop(): Promise<void>;
+}
+
+export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv, options: { workflowBundle?: WorkflowBundle; log?: Logger } = {}): Promise<WorkerServiceHandle> {
+  const log = options.log ?? createLogger('nudge-worker', config.LOG_LEVEL);
+  installTemporalRuntime(log);
+  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-worker' });
+  try {
+    const state = new StateStore(await openBucket(nc, USERS_BUCKET));
+    const ledger = new SendLedger(await openBucket(nc, SENDS_BUCKET));
+    const connectors = await createConnectorsFromEnv(env, { nc });
+    const worker = await startWorker({
+      temporalAddress: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.NUDGE_TASK_QUEUE,
+      connectors,
+      activityDeps: { ledger, loadUserState: async (userKey) => (await state.load(userKey)).state },
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+    });
+    log.info({ taskQueue: config.NUDGE_TASK_QUEUE }, 'worker started');
+    return {
+      connectors,
+      async stop() {
+        await worker.stop();
+        await closeConnectors(connectors);
+        await nc.drain().catch(() => undefined);
+        log.info('worker stopped');
+      },
+    };
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}
