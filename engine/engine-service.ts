@@ -2,6 +2,7 @@
  * The engine process: loads and validates the rule set (refusing to start on an invalid one), makes
  * sure streams, consumers and buckets exist, and consumes its partitions until stopped.
  */
+import { setMaxListeners } from 'node:events';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
@@ -52,6 +53,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   });
 
   const stopping = new AbortController();
+  setMaxListeners(partitions.length + 10, stopping.signal); // one listener per partition loop
   const js = jetstream(nc);
   const loops = partitions.map((p) =>
     consumePartition({ js, processor, partitions: config.NUDGE_PARTITIONS, log, onOutcome: options.onOutcome, onDeadLetter: options.onDeadLetter }, p, stopping.signal).catch((error) => {

@@ -1,0 +1,97 @@
+/** The `nudge` command line: one subcommand per job, each with --help. */
+import { Command } from 'commander';
+import { runDemo, DEFAULT_DEMO_DIR } from '../dev/demo/run-demo';
+import { startLocalServers } from '../dev/servers/local-servers';
+import { loadConfig } from '../engine/config';
+import { startEngine } from '../engine/engine-service';
+import { startWorkerService } from '../workflows/worker-service';
+import { runDeadLetters } from './dead-letters-command';
+import { runPublish } from './publish-command';
+import { runSchema } from './schema-command';
+import { runValidate } from './validate-command';
+import { untilSignal } from './until-signal';
+
+const program = new Command()
+  .name('nudge')
+  .description('Rule-driven marketing automation: behavior events over NATS start durable Temporal journeys.\nConfiguration comes from environment variables (see README.md); defaults match `nudge dev`.')
+  .showHelpAfterError();
+
+program
+  .command('engine')
+  .description('consume events, keep behavior state, match rules and start journeys (refuses to start on an invalid rule set)')
+  .action(async () => {
+    const engine = await startEngine();
+    await untilSignal();
+    await engine.stop();
+  });
+
+program
+  .command('worker')
+  .description('run journey workflows and their activities (email, SMS, coupon, webhook connectors)')
+  .action(async () => {
+    const worker = await startWorkerService(loadConfig(), process.env);
+    await untilSignal();
+    await worker.stop();
+  });
+
+program
+  .command('validate')
+  .description('validate rule files; prints "file: $.json.path: reason" for each problem, exit code 1 on any')
+  .argument('[paths...]', 'rule files or directories', [])
+  .action((paths: string[]) => {
+    process.exitCode = runValidate(paths);
+  });
+
+program
+  .command('publish')
+  .description('publish Segment-style events (one JSON object per line) to JetStream; bad lines are reported by number')
+  .argument('[file]', 'JSONL file; "-" or absent reads stdin')
+  .action(async (file?: string) => {
+    process.exitCode = await runPublish(loadConfig(), file);
+  });
+
+program
+  .command('dead-letters')
+  .description('list events that were dead-lettered, with the reason')
+  .option('--limit <n>', 'show at most this many, newest last', '50')
+  .action(async (options: { limit: string }) => {
+    process.exitCode = await runDeadLetters(loadConfig(), Number(options.limit));
+  });
+
+program
+  .command('schema')
+  .description('print the JSON Schema of rule files (generated from the zod schema)')
+  .option('--write', 'write rules/rule.schema.json')
+  .option('--check', 'exit 1 if rules/rule.schema.json is out of date')
+  .action((options: { write?: boolean; check?: boolean }) => {
+    process.exitCode = runSchema(options);
+  });
+
+program
+  .command('dev')
+  .description('run NATS (4222) and Temporal with its Web UI (7233 / 8233) for local work; data persists in the data dir')
+  .option('--data-dir <dir>', 'where NATS and Temporal keep their data', '.nudge/dev')
+  .action(async (options: { dataDir: string }) => {
+    const servers = await startLocalServers({ dataDir: options.dataDir });
+    console.log(`NATS ${servers.nats.url}\nTemporal ${servers.temporal.address}\nTemporal Web UI ${servers.temporal.uiUrl}\nCtrl-C stops both.`);
+    await untilSignal();
+    await servers.stop();
+  });
+
+program
+  .command('demo')
+  .description('start everything on embedded defaults, play a sample story and show who received what; stays up until Ctrl-C')
+  .option('--day-length <duration>', 'how long one day of journey waiting lasts in the demo', '10s')
+  .option('--data-dir <dir>', 'demo data (wiped at start unless --keep-data)', DEFAULT_DEMO_DIR)
+  .option('--keep-data', 'keep the Temporal history of earlier demo runs')
+  .option('--exit-when-done', 'exit after the story (exit code 1 if it did not play out as expected)')
+  .action(async (options: { dayLength: string; dataDir: string; keepData?: boolean; exitWhenDone?: boolean }) => {
+    process.exitCode = await runDemo({ dataDir: options.dataDir, dayLength: options.dayLength, keepData: Boolean(options.keepData), exitWhenDone: Boolean(options.exitWhenDone) });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  console.error(`nudge: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

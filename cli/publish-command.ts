@@ -1,0 +1,22 @@
+/** `nudge publish [file]`: publishes Segment-style events from a JSONL file or stdin. */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { Config } from '../engine/config';
+import { publishJsonLines } from '../engine/events/publisher';
+import { ensureStreams } from '../engine/nats/setup';
+
+export async function runPublish(config: Config, file: string | undefined, out: (line: string) => void = console.log): Promise<number> {
+  const input = file && file !== '-' ? createReadStream(file) : process.stdin;
+  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-publish' });
+  try {
+    await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
+    const result = await publishJsonLines(jetstream(nc), createInterface({ input, crlfDelay: Infinity }), config.NUDGE_PARTITIONS);
+    for (const problem of result.problems) out(`${file ?? 'stdin'}:${problem.line}: ${problem.reason}`);
+    out(`published ${result.published}, duplicates dropped ${result.duplicates}, rejected ${result.problems.length}`);
+    return result.problems.length ? 1 : 0;
+  } finally {
+    await nc.drain();
+  }
+}

@@ -1,0 +1,86 @@
+/** Sends email over SMTP with nodemailer, mapping SMTP replies onto the typed delivery errors. */
+import { createHash } from 'node:crypto';
+import nodemailer, { type NodemailerError, type Transporter } from 'nodemailer';
+import type { EmailConnector, EmailMessage, SendResult } from '../../channels';
+import { parseConfig, type Env } from '../../config';
+import { DeliveryError, NonRetryableError, TransientDeliveryError } from '../../errors';
+import { fromEnv, parseFromAddress, smtpConfigSchema, type SmtpConfig, type SmtpConfigInput } from './smtp.config';
+
+/**
+ * The same idempotency key always yields the same Message-ID, so a retried send after a lost reply is
+ * recognisable as a duplicate by receiving servers and by anyone reading the capture.
+ */
+export function messageIdFor(idempotencyKey: string, domain: string): string {
+  const digest = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40);
+  return `<nudge.${digest}@${domain}>`;
+}
+
+export class SmtpEmailConnector implements EmailConnector {
+  readonly channel = 'email' as const;
+  readonly provider = 'smtp';
+  private readonly config: SmtpConfig;
+  private readonly transporter: Transporter;
+  private readonly messageIdDomain: string;
+
+  constructor(config: SmtpConfigInput) {
+    this.config = parseConfig('email/smtp', smtpConfigSchema, config);
+    this.messageIdDomain = parseFromAddress(this.config.from)!.address.split('@')[1]!;
+    const timeout = this.config.connectionTimeoutMs;
+    this.transporter = nodemailer.createTransport({
+      host: this.config.host,
+      port: this.config.port,
+      secure: this.config.secure,
+      auth: this.config.user ? { user: this.config.user, pass: this.config.pass } : undefined,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    });
+  }
+
+  static async fromEnv(env: Env): Promise<SmtpEmailConnector> {
+    return new SmtpEmailConnector(fromEnv(env));
+  }
+
+  async send(message: EmailMessage): Promise<SendResult> {
+    const messageId = messageIdFor(message.idempotencyKey, this.messageIdDomain);
+    try {
+      await this.transporter.sendMail({
+        from: this.config.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        headers: message.headers,
+        messageId,
+      });
+    } catch (error) {
+      throw toDeliveryError(error as NodemailerError, message.to);
+    }
+    return { providerMessageId: messageId };
+  }
+
+  async close(): Promise<void> {
+    this.transporter.close();
+  }
+}
+
+/**
+ * 5xx replies are permanent: the same message would be refused again. A refused envelope (bad or
+ * rejected recipient) gets its own reason so the journey can mark the address. Everything else —
+ * 4xx replies, refused connections, timeouts — may succeed later and is retried.
+ */
+function toDeliveryError(error: NodemailerError, to: string): DeliveryError {
+  const reply = error.response ? ` (${error.response})` : '';
+  // nodemailer marks 503 "bad sequence" as not permanent although it is a 5xx; trust its judgement.
+  const permanent = error.permanent ?? (error.responseCode !== undefined && error.responseCode >= 500);
+  const envelopeRefused = error.code === 'EENVELOPE' && (permanent || error.responseCode === undefined);
+  if (envelopeRefused) {
+    const who = JSON.stringify(to);
+    const message = error.responseCode === undefined ? `recipient ${who} is not a valid address: ${error.message}` : `SMTP server refused recipient ${who}${reply}`;
+    return new NonRetryableError(message, 'rejected_address', { cause: error });
+  }
+  if (permanent) {
+    return new NonRetryableError(`SMTP server rejected the message${reply}`, 'smtp_5xx', { cause: error });
+  }
+  return new TransientDeliveryError(`SMTP delivery failed: ${error.message}`, { cause: error });
+}

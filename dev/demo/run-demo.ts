@@ -1,0 +1,144 @@
+/**
+ * `nudge demo`: starts NATS, Temporal (Web UI, SQLite), a local SMTP capture, a fake Twilio API and a
+ * webhook receiver, the engine and a worker (with one journey day shortened to NUDGE_DAY_LENGTH,
+ * default 10 s), publishes the sample story, prints every delivery as it happens and a summary, then
+ * stays up until Ctrl-C so the journeys can be browsed in the Web UI.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { loadConfig } from '../../engine/config';
+import { startEngine } from '../../engine/engine-service';
+import { publishEvent } from '../../engine/events/publisher';
+import { partitionOf, partitionSubject } from '../../engine/events/subjects';
+import type { EventOutcome } from '../../engine/ingest/process-event';
+import { createLogger } from '../../engine/logger';
+import { startWorkerService } from '../../workflows/worker-service';
+import { startSmtpCapture } from '../capture/smtp-capture';
+import { startTwilioFake } from '../capture/twilio-fake';
+import { startWebhookCapture } from '../capture/webhook-capture';
+import { preferredPort, startLocalServers } from '../servers/local-servers';
+import { storyEvents, USERS } from './story';
+
+export interface DemoOptions {
+  dataDir: string;
+  dayLength: string;
+  keepData: boolean;
+  /** Exit when the story has played out (for CI), instead of waiting for Ctrl-C. */
+  exitWhenDone: boolean;
+  out?: (line: string) => void;
+}
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const out = options.out ?? ((line: string) => console.log(line));
+  const dataDir = resolve(options.dataDir);
+  if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const started = Date.now();
+  const t = () => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
+
+  out('starting NATS JetStream and Temporal (Web UI, SQLite) …');
+  const servers = await startLocalServers({ dataDir, freshEvents: true });
+  const smtp = await startSmtpCapture({ port: await preferredPort(2525) });
+  const twilio = await startTwilioFake();
+  const webhooks = await startWebhookCapture({ port: 4280 }).catch((error) => {
+    throw new Error(`the demo's CRM webhook receiver needs port 4280 (rules/cart-abandonment.json posts there): ${(error as Error).message}`);
+  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NATS_URL: servers.nats.url,
+    TEMPORAL_ADDRESS: servers.temporal.address,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtp.port),
+    TWILIO_API_BASE: twilio.url,
+    NUDGE_DAY_LENGTH: options.dayLength,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', // the demo prints its own feed
+  };
+  const config = loadConfig(env);
+  const log = createLogger('nudge-demo', config.LOG_LEVEL);
+  const outcomes: EventOutcome[] = [];
+  const deadLetters: string[] = [];
+  const worker = await startWorkerService(config, env, { log });
+  const engine = await startEngine({ config, log, onOutcome: (o) => outcomes.push(o), onDeadLetter: (r) => deadLetters.push(r) });
+  out(`engine: ${engine.rules.map((r) => `${r.rule.id} v${r.rule.version}`).join(', ')}; one journey day lasts ${options.dayLength}`);
+
+  const stopAll = async () => {
+    clearInterval(feed);
+    await engine.stop();
+    await worker.stop();
+    await Promise.allSettled([smtp.stop(), twilio.stop(), webhooks.stop()]);
+    await servers.stop();
+  };
+
+  let shown = { email: 0, sms: 0, webhook: 0, dead: 0 };
+  const feed = setInterval(() => {
+    for (const m of smtp.messages().slice(shown.email)) out(`${t()}  email   → ${m.to}: "${m.subject}"`);
+    for (const m of twilio.messages().slice(shown.sms)) out(`${t()}  sms     → ${m.to}: "${m.body}"`);
+    for (const w of webhooks.requests().slice(shown.webhook)) out(`${t()}  webhook → ${w.path}: ${w.body}`);
+    for (const r of deadLetters.slice(shown.dead)) out(`${t()}  dead letter: ${r}`);
+    shown = { email: smtp.messages().length, sms: twilio.messages().length, webhook: webhooks.requests().length, dead: deadLetters.length };
+  }, 200);
+
+  const nc = await connect({ servers: config.NATS_URL });
+  try {
+    const js = jetstream(nc);
+    const { first, invalid, bobOrder } = storyEvents(Date.now(), Date.now().toString(36));
+    out(`publishing ${first.length + 1} sample events for ${USERS.length} users (one of them invalid) …`);
+    for (const event of first) await publishEvent(js, event, config.NUDGE_PARTITIONS);
+    await js.publish(partitionSubject(partitionOf('mallory', config.NUDGE_PARTITIONS)), JSON.stringify(invalid));
+    await smtp.waitFor((m) => m.to.includes('bob@'), 30_000);
+    out(`${t()}  bob orders during his 2-day wait`);
+    await publishEvent(js, bobOrder, config.NUDGE_PARTITIONS);
+    const waitMs = 2 * config.NUDGE_DAY_LENGTH + 8_000; // the flagship's 2-day wait, plus slack
+    await twilio.waitFor((m) => m.to === '+14155550101', waitMs).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1500));
+  } finally {
+    await nc.close();
+  }
+
+  const summary = summarize(smtp.messages().map((m) => m.to), twilio.messages().map((m) => m.to), webhooks.requests().map((w) => w.body), outcomes);
+  out('');
+  out('who received what:');
+  for (const line of summary.lines) out('  ' + line);
+  out(`dead letters: ${deadLetters.length} (${deadLetters.join('; ') || 'none'})`);
+  out('');
+  out(`Temporal Web UI: ${servers.temporal.uiUrl}/namespaces/default/workflows`);
+  out(`  find a journey: RuleId = "pricing-hesitation" AND UserId = "alice"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('RuleId="pricing-hesitation" AND UserId="alice"')})`);
+  out(`NATS: ${servers.nats.url}   Temporal: ${servers.temporal.address}   data: ${dataDir}`);
+  const ok = summary.ok && deadLetters.length === 1;
+  out(ok ? 'the story played out as expected.' : 'UNEXPECTED: the story did not play out as expected (see above).');
+
+  if (options.exitWhenDone) {
+    await stopAll();
+    return ok ? 0 : 1;
+  }
+  out('running until Ctrl-C …');
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', resolveStop);
+    process.once('SIGTERM', resolveStop);
+  });
+  out('stopping …');
+  await stopAll();
+  out('stopped.');
+  return 0;
+}
+
+function summarize(emails: string[], sms: string[], webhookBodies: string[], outcomes: EventOutcome[]) {
+  const phoneOf = (user: string) => `+1415555010${USERS.findIndex((u) => u.id === user) + 1}`;
+  let ok = true;
+  const lines = USERS.map((user) => {
+    const got = {
+      emails: emails.filter((to) => to.includes(`${user.id}@`)).length,
+      sms: sms.filter((to) => to === phoneOf(user.id)).length,
+      webhooks: webhookBodies.filter((b) => b.includes(`"${user.id}"`)).length,
+    };
+    const journeys = outcomes.filter((o) => o.userKey === user.id).flatMap((o) => o.decisions).filter((d) => d.outcome === 'started').map((d) => d.ruleId);
+    const matches = got.emails === user.expect.emails && got.sms === user.expect.sms && got.webhooks === user.expect.webhooks;
+    ok &&= matches;
+    return `${matches ? '✓' : '✗'} ${user.id.padEnd(6)} ${user.story.padEnd(58)} email ${got.emails}, sms ${got.sms}, webhook ${got.webhooks}; journeys: ${journeys.join(', ') || 'none'}`;
+  });
+  return { ok, lines };
+}
+
+export const DEFAULT_DEMO_DIR = join('.nudge', 'demo');

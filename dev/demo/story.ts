@@ -1,0 +1,46 @@
+/**
+ * The demo's sample event stream: a handful of users whose behavior exercises the example rules, with
+ * timestamps relative to now (sliding windows use event time) and what each user should end up with.
+ */
+import type { EventEnvelope } from '../../engine/events/envelope';
+
+const DAY = 86_400_000;
+
+export interface StoryUser {
+  id: string;
+  story: string;
+  expect: { emails: number; sms: number; webhooks: number };
+}
+
+export const USERS: StoryUser[] = [
+  { id: 'alice', story: 'views pricing 3 times in 3 days, no order', expect: { emails: 1, sms: 1, webhooks: 0 } },
+  { id: 'bob', story: 'views pricing 3 times, then orders during the 2-day wait', expect: { emails: 1, sms: 0, webhooks: 0 } },
+  { id: 'carol', story: 'views pricing only twice', expect: { emails: 0, sms: 0, webhooks: 0 } },
+  { id: 'dave', story: 'views pricing 3 times, but never 3 within 7 days', expect: { emails: 0, sms: 0, webhooks: 0 } },
+  { id: 'erin', story: 'adds trail shoes to the cart and never checks out', expect: { emails: 1, sms: 0, webhooks: 1 } },
+  { id: 'frank', story: 'adds a jacket to the cart and checks out within the hour', expect: { emails: 0, sms: 0, webhooks: 0 } },
+  { id: 'grace', story: 'signs up; tips wait for 09:30 in New York', expect: { emails: 0, sms: 0, webhooks: 0 } },
+];
+
+export function storyEvents(now: number, runTag: string): { first: EventEnvelope[]; invalid: unknown; bobOrder: EventEnvelope } {
+  let n = 0;
+  const id = (user: string) => `demo-${runTag}-${user}-${++n}`;
+  const at = (offsetMs: number) => new Date(now + offsetMs).toISOString();
+  const identify = (user: string, traits: Record<string, unknown>): EventEnvelope => ({ type: 'identify', userId: user, traits, timestamp: at(-30 * DAY), messageId: id(user), context: { source: 'demo' } });
+  const track = (user: string, event: string, offsetMs: number, properties: Record<string, unknown> = {}): EventEnvelope => ({ type: 'track', userId: user, event, properties, timestamp: at(offsetMs), messageId: id(user), context: { source: 'demo' } });
+  const pricing = (user: string, offsetMs: number) => track(user, 'page_viewed', offsetMs, { page: 'pricing' });
+  const person = (user: string, phone: string, extra: Record<string, unknown> = {}) =>
+    identify(user, { email: `${user}@example.com`, phone, first_name: user[0]!.toUpperCase() + user.slice(1), ...extra });
+
+  const first: EventEnvelope[] = [
+    person('alice', '+14155550101'), pricing('alice', -3 * DAY), pricing('alice', -1 * DAY), pricing('alice', -10_000),
+    person('bob', '+14155550102'), pricing('bob', -2 * DAY), pricing('bob', -DAY / 2), pricing('bob', -5_000),
+    person('carol', '+14155550103'), pricing('carol', -2 * DAY), pricing('carol', -3_600_000),
+    person('dave', '+14155550104'), pricing('dave', -20 * DAY), pricing('dave', -12 * DAY), pricing('dave', -3_600_000),
+    person('erin', '+14155550105'), track('erin', 'product_added', -2_000, { product: 'Trail shoes', price: 129 }),
+    person('frank', '+14155550106'), track('frank', 'product_added', -2_000, { product: 'Rain jacket', price: 89 }), track('frank', 'checkout_started', -1_000),
+    person('grace', '+14155550107', { company: 'Acme', plan: 'team', timezone: 'America/New_York' }), track('grace', 'signed_up', -1_000),
+  ];
+  const invalid = { type: 'track', userId: 'mallory', properties: { page: 'pricing' }, messageId: id('mallory'), timestamp: 'yesterday' };
+  return { first, invalid, bobOrder: track('bob', 'order_completed', 0, { amount: 49 }) };
+}

@@ -1,0 +1,41 @@
+/**
+ * NATS and Temporal (with its Web UI and SQLite persistence) for local work and the demo, on the
+ * default ports when they are free (so the engine's defaults reach them), else on free ports.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { startNats, type NatsServerHandle } from './nats';
+import { freePort } from './process';
+import { startTemporal, type TemporalServerHandle } from './temporal';
+
+export interface LocalServers {
+  nats: NatsServerHandle;
+  temporal: TemporalServerHandle;
+  stop(): Promise<void>;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+export const preferredPort = async (port: number) => ((await portIsFree(port)) ? port : freePort());
+
+export async function startLocalServers(options: { dataDir: string; freshEvents?: boolean }): Promise<LocalServers> {
+  const dataDir = resolve(options.dataDir);
+  const natsDir = join(dataDir, 'nats');
+  if (options.freshEvents) rmSync(natsDir, { recursive: true, force: true });
+  mkdirSync(natsDir, { recursive: true });
+  const nats = await startNats({ port: await preferredPort(4222), storeDir: natsDir });
+  try {
+    const temporal = await startTemporal({ port: await preferredPort(7233), uiPort: await preferredPort(8233), dbFile: join(dataDir, 'temporal.db') });
+    return { nats, temporal, stop: async () => { await temporal.stop(); await nats.stop(); } };
+  } catch (error) {
+    await nats.stop();
+    throw error;
+  }
+}
