@@ -41,8 +41,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { rules: string; env?: Record<string, string> }): Promise<Stack> {
+export async function startStack(options: { rules: string; env?: Record<string, string>; beforeEngine?: (captures: { webhooks: WebhookCapture }) => void }): Promise<Stack> {
   const [nats, smtp, twilio, webhooks] = await Promise.all([startNats(), startSmtpCapture(), startTwilioFake(), startWebhookCapture()]);
+  options.beforeEngine?.({ webhooks });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NATS_URL: nats.url,
@@ -54,7 +55,7 @@ export async function startStack(options: { rules: string; env?: Record<string, 
     SMTP_PORT: String(smtp.port),
     TWILIO_API_BASE: twilio.url,
     TWILIO_FROM: '+15005550006',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
     ...options.env,
   };
   const config = loadConfig(env);
