@@ -76,16 +76,16 @@ describe('secondsSinceLast for a user who never sent the event: no value, so eve
 describe('combinators', () => {
   const yes = traitAt('$.plan', 'equal', 'team');
   const no = traitAt('$.plan', 'equal', 'free');
-  it.each<[string, TopLevelCondition, boolean]>([
-    ['all of true, true', { all: [yes, yes] }, true],
-    ['all of true, false', { all: [yes, no] }, false],
-    ['any of false, true', { any: [no, yes] }, true],
-    ['any of false, false', { any: [no, no] }, false],
-    ['not true', { not: yes }, false],
-    ['not false', { not: no }, true],
-    ['all of (any of false, not false)', { all: [{ any: [no, { not: no }] }] }, true],
-    ['not (all of true, false)', { not: { all: [yes, no] } }, true],
-  ])('%s is %s', async (_name, conditions, passed) => {
+  it.each<[string, boolean, TopLevelCondition]>([
+    ['all of true, true', true, { all: [yes, yes] }],
+    ['all of true, false', false, { all: [yes, no] }],
+    ['any of false, true', true, { any: [no, yes] }],
+    ['any of false, false', false, { any: [no, no] }],
+    ['not true', false, { not: yes }],
+    ['not false', true, { not: no }],
+    ['all of (any of false, not false)', true, { all: [{ any: [no, { not: no }] }] }],
+    ['not (all of true, false)', true, { not: { all: [yes, no] } }],
+  ])('%s is %s', async (_name, passed, conditions) => {
     expect((await evaluateConditions(conditions, triggerContext(conditions, [pricing(T0)], { plan: 'team' }))).passed).toBe(passed);
   });
 

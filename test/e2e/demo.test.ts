@@ -1,0 +1,19 @@
+/** The README's demo, run to completion: every user of the sample story gets exactly what they should. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../dev/demo/run-demo';
+
+describe('nudge demo', () => {
+  it('plays the sample story on real servers and reports who received what', async () => {
+    const lines: string[] = [];
+    const code = await runDemo({ dataDir: join(mkdtempSync(join(tmpdir(), 'nudge-demo-')), 'demo'), dayLength: '3s', keepData: false, exitWhenDone: true, out: (l) => lines.push(l) });
+    const output = lines.join('\n');
+    expect(output).toContain('the story played out as expected.');
+    expect(code).toBe(0);
+    expect(output).toMatch(/email {3}→ alice@example\.com: "Alice, 10% off is waiting for you"/);
+    expect(output).toMatch(/sms {5}→ \+14155550101: "Your 10% code SAVE10-/);
+    expect(output).toMatch(/Temporal Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
+  }, 90_000);
+});

@@ -1,0 +1,134 @@
+/**
+ * A virtual-clock driver for the pure journey step machine, for specifications of the form
+ * "these steps + these inputs -> these log actions and this ending". It plays the part the Temporal
+ * workflow plays in production: it answers the machine's commands (perform, evaluate, wait) with the
+ * inputs it is given, fires a timer exactly at its `until`, and delivers events between steps or
+ * during waits. An input that does not fit the command the machine is asking for is an error, so a
+ * specification cannot silently drift from what the machine does.
+ */
+import { parseDuration } from '../../rules/schema/parse-duration';
+import type { ExitEvent } from '../../rules/schema/rule';
+import type { Step } from '../../rules/schema/steps';
+import {
+  onEvaluated,
+  onEvent,
+  onPerformed,
+  onTimer,
+  startJourney,
+  type Command,
+  type ExitReason,
+  type JourneyAction,
+  type JourneyState,
+  type MachineContext,
+  type PerformResult,
+  type Transition,
+} from '../../workflows/journey/machine';
+import { compileProgram } from '../../workflows/journey/program';
+
+export type DriverInput =
+  | { kind: 'perform'; result: PerformResult }
+  | { kind: 'evaluate'; holds: boolean }
+  | { kind: 'timer' }
+  | { kind: 'event'; event: string; afterMs: number; properties: Record<string, unknown>; messageId: string };
+
+/** The pending perform finished. */
+export const done = (details: Record<string, string | number> = {}): DriverInput => ({ kind: 'perform', result: { status: 'done', details } });
+/** The pending perform was skipped (permanent provider failure, missing address...). */
+export const skipped = (reason: string, detail?: string): DriverInput => ({ kind: 'perform', result: { status: 'skipped', reason, ...(detail ? { detail } : {}) } });
+/** The pending condition evaluation answers. */
+export const holds: DriverInput = { kind: 'evaluate', holds: true };
+export const fails: DriverInput = { kind: 'evaluate', holds: false };
+/** The clock reaches the pending wait's `until`. */
+export const timer: DriverInput = { kind: 'timer' };
+/** An event arrives `after` ("10m", or ms) later than the current virtual time. */
+export const event = (name: string, after: string | number = 0, properties: Record<string, unknown> = {}, messageId = `${name}-msg`): DriverInput => ({
+  kind: 'event',
+  event: name,
+  afterMs: typeof after === 'number' ? after : parseDuration(after),
+  properties,
+  messageId,
+});
+
+export interface JourneySetup {
+  steps: Step[];
+  exitOn?: ExitEvent[];
+  /** Default 1 (real time). */
+  waitScale?: number;
+  /** The journey's time zone (user trait, else the rule's). Default UTC. */
+  timezone?: string;
+  /** Virtual time the journey starts at (ISO). */
+  start: string;
+}
+
+export interface JourneyRun {
+  log: JourneyAction[];
+  /** Every command the machine asked for, in order, as one line each (see describeCommand). */
+  asked: string[];
+  /** The finish reason, or 'running' if the inputs ran out first. */
+  reason: ExitReason | 'running';
+  state: JourneyState;
+  command: Command;
+  now: number;
+}
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+export function describeCommand(command: Command): string {
+  switch (command.kind) {
+    case 'perform':
+      return `perform ${command.step.id}`;
+    case 'evaluate':
+      return `evaluate ${command.stepId ?? 'exitOn'}${command.event ? ` on ${command.event.event}` : ''}`;
+    case 'wait':
+      return `wait ${command.stepId} until ${iso(command.until)}`;
+    case 'finish':
+      return `finish ${command.reason}`;
+  }
+}
+
+export function contextFor(setup: Omit<JourneySetup, 'start'>): MachineContext {
+  return { program: compileProgram(setup.steps), exitOn: setup.exitOn ?? [], waitScale: setup.waitScale ?? 1, timezone: setup.timezone ?? 'UTC' };
+}
+
+export function runJourney(setup: JourneySetup, inputs: DriverInput[]): JourneyRun {
+  const ctx = contextFor(setup);
+  let now = Date.parse(setup.start);
+  const log: JourneyAction[] = [];
+  const asked: string[] = [];
+  const record = (t: Transition) => {
+    log.push(...t.log);
+    asked.push(describeCommand(t.command));
+    return t;
+  };
+  let t = record(startJourney(ctx, now));
+  for (const [i, input] of inputs.entries()) {
+    const command = t.command;
+    const misfit = () => new Error(`input ${i} (${input.kind}) does not fit the command "${describeCommand(command)}"`);
+    switch (input.kind) {
+      case 'perform':
+        if (command.kind !== 'perform') throw misfit();
+        t = record(onPerformed(ctx, t.state, input.result, now));
+        break;
+      case 'evaluate':
+        if (command.kind !== 'evaluate') throw misfit();
+        t = record(onEvaluated(ctx, t.state, input.holds, now));
+        break;
+      case 'timer':
+        if (command.kind !== 'wait') throw misfit();
+        now = command.until;
+        t = record(onTimer(ctx, t.state, now));
+        break;
+      case 'event': {
+        if (command.kind !== 'perform' && command.kind !== 'wait') throw misfit();
+        if (command.kind === 'wait' && now + input.afterMs >= command.until) {
+          throw new Error(`input ${i}: the event would arrive at ${iso(now + input.afterMs)}, not before the timer at ${iso(command.until)}`);
+        }
+        now += input.afterMs;
+        const arrived = { messageId: input.messageId, event: input.event, timestamp: iso(now), properties: input.properties };
+        t = record(onEvent(ctx, t.state, arrived, now));
+        break;
+      }
+    }
+  }
+  return { log, asked, reason: t.command.kind === 'finish' ? t.command.reason : 'running', state: t.state, command: t.command, now };
+}
