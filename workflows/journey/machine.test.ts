@@ -1,0 +1,556 @@
+/**
+ * The journey step machine, specified as journeys: a rule's steps plus a sequence of inputs (perform
+ * results, condition answers, timers firing, events arriving) give the log the journey writes, the
+ * commands it asks for and how it ends. The driver (test/support/unit-journey-driver.ts) plays the
+ * Temporal workflow's part on a virtual clock.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadRules } from '../../rules/load-rules';
+import type { TopLevelCondition } from '../../rules/schema/conditions';
+import type { ExitEvent } from '../../rules/schema/rule';
+import type { Step } from '../../rules/schema/steps';
+import { contextFor, done, event, fails, holds, iso, runJourney, skipped, timer, type DriverInput, type JourneySetup } from '../../test/support/unit-journey-driver';
+import { branch, coupon, email, eventAt, exit, sms, traitAt, wait, waitForEvent, waitUntil, webhook } from '../../test/support/unit-rules';
+import { listenedEvents, onEvaluated, onEvent, onTimer, startJourney, type ExitReason, type JourneyAction } from './machine';
+
+const START = '2025-05-01T12:00:00.000Z';
+const t0 = Date.parse(START);
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const at = (text: string) => Date.parse(text);
+
+const PAID: TopLevelCondition = { any: [traitAt('$.plan', 'in', ['team', 'business'])] };
+const BIG_ORDER: TopLevelCondition = { all: [eventAt('$.properties.total', 'greaterThan', 100)] };
+const ORDER_EXITS: ExitEvent[] = [{ event: 'order_completed' }];
+
+interface JourneySpec extends Partial<JourneySetup> {
+  name: string;
+  steps: Step[];
+  inputs: DriverInput[];
+  log: JourneyAction[];
+  reason: ExitReason | 'running';
+  /** The commands asked for, when the case is about them. */
+  asked?: string[];
+  /** The coupon code the journey holds at the end (default: none). */
+  coupon?: string;
+}
+
+const completed = (when: number): JourneyAction => ({ at: when, step: null, action: 'exit', reason: 'completed' });
+
+const checkoutWait = (conditions?: TopLevelCondition, onEvent: Step[] = [sms('thanks')]) =>
+  [waitForEvent('await-checkout', 'checkout_started', '1h', onEvent, [email('nudge')], conditions), webhook('crm')];
+
+const specs: JourneySpec[] = [
+  // --- action steps ---------------------------------------------------------------------------
+  {
+    name: 'coupon: the issued code is logged and remembered for later steps, across waits',
+    steps: [coupon('issue', { prefix: 'SAVE10-' }), wait('pause', '1d'), sms('remind')],
+    inputs: [done({ code: 'SAVE10-AB12' }), timer, done({ sid: 'SM1' })],
+    log: [
+      { at: t0, step: 'issue', action: 'coupon', code: 'SAVE10-AB12' },
+      { at: t0, step: 'pause', action: 'wait', until: iso(t0 + DAY) },
+      { at: t0 + DAY, step: 'remind', action: 'sms', sid: 'SM1' },
+      completed(t0 + DAY),
+    ],
+    reason: 'completed',
+    coupon: 'SAVE10-AB12',
+  },
+  {
+    name: 'email: sent, logged with the provider details, then the next step',
+    steps: [email('mail'), sms('text')],
+    inputs: [done({ messageId: '<m1@nudge>' }), done({ sid: 'SM1' })],
+    log: [{ at: t0, step: 'mail', action: 'email', messageId: '<m1@nudge>' }, { at: t0, step: 'text', action: 'sms', sid: 'SM1' }, completed(t0)],
+    reason: 'completed',
+    asked: ['perform mail', 'perform text', 'finish completed'],
+  },
+  {
+    name: 'sms: sent and logged',
+    steps: [sms('text')],
+    inputs: [done({ sid: 'SM123', to: '+14155550100' })],
+    log: [{ at: t0, step: 'text', action: 'sms', sid: 'SM123', to: '+14155550100' }, completed(t0)],
+    reason: 'completed',
+  },
+  {
+    name: 'webhook: posted and logged',
+    steps: [webhook('crm')],
+    inputs: [done({ status: 204 })],
+    log: [{ at: t0, step: 'crm', action: 'webhook', status: 204 }, completed(t0)],
+    reason: 'completed',
+  },
+  {
+    name: 'a skipped perform logs a skip with the reason and detail, and the journey goes on',
+    steps: [email('mail'), sms('text')],
+    inputs: [skipped('invalid_address', 'no MX record for example.invalid'), done({ sid: 'SM1' })],
+    log: [
+      { at: t0, step: 'mail', action: 'skip', reason: 'invalid_address', detail: 'no MX record for example.invalid' },
+      { at: t0, step: 'text', action: 'sms', sid: 'SM1' },
+      completed(t0),
+    ],
+    reason: 'completed',
+  },
+  {
+    name: 'a skipped coupon leaves the journey without a code',
+    steps: [coupon('issue', { pool: 'cart10' }), sms('text')],
+    inputs: [skipped('pool_empty'), done()],
+    log: [{ at: t0, step: 'issue', action: 'skip', reason: 'pool_empty' }, { at: t0, step: 'text', action: 'sms' }, completed(t0)],
+    reason: 'completed',
+  },
+
+  // --- wait -----------------------------------------------------------------------------------
+  {
+    name: 'wait: the next step runs when the duration has passed',
+    steps: [email('mail'), wait('two-days', '2d'), sms('text')],
+    inputs: [done(), timer, done()],
+    log: [
+      { at: t0, step: 'mail', action: 'email' },
+      { at: t0, step: 'two-days', action: 'wait', until: iso(t0 + 2 * DAY) },
+      { at: t0 + 2 * DAY, step: 'text', action: 'sms' },
+      completed(t0 + 2 * DAY),
+    ],
+    reason: 'completed',
+    asked: ['perform mail', `wait two-days until ${iso(t0 + 2 * DAY)}`, 'perform text', 'finish completed'],
+  },
+  {
+    name: 'wait: the duration is multiplied by waitScale (a day lasting a second)',
+    waitScale: 1 / 86_400,
+    steps: [wait('two-days', '2d'), sms('text')],
+    inputs: [timer, done()],
+    log: [{ at: t0, step: 'two-days', action: 'wait', until: iso(t0 + 2000) }, { at: t0 + 2000, step: 'text', action: 'sms' }, completed(t0 + 2000)],
+    reason: 'completed',
+  },
+
+  // --- waitUntil ------------------------------------------------------------------------------
+  {
+    name: 'waitUntil: across the March DST change, 09:30 New York is 13:30Z (EDT), not 14:30Z',
+    timezone: 'America/New_York',
+    start: '2025-03-08T20:00:00.000Z', // Saturday 15:00 EST
+    steps: [waitUntil('morning', '09:30'), email('tips')],
+    inputs: [timer, done()],
+    log: [
+      { at: at('2025-03-08T20:00:00.000Z'), step: 'morning', action: 'wait', until: '2025-03-09T13:30:00.000Z', timezone: 'America/New_York' },
+      { at: at('2025-03-09T13:30:00.000Z'), step: 'tips', action: 'email' },
+      completed(at('2025-03-09T13:30:00.000Z')),
+    ],
+    reason: 'completed',
+  },
+  {
+    name: 'waitUntil: across the November DST change, 09:30 New York is 14:30Z (EST), not 13:30Z',
+    timezone: 'America/New_York',
+    start: '2025-11-01T20:00:00.000Z', // Saturday 16:00 EDT
+    steps: [waitUntil('morning', '09:30')],
+    inputs: [timer],
+    log: [
+      { at: at('2025-11-01T20:00:00.000Z'), step: 'morning', action: 'wait', until: '2025-11-02T14:30:00.000Z', timezone: 'America/New_York' },
+      completed(at('2025-11-02T14:30:00.000Z')),
+    ],
+    reason: 'completed',
+  },
+  {
+    name: 'waitUntil: a time already past today waits for tomorrow',
+    timezone: 'America/New_York',
+    start: '2025-06-10T15:00:00.000Z', // 11:00 EDT
+    steps: [waitUntil('morning', '09:30')],
+    inputs: [],
+    log: [{ at: at('2025-06-10T15:00:00.000Z'), step: 'morning', action: 'wait', until: '2025-06-11T13:30:00.000Z', timezone: 'America/New_York' }],
+    reason: 'running',
+  },
+  {
+    name: 'waitUntil: a time still ahead today waits for today',
+    timezone: 'America/New_York',
+    start: '2025-06-10T12:00:00.000Z', // 08:00 EDT
+    steps: [waitUntil('morning', '09:30')],
+    inputs: [],
+    log: [{ at: at('2025-06-10T12:00:00.000Z'), step: 'morning', action: 'wait', until: '2025-06-10T13:30:00.000Z', timezone: 'America/New_York' }],
+    reason: 'running',
+  },
+  {
+    name: 'waitUntil: the step\'s own time zone wins over the journey\'s',
+    timezone: 'America/New_York',
+    steps: [waitUntil('morning', '09:30', 'Asia/Tokyo')], // START is 21:00 in Tokyo
+    inputs: [],
+    log: [{ at: t0, step: 'morning', action: 'wait', until: '2025-05-02T00:30:00.000Z', timezone: 'Asia/Tokyo' }],
+    reason: 'running',
+  },
+
+  // --- waitForEvent ---------------------------------------------------------------------------
+  {
+    name: 'waitForEvent: the event arrives in time -> onEvent, then the step after the wait',
+    steps: checkoutWait(),
+    inputs: [event('checkout_started', '10m', {}, 'co-1'), done(), done()],
+    log: [
+      { at: t0, step: 'await-checkout', action: 'wait', until: iso(t0 + HOUR), for: 'checkout_started' },
+      { at: t0 + 10 * MINUTE, step: 'await-checkout', action: 'branch', branch: 'event', event: 'checkout_started', messageId: 'co-1' },
+      { at: t0 + 10 * MINUTE, step: 'thanks', action: 'sms' },
+      { at: t0 + 10 * MINUTE, step: 'crm', action: 'webhook' },
+      completed(t0 + 10 * MINUTE),
+    ],
+    reason: 'completed',
+  },
+  {
+    name: 'waitForEvent: the timeout passes first -> onTimeout, then the step after the wait',
+    steps: checkoutWait(),
+    inputs: [timer, done(), done()],
+    log: [
+      { at: t0, step: 'await-checkout', action: 'wait', until: iso(t0 + HOUR), for: 'checkout_started' },
+      { at: t0 + HOUR, step: 'await-checkout', action: 'branch', branch: 'timeout' },
+      { at: t0 + HOUR, step: 'nudge', action: 'email' },
+      { at: t0 + HOUR, step: 'crm', action: 'webhook' },
+      completed(t0 + HOUR),
+    ],
+    reason: 'completed',
+  },
+  {
+    name: 'waitForEvent: the timeout is multiplied by waitScale',
+    waitScale: 0.5,
+    steps: checkoutWait(),
+    inputs: [timer],
+    log: [
+      { at: t0, step: 'await-checkout', action: 'wait', until: iso(t0 + 30 * MINUTE), for: 'checkout_started' },
+      { at: t0 + 30 * MINUTE, step: 'await-checkout', action: 'branch', branch: 'timeout' },
+    ],
+    reason: 'running',
+  },
+  {
+    name: 'waitForEvent: an empty onEvent list goes straight to the step after the wait',
+    steps: checkoutWait(undefined, []),
+    inputs: [event('checkout_started', '10m', {}, 'co-1'), done()],
+    log: [
+      { at: t0, step: 'await-checkout', action: 'wait', until: iso(t0 + HOUR), for: 'checkout_started' },
+      { at: t0 + 10 * MINUTE, step: 'await-checkout', action: 'branch', branch: 'event', event: 'checkout_started', messageId: 'co-1' },
+      { at: t0 + 10 * MINUTE, step: 'crm', action: 'webhook' },
+      completed(t0 + 10 * MINUTE),
+    ],
+    reason: 'completed',
+  },
+  {
+    name: 'waitForEvent: another event changes nothing; the same wait goes on',
+    steps: checkoutWait(),
+    inputs: [event('page_viewed', '10m'), timer],
+    log: [
+      { at: t0, step: 'await-checkout', action: 'wait', until: iso(t0 + HOUR), for: 'checkout_started' },
+      { at: t0 + HOUR, step: 'await-checkout', action: 'branch', branch: 'timeout' },
+    ],
+    reason: 'running',
+    asked: [`wait await-checkout until ${iso(t0 + HOUR)}`, `wait await-checkout until ${iso(t0 + HOUR)}`, 'perform nudge'],
+  },
+  {
+    name: 'waitForEvent with conditions: the event is evaluated, and when it holds -> onEvent',
+    steps: checkoutWait(BIG_ORDER),
+    inputs: [event('checkout_started', '10m', { total: 150 }, 'co-1'), holds, done(), done()],
+    log: [
+      { at: t0, step: 'await-checkout', action: 'wait', until: iso(t0 + HOUR), for: 'checkout_started' },
+      { at: t0 + 10 * MINUTE, step: 'await-checkout', action: 'branch', branch: 'event', event: 'checkout_started', messageId: 'co-1' },
+      { at: t0 + 10 * MINUTE, step: 'thanks', action: 'sms' },
+      { at: t0 + 10 * MINUTE, step: 'crm', action: 'webhook' },
+      completed(t0 + 10 * MINUTE),
+    ],
+    reason: 'completed',
+    asked: [`wait await-checkout until ${iso(t0 + HOUR)}`, 'evaluate await-checkout on checkout_started', 'perform thanks', 'perform crm', 'finish completed'],
+  },
+  {
+    name: 'waitForEvent with conditions: an event that does not hold leaves the same wait running',
+    steps: checkoutWait(BIG_ORDER),
+    inputs: [event('checkout_started', '10m', { total: 50 }, 'co-1'), fails, timer, done(), done()],
+    log: [
+      { at: t0, step: 'await-checkout', action: 'wait', until: iso(t0 + HOUR), for: 'checkout_started' },
+      { at: t0 + HOUR, step: 'await-checkout', action: 'branch', branch: 'timeout' },
+      { at: t0 + HOUR, step: 'nudge', action: 'email' },
+      { at: t0 + HOUR, step: 'crm', action: 'webhook' },
+      completed(t0 + HOUR),
+    ],
+    reason: 'completed',
+    asked: [
+      `wait await-checkout until ${iso(t0 + HOUR)}`,
+      'evaluate await-checkout on checkout_started',
+      `wait await-checkout until ${iso(t0 + HOUR)}`,
+      'perform nudge',
+      'perform crm',
+      'finish completed',
+    ],
+  },
+
+  // --- branch ---------------------------------------------------------------------------------
+  ...(
+    [
+      ['then', holds, [sms('call')], [email('tips')], 'call'],
+      ['else', fails, [sms('call')], [email('tips')], 'tips'],
+      ['then (empty list: falls through)', holds, [], [email('tips')], null],
+      ['else (empty list: falls through)', fails, [sms('call')], [], null],
+    ] as const
+  ).map(([label, answer, thenSteps, elseSteps, ran]): JourneySpec => ({
+    name: `branch -> ${label}, then the step after the branch`,
+    steps: [branch('paid', PAID, [...thenSteps], [...elseSteps]), webhook('crm')],
+    inputs: ran ? [answer, done(), done()] : [answer, done()],
+    log: [
+      { at: t0, step: 'paid', action: 'branch', branch: label.split(' ')[0] },
+      ...(ran ? [{ at: t0, step: ran, action: ran === 'call' ? 'sms' : 'email' } as JourneyAction] : []),
+      { at: t0, step: 'crm', action: 'webhook' },
+      completed(t0),
+    ],
+    reason: 'completed',
+    asked: ['evaluate paid', ...(ran ? [`perform ${ran}`] : []), 'perform crm', 'finish completed'],
+  })),
+
+  // --- exit step ------------------------------------------------------------------------------
+  {
+    name: 'exit step: the journey ends there; later steps never run',
+    steps: [email('mail'), exit('stop'), sms('never')],
+    inputs: [done()],
+    log: [{ at: t0, step: 'mail', action: 'email' }, { at: t0, step: 'stop', action: 'exit', reason: 'exit_step' }],
+    reason: 'exit_step',
+    asked: ['perform mail', 'finish exit_step'],
+  },
+  {
+    name: 'exit step inside a branch ends the whole journey, not just the branch',
+    steps: [branch('paid', PAID, [exit('stop')], []), sms('never')],
+    inputs: [holds],
+    log: [{ at: t0, step: 'paid', action: 'branch', branch: 'then' }, { at: t0, step: 'stop', action: 'exit', reason: 'exit_step' }],
+    reason: 'exit_step',
+  },
+
+  // --- exitOn ---------------------------------------------------------------------------------
+  {
+    name: 'exitOn: the event ends the journey at once during a wait',
+    exitOn: ORDER_EXITS,
+    steps: [email('mail'), wait('pause', '2d'), sms('text')],
+    inputs: [done(), event('order_completed', '1d', {}, 'order-1')],
+    log: [
+      { at: t0, step: 'mail', action: 'email' },
+      { at: t0, step: 'pause', action: 'wait', until: iso(t0 + 2 * DAY) },
+      { at: t0 + DAY, step: null, action: 'exit', reason: 'exit_event', event: 'order_completed', messageId: 'order-1' },
+    ],
+    reason: 'exit_event',
+    asked: ['perform mail', `wait pause until ${iso(t0 + 2 * DAY)}`, 'finish exit_event'],
+  },
+  {
+    name: 'exitOn: an event that arrives between two steps ends the journey before the next one',
+    exitOn: ORDER_EXITS,
+    steps: [coupon('issue'), email('mail')],
+    inputs: [done({ code: 'C-1' }), event('order_completed', 0, {}, 'order-1')],
+    log: [
+      { at: t0, step: 'issue', action: 'coupon', code: 'C-1' },
+      { at: t0, step: null, action: 'exit', reason: 'exit_event', event: 'order_completed', messageId: 'order-1' },
+    ],
+    reason: 'exit_event',
+    coupon: 'C-1',
+  },
+  {
+    name: 'exitOn wins over a waitForEvent waiting for the same event',
+    exitOn: ORDER_EXITS,
+    steps: [waitForEvent('await-order', 'order_completed', '1h', [sms('thanks')], [])],
+    inputs: [event('order_completed', '5m', {}, 'order-1')],
+    log: [
+      { at: t0, step: 'await-order', action: 'wait', until: iso(t0 + HOUR), for: 'order_completed' },
+      { at: t0 + 5 * MINUTE, step: null, action: 'exit', reason: 'exit_event', event: 'order_completed', messageId: 'order-1' },
+    ],
+    reason: 'exit_event',
+  },
+  {
+    name: 'exitOn with conditions: the event is evaluated, and when it holds the journey ends',
+    exitOn: [{ event: 'order_completed', conditions: BIG_ORDER }],
+    steps: [email('mail'), wait('pause', '2d'), sms('text')],
+    inputs: [done(), event('order_completed', '1d', { total: 500 }, 'order-1'), holds],
+    log: [
+      { at: t0, step: 'mail', action: 'email' },
+      { at: t0, step: 'pause', action: 'wait', until: iso(t0 + 2 * DAY) },
+      { at: t0 + DAY, step: null, action: 'exit', reason: 'exit_event', event: 'order_completed', messageId: 'order-1' },
+    ],
+    reason: 'exit_event',
+    asked: ['perform mail', `wait pause until ${iso(t0 + 2 * DAY)}`, 'evaluate exitOn on order_completed', 'finish exit_event'],
+  },
+  {
+    name: 'exitOn with conditions that do not hold: the same wait resumes with the same until',
+    exitOn: [{ event: 'order_completed', conditions: BIG_ORDER }],
+    steps: [email('mail'), wait('pause', '2d'), sms('text')],
+    inputs: [done(), event('order_completed', '1d', { total: 5 }, 'order-1'), fails, timer, done()],
+    log: [
+      { at: t0, step: 'mail', action: 'email' },
+      { at: t0, step: 'pause', action: 'wait', until: iso(t0 + 2 * DAY) },
+      { at: t0 + 2 * DAY, step: 'text', action: 'sms' },
+      completed(t0 + 2 * DAY),
+    ],
+    reason: 'completed',
+    asked: [
+      'perform mail',
+      `wait pause until ${iso(t0 + 2 * DAY)}`,
+      'evaluate exitOn on order_completed',
+      `wait pause until ${iso(t0 + 2 * DAY)}`,
+      'perform text',
+      'finish completed',
+    ],
+  },
+  {
+    name: 'exitOn with conditions that do not hold between steps: the pending step runs',
+    exitOn: [{ event: 'order_completed', conditions: BIG_ORDER }],
+    steps: [coupon('issue'), email('mail')],
+    inputs: [done({ code: 'C-1' }), event('order_completed', 0, { total: 5 }), fails, done()],
+    log: [{ at: t0, step: 'issue', action: 'coupon', code: 'C-1' }, { at: t0, step: 'mail', action: 'email' }, completed(t0)],
+    reason: 'completed',
+    asked: ['perform issue', 'perform mail', 'evaluate exitOn on order_completed', 'perform mail', 'finish completed'],
+    coupon: 'C-1',
+  },
+  {
+    name: 'exitOn: when the first matching exit does not hold, a later one for the same event still ends the journey',
+    exitOn: [{ event: 'order_completed', conditions: BIG_ORDER }, { event: 'order_completed' }],
+    steps: [wait('pause', '2d')],
+    inputs: [event('order_completed', '1h', { total: 5 }, 'order-1'), fails],
+    log: [
+      { at: t0, step: 'pause', action: 'wait', until: iso(t0 + 2 * DAY) },
+      { at: t0 + HOUR, step: null, action: 'exit', reason: 'exit_event', event: 'order_completed', messageId: 'order-1' },
+    ],
+    reason: 'exit_event',
+  },
+  {
+    name: 'exitOn with conditions that do not hold: the event can still be the one a waitForEvent waits for',
+    exitOn: [{ event: 'order_completed', conditions: BIG_ORDER }],
+    steps: [waitForEvent('await-order', 'order_completed', '1h', [sms('thanks')], [email('nudge')])],
+    inputs: [event('order_completed', '5m', { total: 5 }, 'order-1'), fails, done()],
+    log: [
+      { at: t0, step: 'await-order', action: 'wait', until: iso(t0 + HOUR), for: 'order_completed' },
+      { at: t0 + 5 * MINUTE, step: 'await-order', action: 'branch', branch: 'event', event: 'order_completed', messageId: 'order-1' },
+      { at: t0 + 5 * MINUTE, step: 'thanks', action: 'sms' },
+      completed(t0 + 5 * MINUTE),
+    ],
+    reason: 'completed',
+  },
+
+  // --- nesting --------------------------------------------------------------------------------
+  {
+    name: 'nested lists continue after their enclosing step, level by level',
+    steps: [
+      branch('paid', PAID, [waitForEvent('await-demo', 'demo_booked', '1d', [], [sms('call')]), email('inner-last')], []),
+      webhook('crm'),
+    ],
+    inputs: [holds, timer, done(), done(), done()],
+    log: [
+      { at: t0, step: 'paid', action: 'branch', branch: 'then' },
+      { at: t0, step: 'await-demo', action: 'wait', until: iso(t0 + DAY), for: 'demo_booked' },
+      { at: t0 + DAY, step: 'await-demo', action: 'branch', branch: 'timeout' },
+      { at: t0 + DAY, step: 'call', action: 'sms' },
+      { at: t0 + DAY, step: 'inner-last', action: 'email' },
+      { at: t0 + DAY, step: 'crm', action: 'webhook' },
+      completed(t0 + DAY),
+    ],
+    reason: 'completed',
+  },
+];
+
+describe('journey step machine', () => {
+  it.each(specs)('$name', (spec) => {
+    const run = runJourney({ start: START, ...spec }, spec.inputs);
+    expect(run.log).toEqual(spec.log);
+    expect(run.reason).toBe(spec.reason);
+    if (spec.asked) expect(run.asked).toEqual(spec.asked);
+    expect(run.state.coupon).toBe(spec.coupon ?? null);
+  });
+
+  it('every step type has a specification', () => {
+    const covered = new Set(specs.flatMap((spec) => spec.steps.flatMap(function types(step): string[] {
+      if (step.type === 'branch') return [step.type, ...step.then.flatMap(types), ...step.else.flatMap(types)];
+      if (step.type === 'waitForEvent') return [step.type, ...step.onEvent.flatMap(types), ...step.onTimeout.flatMap(types)];
+      return [step.type];
+    })));
+    expect([...covered].sort()).toEqual(['branch', 'coupon', 'email', 'exit', 'sms', 'wait', 'waitForEvent', 'waitUntil', 'webhook']);
+  });
+});
+
+describe('the example rules, as journeys', () => {
+  const rules = Object.fromEntries(loadRules([new URL('../../rules', import.meta.url).pathname]).map(({ rule }) => [rule.id, rule]));
+  const setupOf = (id: string, start = START) => ({ steps: rules[id]!.steps, exitOn: rules[id]!.exitOn, timezone: rules[id]!.timezone, start });
+
+  it('pricing-hesitation: coupon and email at once, the SMS two days later', () => {
+    const run = runJourney(setupOf('pricing-hesitation'), [done({ code: 'SAVE10-X' }), done(), timer, done()]);
+    expect(run.log.map((a) => [a.at - t0, a.step, a.action])).toEqual([
+      [0, 'issue-coupon', 'coupon'],
+      [0, 'coupon-email', 'email'],
+      [0, 'wait-2-days', 'wait'],
+      [2 * DAY, 'coupon-sms', 'sms'],
+      [2 * DAY, null, 'exit'],
+    ]);
+    expect(run.state.coupon).toBe('SAVE10-X');
+  });
+
+  it('pricing-hesitation: an order during the two days ends it without the SMS', () => {
+    const run = runJourney(setupOf('pricing-hesitation'), [done({ code: 'SAVE10-X' }), done(), event('order_completed', '1d')]);
+    expect(run.reason).toBe('exit_event');
+    expect(run.log.map((a) => a.action)).toEqual(['coupon', 'email', 'wait', 'exit']);
+  });
+
+  it('cart-abandonment: checkout within the hour ends quietly; no checkout brings coupon, email and webhook', () => {
+    expect(runJourney(setupOf('cart-abandonment'), [event('checkout_started', '20m')]).log.map((a) => a.action)).toEqual(['wait', 'branch', 'exit']);
+    const abandoned = runJourney(setupOf('cart-abandonment'), [timer, done({ code: 'CART-1' }), done(), done()]);
+    expect(abandoned.log.map((a) => [a.step, a.action])).toEqual([
+      ['await-checkout', 'wait'],
+      ['await-checkout', 'branch'],
+      ['cart-coupon', 'coupon'],
+      ['cart-email', 'email'],
+      ['crm-follow-up', 'webhook'],
+      [null, 'exit'],
+    ]);
+  });
+
+  it('trial-activation: 09:30 New York the next morning, the SMS only for paid plans', () => {
+    const signedUp = '2025-03-08T23:00:00.000Z'; // Saturday 18:00 EST; Sunday is the DST change
+    const paid = runJourney(setupOf('trial-activation', signedUp), [timer, done(), timer, holds, done()]);
+    expect(paid.log.map((a) => [iso(a.at), a.step, a.action])).toEqual([
+      [signedUp, 'next-morning', 'wait'],
+      ['2025-03-09T13:30:00.000Z', 'tips-email', 'email'],
+      ['2025-03-09T13:30:00.000Z', 'wait-a-day', 'wait'],
+      ['2025-03-10T13:30:00.000Z', 'is-paid-lead', 'branch'],
+      ['2025-03-10T13:30:00.000Z', 'setup-sms', 'sms'],
+      ['2025-03-10T13:30:00.000Z', null, 'exit'],
+    ]);
+    const free = runJourney(setupOf('trial-activation', signedUp), [timer, done(), timer, fails]);
+    expect(free.log.map((a) => a.action)).toEqual(['wait', 'email', 'wait', 'branch', 'exit']);
+    expect(free.reason).toBe('completed');
+  });
+});
+
+describe('commands and guards', () => {
+  it('a wait listens for the exit events and the event it waits for', () => {
+    const ctx = contextFor({ steps: checkoutWait(), exitOn: [...ORDER_EXITS, { event: 'unsubscribed' }] });
+    const start = startJourney(ctx, t0);
+    expect(start.command).toEqual({ kind: 'wait', stepId: 'await-checkout', until: t0 + HOUR, listen: ['order_completed', 'unsubscribed', 'checkout_started'] });
+    expect(listenedEvents(ctx)).toEqual(['order_completed', 'unsubscribed']);
+  });
+
+  it('a branch asks to evaluate its conditions without an event', () => {
+    const start = startJourney(contextFor({ steps: [branch('paid', PAID, [], [])] }), t0);
+    expect(start.command).toEqual({ kind: 'evaluate', stepId: 'paid', conditions: PAID, event: null });
+  });
+
+  it('exit conditions are evaluated against the event that arrived', () => {
+    const ctx = contextFor({ steps: [wait('pause', '1d')], exitOn: [{ event: 'order_completed', conditions: BIG_ORDER }] });
+    const order = { messageId: 'order-1', event: 'order_completed', timestamp: iso(t0 + 1), properties: { total: 500 } };
+    expect(onEvent(ctx, startJourney(ctx, t0).state, order, t0 + 1).command).toEqual({ kind: 'evaluate', stepId: null, conditions: BIG_ORDER, event: order });
+  });
+
+  it('a timer that fires early changes nothing', () => {
+    const ctx = contextFor({ steps: [wait('pause', '1d'), sms('text')] });
+    const waiting = startJourney(ctx, t0);
+    expect(onTimer(ctx, waiting.state, t0 + DAY - 1)).toEqual({ state: waiting.state, command: waiting.command, log: [] });
+  });
+
+  it('an event that arrives while a condition is being evaluated is not taken', () => {
+    const ctx = contextFor({ steps: [branch('paid', PAID, [], [])], exitOn: ORDER_EXITS });
+    const evaluating = startJourney(ctx, t0);
+    const order = { messageId: 'order-1', event: 'order_completed', timestamp: START, properties: {} };
+    expect(onEvent(ctx, evaluating.state, order, t0)).toEqual({ state: evaluating.state, command: evaluating.command, log: [] });
+  });
+
+  it('an evaluation answer with no evaluation pending is an error', () => {
+    const ctx = contextFor({ steps: [wait('pause', '1d')] });
+    expect(() => onEvaluated(ctx, startJourney(ctx, t0).state, true, t0)).toThrow(/no condition was being evaluated/);
+  });
+
+  it('transitions never change the state they are given', () => {
+    const ctx = contextFor({ steps: checkoutWait(BIG_ORDER), exitOn: ORDER_EXITS });
+    const waiting = startJourney(ctx, t0);
+    const snapshot = structuredClone(waiting.state);
+    onEvent(ctx, waiting.state, { messageId: 'co-1', event: 'checkout_started', timestamp: START, properties: {} }, t0);
+    onEvent(ctx, waiting.state, { messageId: 'o-1', event: 'order_completed', timestamp: START, properties: {} }, t0);
+    onTimer(ctx, waiting.state, t0 + HOUR);
+    expect(waiting.state).toEqual(snapshot);
+  });
+});
