@@ -25,6 +25,7 @@ export const ConfigSchema = z.object({
   NUDGE_OWNED_PARTITIONS: z.string().default('all').describe('Partitions this engine process consumes: "all", or ranges like "0-7,12".'),
   NUDGE_DUPLICATE_WINDOW: DurationMs.default(parseDuration('1d')).describe('How long JetStream drops a repeated messageId.'),
   NUDGE_DAY_LENGTH: DurationMs.default(parseDuration('1d')).describe('How long one day of journey waiting lasts; the demo sets "10s" so a 2-day wait takes 20 s. Real deployments keep "1d".'),
+  NUDGE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0).describe('Port of the engine\'s Prometheus /metrics and /healthz endpoint on 127.0.0.1; 0 turns it off.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

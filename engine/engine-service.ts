@@ -11,6 +11,7 @@ import { loadConfig, ownedPartitions, waitScaleOf, type Config } from './config'
 import { consumePartition, ensurePartitionConsumer } from './ingest/partition-consumer';
 import { EventProcessor, type EventOutcome } from './ingest/process-event';
 import { createLogger, type Logger } from './logger';
+import { EngineMetrics } from './metrics';
 import { RuleIndex } from './match/rule-index';
 import { ensureStreams, openBucket, USERS_BUCKET } from './nats/setup';
 import { StateStore } from './state/state-store';
@@ -18,6 +19,7 @@ import { TemporalJourneyStarter } from './trigger/journey-starter';
 
 export interface EngineHandle {
   rules: LoadedRule[];
+  metrics: EngineMetrics;
   partitions: number[];
   stop(): Promise<void>;
 }
@@ -52,11 +54,22 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
     waitScale: waitScaleOf(config),
   });
 
+  const metrics = new EngineMetrics();
+  const metricsServer = config.NUDGE_METRICS_PORT ? await metrics.serve(config.NUDGE_METRICS_PORT) : null;
+  const onOutcome = (outcome: EventOutcome) => {
+    metrics.recordOutcome(outcome);
+    options.onOutcome?.(outcome);
+  };
+  const onDeadLetter = (reason: string) => {
+    metrics.recordDeadLetter(reason);
+    options.onDeadLetter?.(reason);
+  };
+
   const stopping = new AbortController();
   setMaxListeners(partitions.length + 10, stopping.signal); // one listener per partition loop
   const js = jetstream(nc);
   const loops = partitions.map((p) =>
-    consumePartition({ js, processor, partitions: config.NUDGE_PARTITIONS, log, onOutcome: options.onOutcome, onDeadLetter: options.onDeadLetter }, p, stopping.signal).catch((error) => {
+    consumePartition({ js, processor, partitions: config.NUDGE_PARTITIONS, log, onOutcome, onDeadLetter }, p, stopping.signal).catch((error) => {
       if (!stopping.signal.aborted) log.error({ partition: p, err: (error as Error).message }, 'partition consumer stopped');
     }),
   );
@@ -65,8 +78,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   return {
     rules,
     partitions,
+    metrics,
     async stop() {
       stopping.abort();
+      metricsServer?.close();
       await Promise.allSettled(loops);
       await nc.drain().catch(() => undefined);
       await connection.close();

@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { z } from 'zod';
 import { InvalidRuleSetError, type RuleProblem } from './rule-errors';
 import { RuleSchema, type Rule } from './schema/rule';
 import { semanticProblems } from './semantic-checks';
@@ -38,12 +39,37 @@ export function parseRuleText(text: string, file: string): { rule?: Rule; proble
   }
   const parsed = RuleSchema.safeParse(json);
   if (!parsed.success) {
-    return {
-      problems: parsed.error.issues.map((issue) => ({ file, path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message })),
-    };
+    return { problems: parsed.error.issues.flatMap((issue) => specificIssues(issue)).map((issue) => ({ file, ...issue })) };
   }
   const problems = semanticProblems(parsed.data).map((p) => ({ file, ...p }));
   return problems.length ? { problems } : { rule: parsed.data, problems: [] };
+}
+
+type Issue = z.core.$ZodIssue;
+type Located = { path: (string | number)[]; message: string };
+
+/**
+ * A condition node is a union (all / any / not / leaf), for which zod reports one "Invalid input" at
+ * the node. Descend into the alternative the node was meant to be (the one with the fewest signs of a
+ * different shape: missing required keys, unknown keys; then the deepest path), so the problem names
+ * the leaf and field that is wrong.
+ */
+function specificIssues(issue: Issue, prefix: (string | number)[] = []): Located[] {
+  const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+  if (issue.code === 'invalid_union' && issue.errors.length) {
+    const wrongShape = (issues: Issue[]) =>
+      issues.filter((i) => i.code === 'unrecognized_keys' || (i.code === 'invalid_type' && /received undefined/.test(i.message))).length;
+    const depth = (issues: Issue[]) => Math.max(...issues.map((i) => i.path.length + (i.code === 'invalid_union' ? 1 : 0)));
+    const rank = (issues: Issue[]) => [wrongShape(issues), -depth(issues), issues.length];
+    const better = (a: Issue[], b: Issue[]) => {
+      const [ra, rb] = [rank(a), rank(b)];
+      for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! < rb[i]! ? a : b;
+      return a;
+    };
+    const best = issue.errors.reduce(better);
+    if (depth(best) > 0) return best.flatMap((inner) => specificIssues(inner, path));
+  }
+  return [{ path, message: issue.message }];
 }
 
 /** Validates every file and returns all problems (for `nudge validate`). */

@@ -3,7 +3,7 @@
  * can explain a decision. The same function serves triggers (engine) and in-journey conditions
  * (activities, simulator), so a condition means the same thing everywhere.
  */
-import { Engine, type RuleResult } from 'json-rules-engine';
+import { Engine, Operator, type RuleResult } from 'json-rules-engine';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import { factsFor, registerFacts, type EvaluationContext } from './facts';
 
@@ -28,6 +28,9 @@ export class ConditionEvaluator {
 
   constructor(readonly conditions: TopLevelCondition | undefined, name = 'conditions') {
     this.engine = new Engine([], { allowUndefinedFacts: true });
+    // A missing value (no such trait, event never seen) fails every comparison, notEqual included;
+    // absence is tested with `not`. json-rules-engine's own notEqual would pass on a missing value.
+    this.engine.addOperator(new Operator('notEqual', (a: unknown, b: unknown) => a !== b, (value: unknown) => value !== null && value !== undefined));
     registerFacts(this.engine);
     if (conditions) this.engine.addRule({ name, conditions: conditions as never, event: { type: name } });
   }

@@ -45,6 +45,9 @@ describe('dead letters', () => {
     expect(first!.header?.get('Nudge-Reason')).toMatch(/timestamp/);
     expect(first!.header?.get('Nudge-Source-Subject')).toBe(subject);
     expect(JSON.parse(first!.string()).messageId).toBe('bad-1');
+    const metrics = await stack.engine.metrics.registry.getSingleMetricAsString('nudge_dead_letters_total');
+    expect(metrics).toMatch(/nudge_dead_letters_total\{kind="invalid event"\} 1/);
+    expect(metrics).toMatch(/nudge_dead_letters_total\{kind="not valid JSON"\} 1/);
   });
 
   it('an event published to the wrong partition is dead-lettered, not processed out of order', async () => {

@@ -1,0 +1,45 @@
+/**
+ * Prometheus metrics of the engine process, served on /metrics (NUDGE_METRICS_PORT; 0 turns it off),
+ * with /healthz for liveness probes.
+ */
+import { createServer, type Server } from 'node:http';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventOutcome } from './ingest/process-event';
+
+export class EngineMetrics {
+  readonly registry = new Registry();
+  private readonly events = new Counter({ name: 'nudge_events_total', help: 'Events handled, by result', labelNames: ['result'], registers: [this.registry] });
+  private readonly deadLetters = new Counter({ name: 'nudge_dead_letters_total', help: 'Events moved to the dead-letter stream, by kind of reason', labelNames: ['kind'], registers: [this.registry] });
+  private readonly decisions = new Counter({ name: 'nudge_rule_decisions_total', help: 'Rule decisions for candidate rules, by rule and outcome', labelNames: ['rule', 'outcome'], registers: [this.registry] });
+  private readonly signals = new Counter({ name: 'nudge_journey_signals_total', help: 'Events signalled to running journeys', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'nudge_engine_' });
+  }
+
+  recordOutcome(outcome: EventOutcome): void {
+    this.events.inc({ result: outcome.duplicate ? 'redelivered' : 'applied' });
+    this.signals.inc(outcome.signalled.length);
+    for (const decision of outcome.decisions) this.decisions.inc({ rule: decision.ruleId, outcome: decision.outcome });
+  }
+
+  recordDeadLetter(reason: string): void {
+    this.events.inc({ result: 'dead_lettered' });
+    this.deadLetters.inc({ kind: reason.split(':')[0]!.slice(0, 40) });
+  }
+
+  async serve(port: number): Promise<Server> {
+    const server = createServer(async (request, response) => {
+      if (request.url === '/metrics') {
+        response.writeHead(200, { 'content-type': this.registry.contentType });
+        response.end(await this.registry.metrics());
+      } else if (request.url === '/healthz') {
+        response.writeHead(200).end('ok');
+      } else {
+        response.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+    return server;
+  }
+}
