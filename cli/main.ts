@@ -8,6 +8,7 @@ import { startWorkerService } from '../workflows/worker-service';
 import { runDeadLetters } from './dead-letters-command';
 import { runPublish } from './publish-command';
 import { runSchema } from './schema-command';
+import { runSimulate } from './simulate-command';
 import { runValidate } from './validate-command';
 import { untilSignal } from './until-signal';
 
@@ -56,6 +57,22 @@ program
   .option('--limit <n>', 'show at most this many, newest last', '50')
   .action(async (options: { limit: string }) => {
     process.exitCode = await runDeadLetters(loadConfig(), Number(options.limit));
+  });
+
+program
+  .command('simulate')
+  .description('run rules over events on a virtual clock (no servers): what would each user have received, and when')
+  .requiredOption('--rules <paths>', 'rule file or directory (comma-separated for several)')
+  .option('--events <file.jsonl>', 'Segment-style events, one per line, any order (sorted by timestamp)')
+  .option('--stream', 'read events from the JetStream stream instead (needs --from and --to; the live consumers are untouched)')
+  .option('--from <ISO>', 'with --stream: start of the range (stream time)')
+  .option('--to <ISO>', 'with --stream: end of the range (stream time)')
+  .option('--profiles <file.jsonl>', 'starting traits: {"userId": "...", "traits": {...}} per line')
+  .option('--until <ISO>', 'run the clock on to here (default: last event + the longest journey)')
+  .option('--format <format>', 'jsonl (one action per line) or table', 'table')
+  .action(async (options) => {
+    if (!['jsonl', 'table'].includes(options.format)) throw new Error(`--format must be jsonl or table, not "${options.format}"`);
+    process.exitCode = await runSimulate(options);
   });
 
 program

@@ -9,12 +9,12 @@ import type { UserState } from '../../engine/state/behavior-state';
 import { evaluateConditions } from '../../engine/match/evaluate-conditions';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { ActionStep, JourneyEvent, PerformResult } from '../journey/machine';
-import type { LedgerRecord, SendLedger } from './send-ledger';
+import type { LedgerRecord, SendLedgerStore } from './send-ledger';
 import { render, renderPayload, type TemplateVariables } from './render';
 
 export interface ActivityDeps {
   connectors: ConnectorSet;
-  ledger: SendLedger;
+  ledger: SendLedgerStore;
   /** Reads a user's current behavior state (traits, counters). */
   loadUserState(userKey: string): Promise<UserState>;
   /** Wall clock for windows evaluated inside journeys; the simulator passes its virtual clock. */
@@ -139,7 +139,9 @@ export function createActivities(deps: ActivityDeps) {
         event: input.event as unknown as Record<string, unknown>,
         traits: state.traits,
         state,
-        now: clock(),
+        // Windows end now, or at the user's newest event if its timestamp is ahead of this clock
+        // (client clock skew; replays of future-dated events), so no counted event is left out.
+        now: Math.max(clock(), state.clock),
         before: Date.parse(input.event.timestamp),
       });
       return outcome.passed;

@@ -1,0 +1,60 @@
+/** `nudge simulate`: runs rules over events on a virtual clock and prints what would happen. */
+import { connect } from '@nats-io/transport-node';
+import { loadConfig } from '../engine/config';
+import type { EventEnvelope } from '../engine/events/envelope';
+import { readEventsFile, readProfilesFile, readStreamRange } from '../engine/simulate/inputs';
+import { toJsonLines, toTable } from '../engine/simulate/output';
+import { simulate, type SimulationHooks, type SimulationAction } from '../engine/simulate/simulator';
+import { loadRules } from '../rules/load-rules';
+
+export interface SimulateOptions {
+  rules: string;
+  events?: string;
+  stream?: boolean;
+  from?: string;
+  to?: string;
+  profiles?: string;
+  until?: string;
+  format?: 'jsonl' | 'table';
+}
+
+export class UsageError extends Error {}
+
+function isoTime(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new UsageError(`${name}: "${value}" is not an ISO-8601 time`);
+  return ms;
+}
+
+export async function loadSimulationEvents(options: SimulateOptions, warn: (line: string) => void): Promise<EventEnvelope[]> {
+  if (options.events && options.stream) throw new UsageError('give either --events <file> or --stream, not both');
+  if (options.events) return readEventsFile(options.events);
+  if (!options.stream) throw new UsageError('give --events <file.jsonl> or --stream --from <ISO> --to <ISO>');
+  const from = isoTime('--from', options.from);
+  const to = isoTime('--to', options.to);
+  if (from === undefined || to === undefined) throw new UsageError('--stream needs --from <ISO> and --to <ISO>');
+  const config = loadConfig();
+  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-simulate' });
+  try {
+    const { events, skipped } = await readStreamRange(nc, new Date(from), new Date(to));
+    for (const line of skipped) warn(`skipped ${line}`);
+    return events;
+  } finally {
+    await nc.close();
+  }
+}
+
+export async function runSimulation(options: SimulateOptions, hooks: SimulationHooks = {}, warn: (line: string) => void = (l) => console.error(l)): Promise<SimulationAction[]> {
+  const rules = loadRules(options.rules.split(','));
+  const events = await loadSimulationEvents(options, warn);
+  const profiles = options.profiles ? readProfilesFile(options.profiles) : [];
+  const until = isoTime('--until', options.until);
+  return simulate({ rules, events, profiles, ...(until !== undefined ? { until } : {}) }, hooks);
+}
+
+export async function runSimulate(options: SimulateOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  const actions = await runSimulation(options);
+  out(options.format === 'jsonl' ? toJsonLines(actions) : toTable(actions));
+  return 0;
+}

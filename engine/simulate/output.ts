@@ -1,0 +1,40 @@
+/** Simulation output: JSON lines (one action each) or a readable timeline with a summary per rule. */
+import type { SimulationAction } from './simulator';
+
+export function toJsonLines(actions: SimulationAction[]): string {
+  return actions.map((a) => JSON.stringify(a)).join('\n') + (actions.length ? '\n' : '');
+}
+
+function describe(a: SimulationAction): string {
+  switch (a.action) {
+    case 'enter': return 'enters the journey';
+    case 'coupon': return `gets coupon ${a.code}`;
+    case 'email': return `email to ${a.to}: "${a.subject}"`;
+    case 'sms': return `SMS to ${a.to}: "${a.body}"`;
+    case 'webhook': return `webhook POST ${a.to}`;
+    case 'wait': return 'waits';
+    case 'branch': return `takes branch "${a.branch}"`;
+    case 'skip': return `skipped (${a.reason})`;
+    case 'exit': return `exits (${a.reason})`;
+  }
+}
+
+export function toTable(actions: SimulationAction[]): string {
+  const lines = ['time                      user            rule                      step                  what'];
+  for (const a of actions) {
+    lines.push(`${a.at.padEnd(26)}${a.userId.padEnd(16)}${`${a.ruleId} v${a.ruleVersion}`.padEnd(26)}${(a.step ?? '-').padEnd(22)}${describe(a)}`);
+  }
+  lines.push('', 'summary per rule:');
+  const rules = [...new Set(actions.map((a) => `${a.ruleId} v${a.ruleVersion}`))].sort();
+  for (const rule of rules) {
+    const mine = actions.filter((a) => `${a.ruleId} v${a.ruleVersion}` === rule);
+    const count = (pred: (a: SimulationAction) => boolean) => mine.filter(pred).length;
+    const byReason = (action: 'skip' | 'exit') => {
+      const reasons = new Map<string, number>();
+      for (const a of mine.filter((x) => x.action === action)) reasons.set(a.reason ?? '?', (reasons.get(a.reason ?? '?') ?? 0) + 1);
+      return [...reasons].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
+    };
+    lines.push(`  ${rule}: entered ${count((a) => a.action === 'enter')}; sent: email ${count((a) => a.action === 'email')}, sms ${count((a) => a.action === 'sms')}, webhook ${count((a) => a.action === 'webhook')}, coupons ${count((a) => a.action === 'coupon')}; skipped: ${byReason('skip')}; exited: ${byReason('exit')}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,57 @@
+/**
+ * The simulator's connectors: they validate and decide like the real ones (E.164 phone numbers, coupon
+ * codes from the same pools and the same deterministic generator) but deliver nothing; every message
+ * is recorded for the simulation output.
+ */
+import type { CountryCode } from 'libphonenumber-js';
+import type { ConnectorSet, CouponRequest } from '../../connectors/channels';
+import { NonRetryableError } from '../../connectors/errors';
+import { fromEnv as couponConfigFromEnv } from '../../connectors/coupon/pool/coupon-pool.config';
+import { loadCouponPools } from '../../connectors/coupon/pool/coupon-pool-files';
+import { generateCouponCode } from '../../connectors/coupon/pool/generated-code';
+import { toE164 } from '../../connectors/sms/twilio/phone-number';
+
+export function recordingConnectors(env: NodeJS.ProcessEnv = process.env): ConnectorSet {
+  const coupon = couponConfigFromEnv(env);
+  const pools = loadCouponPools(coupon.poolsDir);
+  const cursors = new Map<string, number>();
+  const issued = new Map<string, { code: string; source: string }>();
+  const country = (env.SMS_DEFAULT_COUNTRY?.toUpperCase() ?? 'US') as CountryCode;
+  let sequence = 0;
+  const id = (prefix: string) => `${prefix}-sim-${++sequence}`;
+
+  return {
+    email: { channel: 'email', provider: 'simulated', send: async () => ({ providerMessageId: id('email') }) },
+    sms: {
+      channel: 'sms',
+      provider: 'simulated',
+      send: async (message) => {
+        toE164(message.to, country); // same validation as the Twilio connector: invalid numbers are skipped
+        return { providerMessageId: id('sms') };
+      },
+    },
+    webhook: { channel: 'webhook', provider: 'simulated', send: async () => ({ providerMessageId: id('webhook'), status: 200 }) },
+    coupon: {
+      channel: 'coupon',
+      provider: 'simulated',
+      issue: async (request: CouponRequest) => {
+        const key = JSON.stringify([request.journeyId, request.stepId]);
+        const known = issued.get(key);
+        if (known) return known;
+        let result: { code: string; source: string };
+        if (request.pool === undefined) {
+          result = { code: generateCouponCode(coupon.secret, request.journeyId, request.stepId, coupon.generatedLength, request.prefix), source: 'generated' };
+        } else {
+          const codes = pools.get(request.pool);
+          if (!codes) throw new NonRetryableError(`no coupon pool "${request.pool}" in ${coupon.poolsDir}`, 'unknown_coupon_pool');
+          const next = cursors.get(request.pool) ?? 0;
+          if (next >= codes.length) throw new NonRetryableError(`coupon pool "${request.pool}" is exhausted`, 'coupon_pool_empty');
+          cursors.set(request.pool, next + 1);
+          result = { code: codes[next]!, source: request.pool };
+        }
+        issued.set(key, result);
+        return result;
+      },
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * `nudge simulate`: rules over events on a virtual clock, with no servers. Event timestamps drive
+ * time; journey waits fire at their virtual time. The engine's EventProcessor (state, matching, entry
+ * policy) and the journey step machine with the real activities do the work, so what the simulator
+ * shows is what production does.
+ */
+import type { LoadedRule } from '../../rules/load-rules';
+import { parseDuration } from '../../rules/schema/parse-duration';
+import type { Rule } from '../../rules/schema/rule';
+import { walkSteps } from '../../rules/schema/steps';
+import { createActivities } from '../../workflows/activities/create-activities';
+import { MemorySendLedger } from '../../workflows/activities/send-ledger';
+import type { JourneyInput } from '../../workflows/journey/journey-input';
+import { userKeyOf, type EventEnvelope } from '../events/envelope';
+import { EventProcessor, type EventOutcome, type StateAccess } from '../ingest/process-event';
+import { RuleIndex } from '../match/rule-index';
+import { emptyState, type UserState } from '../state/behavior-state';
+import { recordingConnectors } from './recording-connectors';
+import { VirtualJourneys, type JourneyListener } from './virtual-journeys';
+
+export interface SimulationAction {
+  at: string;
+  userId: string;
+  ruleId: string;
+  ruleVersion: number;
+  journeyId: string | null;
+  step: string | null;
+  action: 'enter' | 'coupon' | 'email' | 'sms' | 'webhook' | 'wait' | 'branch' | 'skip' | 'exit';
+  channel?: string;
+  to?: string;
+  code?: string;
+  subject?: string;
+  body?: string;
+  branch?: string;
+  reason?: string;
+}
+
+export interface SimulationInput {
+  rules: LoadedRule[];
+  events: EventEnvelope[];
+  profiles?: { userId: string; traits: Record<string, unknown> }[];
+  /** Run the clock on to here (ms); default: the last event plus the longest journey any rule can take. */
+  until?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SimulationHooks {
+  /** Called after each event with the engine's outcome (decisions with leaf values, for `explain`). */
+  onEvent?(event: EventEnvelope, outcome: EventOutcome): void;
+}
+
+export async function simulate(input: SimulationInput, hooks: SimulationHooks = {}): Promise<SimulationAction[]> {
+  const index = new RuleIndex(input.rules);
+  const clock = { now: 0 };
+  const states = new Map<string, { state: UserState; revision: number }>();
+  for (const profile of input.profiles ?? []) {
+    states.set(profile.userId, { state: { ...emptyState(profile.userId), traits: profile.traits }, revision: 1 });
+  }
+  const state: StateAccess = {
+    load: async (user) => states.get(user) ?? { state: emptyState(user), revision: 0 },
+    save: async (next, revision) => {
+      states.set(next.userKey, { state: next, revision: revision + 1 });
+      return revision + 1;
+    },
+  };
+  const actions: SimulationAction[] = [];
+  const activities = createActivities({
+    connectors: recordingConnectors(input.env),
+    ledger: new MemorySendLedger(),
+    loadUserState: async (user) => (states.get(user)?.state ?? emptyState(user)),
+    clock: () => clock.now,
+  });
+  const journeys = new VirtualJourneys(activities, clock, recordAction(actions));
+  const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1 });
+
+  const ordered = input.events.map((event, i) => ({ event, i, at: Date.parse(event.timestamp) })).sort((a, b) => a.at - b.at || a.i - b.i);
+  const runTimersUntil = async (time: number) => {
+    for (let timer = journeys.nextTimer(); timer && timer.at <= time; timer = journeys.nextTimer()) {
+      clock.now = Math.max(clock.now, timer.at);
+      await journeys.fireNextTimer();
+    }
+  };
+
+  for (const [seq, { event, at }] of ordered.entries()) {
+    await runTimersUntil(at);
+    clock.now = Math.max(clock.now, at);
+    const outcome = await processor.process(event, seq + 1);
+    hooks.onEvent?.(event, outcome);
+    for (const decision of outcome.decisions) {
+      if (decision.outcome !== 'entry_policy' && decision.outcome !== 'already_in_journey') continue;
+      const rule = index.byId(decision.ruleId)!.rule;
+      actions.push({ at: new Date(clock.now).toISOString(), userId: userKeyOf(event), ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'skip', reason: decision.outcome });
+    }
+  }
+  const lastEvent = ordered.at(-1)?.at ?? 0;
+  await runTimersUntil(input.until ?? lastEvent + Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule))));
+  return actions;
+}
+
+/** An upper bound of how long a journey of this rule can wait in total (every wait on any path). */
+export function longestJourneyMs(rule: Rule): number {
+  let total = 0;
+  for (const [step] of walkSteps(rule.steps)) {
+    if (step.type === 'wait') total += parseDuration(step.duration);
+    else if (step.type === 'waitForEvent' && step.timeout) total += parseDuration(step.timeout);
+    else if (step.type === 'waitUntil') total += parseDuration('1d');
+  }
+  return total;
+}
+
+const OPTIONAL_FIELDS = ['channel', 'to', 'code', 'subject', 'body', 'branch', 'reason'] as const;
+
+function recordAction(actions: SimulationAction[]): JourneyListener {
+  return (input: JourneyInput, action) => {
+    const out: SimulationAction = {
+      at: new Date(action.at).toISOString(),
+      userId: input.userId,
+      ruleId: input.rule.id,
+      ruleVersion: input.rule.version,
+      journeyId: input.journeyId,
+      step: action.step,
+      action: action.action,
+    };
+    for (const field of OPTIONAL_FIELDS) {
+      const value = (action as Record<string, unknown>)[field];
+      if (typeof value === 'string') out[field] = value;
+    }
+    if (action.action === 'coupon' && typeof (action as Record<string, unknown>).code === 'string') out.channel = 'coupon';
+    actions.push(out);
+  };
+}
