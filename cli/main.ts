@@ -8,7 +8,7 @@ import { startWorkerService } from '../workflows/worker-service';
 import { runDeadLetters } from './dead-letters-command';
 import { runPublish } from './publish-command';
 import { runSchema } from './schema-command';
-import { runSimulate } from './simulate-command';
+import { runExplain, runSimulate, type SimulateOptions } from './simulate-command';
 import { runValidate } from './validate-command';
 import { untilSignal } from './until-signal';
 
@@ -59,20 +59,31 @@ program
     process.exitCode = await runDeadLetters(loadConfig(), Number(options.limit));
   });
 
-program
-  .command('simulate')
+/** The inputs simulate and explain share. */
+const simulationInputs = (command: Command) =>
+  command
+    .requiredOption('--rules <paths>', 'rule file or directory (comma-separated for several)')
+    .option('--events <file.jsonl>', 'Segment-style events, one per line, any order (sorted by timestamp)')
+    .option('--stream', 'read events from the JetStream stream instead (needs --from and --to; the live consumers are untouched)')
+    .option('--from <ISO>', 'with --stream: start of the range (stream time)')
+    .option('--to <ISO>', 'with --stream: end of the range (stream time)')
+    .option('--profiles <file.jsonl>', 'starting traits: {"userId": "...", "traits": {...}} per line')
+    .option('--until <ISO>', 'run the clock on to here (default: last event + the longest journey)');
+
+simulationInputs(program.command('simulate'))
   .description('run rules over events on a virtual clock (no servers): what would each user have received, and when')
-  .requiredOption('--rules <paths>', 'rule file or directory (comma-separated for several)')
-  .option('--events <file.jsonl>', 'Segment-style events, one per line, any order (sorted by timestamp)')
-  .option('--stream', 'read events from the JetStream stream instead (needs --from and --to; the live consumers are untouched)')
-  .option('--from <ISO>', 'with --stream: start of the range (stream time)')
-  .option('--to <ISO>', 'with --stream: end of the range (stream time)')
-  .option('--profiles <file.jsonl>', 'starting traits: {"userId": "...", "traits": {...}} per line')
-  .option('--until <ISO>', 'run the clock on to here (default: last event + the longest journey)')
   .option('--format <format>', 'jsonl (one action per line) or table', 'table')
-  .action(async (options) => {
-    if (!['jsonl', 'table'].includes(options.format)) throw new Error(`--format must be jsonl or table, not "${options.format}"`);
+  .action(async (options: SimulateOptions) => {
+    if (!['jsonl', 'table'].includes(options.format ?? '')) throw new Error(`--format must be jsonl or table, not "${options.format}"`);
     process.exitCode = await runSimulate(options);
+  });
+
+simulationInputs(program.command('explain'))
+  .description('why did (or didn\'t) a user get a rule\'s journey: each condition\'s actual value, the entry decision, the path taken')
+  .requiredOption('--user <id>', 'the user (userId or anonymousId)')
+  .requiredOption('--rule <id>', 'the rule id')
+  .action(async (options: SimulateOptions & { user: string; rule: string }) => {
+    process.exitCode = await runExplain(options);
   });
 
 program

@@ -2,6 +2,7 @@
 import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '../engine/config';
 import type { EventEnvelope } from '../engine/events/envelope';
+import { explain, explainCollector } from '../engine/simulate/explain';
 import { readEventsFile, readProfilesFile, readStreamRange } from '../engine/simulate/inputs';
 import { toJsonLines, toTable } from '../engine/simulate/output';
 import { simulate, type SimulationHooks, type SimulationAction } from '../engine/simulate/simulator';
@@ -56,5 +57,16 @@ export async function runSimulation(options: SimulateOptions, hooks: SimulationH
 export async function runSimulate(options: SimulateOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   const actions = await runSimulation(options);
   out(options.format === 'jsonl' ? toJsonLines(actions) : toTable(actions));
+  return 0;
+}
+
+/** `nudge explain --user <id> --rule <id>` over the same inputs as simulate. */
+export async function runExplain(options: SimulateOptions & { user: string; rule: string }, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  const rules = loadRules(options.rules.split(','));
+  const loaded = rules.find((r) => r.rule.id === options.rule);
+  if (!loaded) throw new UsageError(`no rule "${options.rule}" in ${options.rules} (rules: ${rules.map((r) => r.rule.id).join(', ')})`);
+  const collector = explainCollector(options.rule, options.user);
+  const actions = await runSimulation(options, { onEvent: collector.onEvent });
+  out(explain({ rule: loaded.rule, userId: options.user, evaluations: collector.evaluations, userEvents: collector.userEvents, actions: actions.filter((a) => a.userId === options.user && a.ruleId === options.rule) }));
   return 0;
 }

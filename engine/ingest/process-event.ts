@@ -22,10 +22,12 @@ export interface StateAccess {
   save(state: UserState, revision: number): Promise<number>;
 }
 
-export type RuleDecision =
-  | { ruleId: string; outcome: 'started' | 'already_started'; workflowId: string }
-  | { ruleId: string; outcome: 'no_match'; leaves: LeafOutcome[] }
-  | { ruleId: string; outcome: 'entry_policy' | 'already_in_journey'; detail: string };
+/** What happened with one candidate rule, with every condition leaf's value (for `explain`). */
+export type RuleDecision = { ruleId: string; leaves: LeafOutcome[] } & (
+  | { outcome: 'started' | 'already_started'; workflowId: string }
+  | { outcome: 'no_match' }
+  | { outcome: 'entry_policy' | 'already_in_journey'; detail: string }
+);
 
 export interface EventOutcome {
   userKey: string;
@@ -94,7 +96,7 @@ export class EventProcessor {
       if (marker && !(await this.deps.journeys.isRunning(marker.workflowId))) delete state.journeys[rule.id];
       const decision = decideEntry(rule, state, event.messageId, state.clock);
       if (!decision.enter) {
-        outcome.decisions.push({ ruleId: rule.id, outcome: decision.reason, detail: decision.detail });
+        outcome.decisions.push({ ruleId: rule.id, outcome: decision.reason, detail: decision.detail, leaves: match.leaves });
         continue;
       }
       const input: JourneyInput = {
@@ -110,7 +112,7 @@ export class EventProcessor {
       const previous = state.entries[rule.id];
       state.entries[rule.id] = { lastEnteredAt: state.clock, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId };
       state.journeys[rule.id] = { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: state.clock, listens: journeyListens(rule) };
-      outcome.decisions.push({ ruleId: rule.id, outcome: started, workflowId: decision.workflowId });
+      outcome.decisions.push({ ruleId: rule.id, outcome: started, workflowId: decision.workflowId, leaves: match.leaves });
     }
   }
 }

@@ -108,7 +108,7 @@ export class VirtualJourneys implements JourneyStarter {
           break;
         }
         case 'wait':
-          this.schedule(command.until, journey.input.journeyId);
+          if (Number.isFinite(command.until)) this.schedule(command.until, journey.input.journeyId);
           return;
       }
     }

@@ -68,7 +68,7 @@ export interface WaitForEventStep {
   type: 'waitForEvent';
   event: string;
   conditions?: TopLevelCondition;
-  timeout: string;
+  timeout?: string;
   onEvent: Step[];
   onTimeout: Step[];
 }
@@ -91,7 +91,7 @@ const WaitForEvent: z.ZodType<WaitForEventStep> = z.object({
   type: z.literal('waitForEvent'),
   event: z.string().min(1).meta({ description: 'Event name to wait for.' }),
   conditions: TopLevelConditionSchema.optional().meta({ description: 'Only an event that also meets these conditions counts.' }),
-  timeout: Duration.meta({ description: 'How long to wait before taking onTimeout.' }),
+  timeout: Duration.optional().meta({ description: 'How long to wait before taking onTimeout. Absent: wait until the event comes or an exit event ends the journey (`nudge validate` warns).' }),
   get onEvent() { return StepList.meta({ description: 'Steps when the event arrives in time (may be empty).' }); },
   get onTimeout() { return StepList.meta({ description: 'Steps when the timeout passes first (may be empty).' }); },
 }).strict();

@@ -69,7 +69,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       }
       case 'wait': {
         const remaining = command.until - workflowClock();
-        const eventArrived = remaining > 0 ? await condition(() => inbox.length > 0, remaining) : false;
+        const eventArrived = !Number.isFinite(remaining)
+          ? (await condition(() => inbox.length > 0), true)
+          : remaining > 0 ? await condition(() => inbox.length > 0, remaining) : false;
         if (!eventArrived) t = record(onTimer(ctx, t.state, Math.max(workflowClock(), command.until)));
         break;
       }

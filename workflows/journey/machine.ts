@@ -48,6 +48,7 @@ type Check =
 export interface JourneyState {
   /** Next action step to perform, or the step being waited on. */
   at: string | null;
+  /** End of the current wait (ms); +Infinity for a waitForEvent without a timeout; null when not waiting. */
   waitUntil: number | null;
   check: Check | null;
   /** While an exit condition is evaluated, the state to return to if it does not hold. */
@@ -186,9 +187,11 @@ function settle(ctx: MachineContext, state: JourneyState, now: number, log: Jour
         return { state: current, command: commandFor(ctx, current), log };
       case 'wait':
       case 'waitForEvent': {
-        const until = now + scaled(ctx, parseDuration(step.type === 'wait' ? step.duration : step.timeout));
+        // A waitForEvent without a timeout waits until its event (or an exit event) arrives.
+        const timeout = step.type === 'wait' ? step.duration : step.timeout;
+        const until = timeout === undefined ? Number.POSITIVE_INFINITY : now + scaled(ctx, parseDuration(timeout));
         current = { ...current, waitUntil: until };
-        log.push({ at: now, step: step.id, action: 'wait', until: new Date(until).toISOString(), ...(step.type === 'waitForEvent' ? { for: step.event } : {}) });
+        log.push({ at: now, step: step.id, action: 'wait', until: Number.isFinite(until) ? new Date(until).toISOString() : null, ...(step.type === 'waitForEvent' ? { for: step.event } : {}) });
         return { state: current, command: commandFor(ctx, current), log };
       }
       case 'waitUntil': {

@@ -1,0 +1,121 @@
+/**
+ * `nudge explain`: why a user did or did not get a rule's journey, in words. For every event of the
+ * user that the rule's trigger considers: each condition with its actual value and pass/fail, the entry
+ * decision, and the journey's path afterwards — all from one simulation over the same inputs, so the
+ * explanation is what the engine decided, not a re-derivation.
+ */
+import type { EventEnvelope } from '../events/envelope';
+import { userKeyOf } from '../events/envelope';
+import type { RuleDecision } from '../ingest/process-event';
+import type { LeafOutcome } from '../match/evaluate-conditions';
+import type { Rule } from '../../rules/schema/rule';
+import type { SimulationAction } from './simulator';
+
+const OPERATOR_WORDS: Record<string, string> = {
+  equal: '=', notEqual: '≠', lessThan: '<', lessThanInclusive: '≤', greaterThan: '>', greaterThanInclusive: '≥',
+  in: 'is one of', notIn: 'is not one of', contains: 'contains', doesNotContain: 'does not contain',
+};
+
+const show = (value: unknown) => (value === undefined || value === null ? 'nothing' : JSON.stringify(value));
+
+export function describeLeaf(leaf: LeafOutcome): string {
+  const op = OPERATOR_WORDS[leaf.operator] ?? leaf.operator;
+  const params = (leaf.params ?? {}) as { event?: string; where?: Record<string, unknown>; within?: string };
+  const where = params.where && Object.keys(params.where).length
+    ? ` where ${Object.entries(params.where).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(' and ')}`
+    : '';
+  let subject: string;
+  switch (leaf.fact) {
+    case 'event': subject = `the event's ${leaf.path?.replace(/^\$\./, '')}`; break;
+    case 'traits': subject = `trait ${leaf.path?.replace(/^\$\./, '')}`; break;
+    case 'count': subject = `number of ${params.event} events${where} in the last ${params.within}`; break;
+    case 'secondsSinceLast': subject = `seconds since the previous ${params.event}${where}`; break;
+    default: subject = leaf.fact;
+  }
+  const actual = leaf.fact === 'secondsSinceLast' && (leaf.actual === null || leaf.actual === undefined) ? 'never happened' : show(leaf.actual);
+  return `${leaf.passed ? '✓' : '✗'} ${subject} ${op} ${JSON.stringify(leaf.value)} — was ${actual}`;
+}
+
+function describeEntry(rule: Rule): string {
+  switch (rule.entry.policy) {
+    case 'once': return 'once per user, ever';
+    case 'oncePerWindow': return `at most once per ${rule.entry.window}`;
+    case 'everyTime': return 'every time it matches';
+  }
+}
+
+function describeAction(a: SimulationAction): string {
+  switch (a.action) {
+    case 'enter': return 'entered the journey';
+    case 'coupon': return `got coupon ${a.code}`;
+    case 'email': return `was emailed at ${a.to}: "${a.subject}"`;
+    case 'sms': return `was texted at ${a.to}: "${a.body}"`;
+    case 'webhook': return `was sent to ${a.to} (webhook)`;
+    case 'wait': return `waited (${a.step})`;
+    case 'branch': return `went down the "${a.branch}" branch of ${a.step}`;
+    case 'skip': return `did not get ${a.step ?? 'the step'}: ${a.reason}`;
+    case 'exit': return a.reason === 'exit_event' ? 'left the journey because of an exit event' : a.reason === 'completed' ? 'finished the journey' : `left the journey (${a.reason})`;
+  }
+}
+
+export interface ExplainInput {
+  rule: Rule;
+  userId: string;
+  /** The engine's decisions for this rule, per event of this user, in processing order. */
+  evaluations: { event: EventEnvelope; decision: RuleDecision }[];
+  /** Every event of this user that was processed (to tell "never sent the trigger event"). */
+  userEvents: EventEnvelope[];
+  actions: SimulationAction[];
+}
+
+export function explain(input: ExplainInput): string {
+  const { rule, userId } = input;
+  const lines = [
+    `Rule ${rule.id} v${rule.version} "${rule.name}"${rule.enabled ? '' : ' (DISABLED: it never starts journeys)'} — user ${userId}`,
+    `Triggered by ${rule.trigger.event}; entry ${describeEntry(rule)}; exits on ${rule.exitOn.map((e) => e.event + (e.conditions ? ' (with conditions)' : '')).join(', ') || 'nothing'}.`,
+    '',
+  ];
+  if (input.userEvents.length === 0) return [...lines, `No events of user ${userId} were found in the input.`].join('\n') + '\n';
+  if (input.evaluations.length === 0) {
+    return [...lines, `User ${userId} sent ${input.userEvents.length} event(s) but no "${rule.trigger.event}" event${rule.enabled ? '' : ' (and the rule is disabled)'}, so the rule was never evaluated for them.`].join('\n') + '\n';
+  }
+  for (const { event, decision } of input.evaluations) {
+    const name = event.type === 'track' ? event.event : event.type;
+    lines.push(`${event.timestamp}  ${name} (message ${event.messageId})`);
+    for (const leaf of decision.leaves) lines.push(`    ${describeLeaf(leaf)}`);
+    if (!rule.trigger.conditions) lines.push('    (the rule has no conditions: every such event matches)');
+    switch (decision.outcome) {
+      case 'no_match': lines.push('  → the conditions did not hold: no journey.'); break;
+      case 'entry_policy': lines.push(`  → the conditions held, but the entry policy said no: ${decision.detail}.`); break;
+      case 'already_in_journey': lines.push(`  → the conditions held, but a journey of this rule was still running for the user (${decision.detail}).`); break;
+      case 'started':
+      case 'already_started': {
+        lines.push(`  → the conditions held: journey ${decision.workflowId} started.`);
+        for (const action of input.actions.filter((a) => a.journeyId === decision.workflowId && a.action !== 'enter')) {
+          lines.push(`      ${action.at}  ${describeAction(action)}`);
+        }
+        const last = input.actions.filter((a) => a.journeyId === decision.workflowId).at(-1);
+        if (last && last.action !== 'exit') lines.push('      … still running when the simulation ended.');
+        break;
+      }
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** Collects what explain needs while a simulation runs. */
+export function explainCollector(ruleId: string, userId: string) {
+  const evaluations: ExplainInput['evaluations'] = [];
+  const userEvents: EventEnvelope[] = [];
+  return {
+    evaluations,
+    userEvents,
+    onEvent(event: EventEnvelope, outcome: { decisions: RuleDecision[] }) {
+      if (userKeyOf(event) !== userId) return;
+      userEvents.push(event);
+      const decision = outcome.decisions.find((d) => d.ruleId === ruleId);
+      if (decision) evaluations.push({ event, decision });
+    },
+  };
+}
