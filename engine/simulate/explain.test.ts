@@ -20,7 +20,7 @@ describe('nudge explain', () => {
   it('shows the 7-day window leaving out an old view, for views spread over weeks', async () => {
     const text = await explainFor('dan');
     expect(text).toContain('2026-02-24T10:00:00Z  page_viewed (message dan-3)');
-    expect(text).toMatch(/dan-3\)\n.*\n {4}✗ number of page_viewed events where page = "pricing" in the last 7d ≥ 3 — was 2/);
+    expect(text).toMatch(/dan-3\)\n.*\n {4}✗ number of page_viewed events where page = "pricing" in the last 7d ≥ 3 — was 1/);
   });
 
   it('shows the journey path of a user who entered, and why a later match did not enter again', async () => {
