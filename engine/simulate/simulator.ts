@@ -110,22 +110,30 @@ export function longestJourneyMs(rule: Rule): number {
 
 const OPTIONAL_FIELDS = ['channel', 'to', 'code', 'subject', 'body', 'branch', 'reason'] as const;
 
+/** A journey's log entry in the simulation output format (the parity test maps Temporal logs with it too). */
+export function toSimulationAction(
+  journey: { userId: string; ruleId: string; ruleVersion: number; journeyId: string },
+  action: { at: number; step: string | null; action: SimulationAction['action'] } & Record<string, unknown>,
+): SimulationAction {
+  const out: SimulationAction = {
+    at: new Date(action.at).toISOString(),
+    userId: journey.userId,
+    ruleId: journey.ruleId,
+    ruleVersion: journey.ruleVersion,
+    journeyId: journey.journeyId,
+    step: action.step,
+    action: action.action,
+  };
+  for (const field of OPTIONAL_FIELDS) {
+    const value = action[field];
+    if (typeof value === 'string') out[field] = value;
+  }
+  if (action.action === 'coupon' && typeof action.code === 'string') out.channel = 'coupon';
+  return out;
+}
+
 function recordAction(actions: SimulationAction[]): JourneyListener {
   return (input: JourneyInput, action) => {
-    const out: SimulationAction = {
-      at: new Date(action.at).toISOString(),
-      userId: input.userId,
-      ruleId: input.rule.id,
-      ruleVersion: input.rule.version,
-      journeyId: input.journeyId,
-      step: action.step,
-      action: action.action,
-    };
-    for (const field of OPTIONAL_FIELDS) {
-      const value = (action as Record<string, unknown>)[field];
-      if (typeof value === 'string') out[field] = value;
-    }
-    if (action.action === 'coupon' && typeof (action as Record<string, unknown>).code === 'string') out.channel = 'coupon';
-    actions.push(out);
+    actions.push(toSimulationAction({ userId: input.userId, ruleId: input.rule.id, ruleVersion: input.rule.version, journeyId: input.journeyId }, action as never));
   };
 }
