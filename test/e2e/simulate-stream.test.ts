@@ -1,0 +1,43 @@
+/** `nudge simulate --stream`: a time range of the real JetStream stream, read without touching the engine's consumers. */
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSimulation } from '../../cli/simulate-command';
+import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
+import { publishEvent } from '../../engine/events/publisher';
+import { EVENTS_STREAM, partitionSubject } from '../../engine/events/subjects';
+import { ensureStreams } from '../../engine/nats/setup';
+import { track } from '../support/stack';
+
+let nats: NatsServerHandle;
+beforeAll(async () => {
+  nats = await startNats();
+  process.env.NATS_URL = nats.url;
+});
+afterAll(async () => {
+  delete process.env.NATS_URL;
+  await nats?.stop();
+});
+
+describe('simulate --stream', () => {
+  it('replays the events stored in a time range through the rules, reporting invalid ones and leaving consumers alone', async () => {
+    const nc = await connect({ servers: nats.url });
+    await ensureStreams(nc, { partitions: 16, duplicateWindowMs: 60_000 });
+    const js = jetstream(nc);
+    const before = new Date(Date.now() - 1000);
+    const day = 86_400_000;
+    const now = Date.now();
+    for (const [i, offset] of [3, 2, 1].entries()) await publishEvent(js, { ...track('sue', 'page_viewed', new Date(now - offset * day), { page: 'pricing' }), messageId: `sue-${i}` }, 16);
+    await js.publish(partitionSubject(0), 'not json');
+    await publishEvent(js, { type: 'identify', userId: 'sue', traits: { email: 'sue@example.com' }, timestamp: new Date(now - 5 * day).toISOString(), messageId: 'sue-id', context: {} }, 16);
+    const after = new Date(Date.now() + 1000);
+    const warnings: string[] = [];
+
+    const actions = await runSimulation({ rules: 'rules', stream: true, from: before.toISOString(), to: after.toISOString() }, {}, (w) => warnings.push(w));
+    expect(actions.filter((a) => a.userId === 'sue').map((a) => (a.action === 'skip' ? `skip:${a.reason}` : a.action))).toEqual(['enter', 'coupon', 'email', 'wait', 'skip:no_phone', 'exit']);
+    expect(actions.find((a) => a.action === 'email')?.to).toBe('sue@example.com');
+    expect(warnings).toEqual([expect.stringMatching(/stream seq 4: not valid JSON/)]);
+    expect((await (await jetstreamManager(nc)).consumers.list(EVENTS_STREAM).next()).filter((c) => c.config.durable_name)).toEqual([]);
+    await nc.close();
+  });
+});
