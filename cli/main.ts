@@ -6,6 +6,7 @@ import { loadConfig } from '../engine/config';
 import { startEngine } from '../engine/engine-service';
 import { startWorkerService } from '../workflows/worker-service';
 import { runDeadLetters } from './dead-letters-command';
+import { runGraph } from './graph-command';
 import { runPublish } from './publish-command';
 import { runSchema } from './schema-command';
 import { runExplain, runSimulate, type SimulateOptions } from './simulate-command';
@@ -37,10 +38,20 @@ program
 
 program
   .command('validate')
-  .description('validate rule files; prints "file: $.json.path: reason" for each problem, exit code 1 on any')
-  .argument('[paths...]', 'rule files or directories', [])
-  .action((paths: string[]) => {
-    process.exitCode = runValidate(paths);
+  .description('validate rule files and the catalog.json beside them; prints "file:line:column: $.json.path: reason" for each error, then lint warnings; exit code 1 on any error')
+  .argument('[paths...]', 'rule files or directories (default: rules)', [])
+  .option('--strict', 'exit code 1 on warnings too')
+  .action((paths: string[], options: { strict?: boolean }) => {
+    process.exitCode = runValidate(paths, options);
+  });
+
+program
+  .command('graph')
+  .description('draw a rule\'s journey (trigger, steps, waits, branches, exits) as a Mermaid or Graphviz diagram')
+  .argument('<rule-file>', 'the rule file')
+  .option('--format <format>', 'mermaid or dot', 'mermaid')
+  .action((file: string, options: { format: string }) => {
+    process.exitCode = runGraph(file, options);
   });
 
 program
@@ -88,9 +99,9 @@ simulationInputs(program.command('explain'))
 
 program
   .command('schema')
-  .description('print the JSON Schema of rule files (generated from the zod schema)')
-  .option('--write', 'write rules/rule.schema.json')
-  .option('--check', 'exit 1 if rules/rule.schema.json is out of date')
+  .description('print the JSON Schema of rule files (generated from the zod schemas); --write also writes the catalog schema')
+  .option('--write', 'write rules/rule.schema.json and rules/catalog.schema.json')
+  .option('--check', 'exit 1 if a checked-in schema is out of date')
   .action((options: { write?: boolean; check?: boolean }) => {
     process.exitCode = runSchema(options);
   });

@@ -4,32 +4,42 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { CatalogSchema } from '../rules/schema/catalog';
 import { RuleSchema } from '../rules/schema/rule';
 
-export const RULE_SCHEMA_FILE = 'rules/rule.schema.json';
+/** Each checked-in JSON Schema and the zod schema it is generated from. */
+const SCHEMAS: { file: string; schema: z.ZodType }[] = [
+  { file: 'rules/rule.schema.json', schema: RuleSchema },
+  { file: 'rules/catalog.schema.json', schema: CatalogSchema },
+];
 
-export function ruleJsonSchema(): string {
-  return JSON.stringify(z.toJSONSchema(RuleSchema, { io: 'input', target: 'draft-2020-12' }), null, 2) + '\n';
+export function jsonSchemaOf(schema: z.ZodType): string {
+  return JSON.stringify(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }), null, 2) + '\n';
 }
 
 export function runSchema(options: { write?: boolean; check?: boolean }, out: (line: string) => void = (l) => process.stdout.write(l)): number {
-  const generated = ruleJsonSchema();
-  if (options.check) {
+  if (!options.check && !options.write) {
+    out(jsonSchemaOf(RuleSchema));
+    return 0;
+  }
+  let stale = 0;
+  for (const { file, schema } of SCHEMAS) {
+    const generated = jsonSchemaOf(schema);
+    if (options.write) {
+      writeFileSync(file, generated);
+      out(`wrote ${file}\n`);
+      continue;
+    }
     let current = '';
     try {
-      current = readFileSync(RULE_SCHEMA_FILE, 'utf8');
+      current = readFileSync(file, 'utf8');
     } catch {
       /* missing counts as out of date */
     }
-    if (current === generated) return 0;
-    out(`${RULE_SCHEMA_FILE} is out of date: run "npx nudge schema --write"\n`);
-    return 1;
+    if (current !== generated) {
+      out(`${file} is out of date: run "npx nudge schema --write"\n`);
+      stale++;
+    }
   }
-  if (options.write) {
-    writeFileSync(RULE_SCHEMA_FILE, generated);
-    out(`wrote ${RULE_SCHEMA_FILE}\n`);
-    return 0;
-  }
-  out(generated);
-  return 0;
+  return stale ? 1 : 0;
 }

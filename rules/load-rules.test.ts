@@ -111,7 +111,7 @@ describe('a rule file is rejected naming the file, the JSON path and the reason'
 });
 
 describe('loadRules', () => {
-  it('one bad file fails the whole set, and the error lists every problem as "file: path: reason"', () => {
+  it('one bad file fails the whole set, and the error lists every problem as "file:line:column: path: reason"', () => {
     const dir = ruleDir({
       'good.json': ruleJson({ id: 'good' }),
       'bad.json': ruleJson({ id: 'bad', steps: [email('a'), wait('b', '0d')] }),
@@ -124,17 +124,17 @@ describe('loadRules', () => {
     }
     expect(error).toBeInstanceOf(InvalidRuleSetError);
     const { problems, message } = error as InvalidRuleSetError;
-    expect(problems.map(formatProblem)).toEqual(['bad.json: $.steps[1].duration: the duration must be greater than zero']);
-    expect(message).toBe('invalid rule set (1 problem):\n  bad.json: $.steps[1].duration: the duration must be greater than zero');
+    expect(problems.map(formatProblem)).toEqual(['bad.json:22:19: $.steps[1].duration: the duration must be greater than zero']);
+    expect(message).toBe('invalid rule set (1 problem):\n  bad.json:22:19: $.steps[1].duration: the duration must be greater than zero');
   });
 
   it('semantic problems are all reported together', () => {
     const dir = ruleDir({ 'bad.json': ruleJson({ timezone: 'Nowhere/Land', steps: [email('a', '{{ x'), sms('a')] }) });
     expect(() => loadRules([dir], dir)).toThrow(InvalidRuleSetError);
     expect(validateRuleFiles([dir], dir).problems.map(formatProblem)).toEqual([
-      'bad.json: $.timezone: "Nowhere/Land" is not an IANA time zone (e.g. "Europe/Berlin")',
-      expect.stringMatching(/^bad\.json: \$\.steps\[0\]\.subject: template does not parse: /),
-      'bad.json: $.steps[1].id: step id "a" is already used by steps.0',
+      'bad.json:25:15: $.timezone: "Nowhere/Land" is not an IANA time zone (e.g. "Europe/Berlin")',
+      expect.stringMatching(/^bad\.json:16:18: \$\.steps\[0\]\.subject: template does not parse: /),
+      'bad.json:20:13: $.steps[1].id: step id "a" is already used by steps.0',
     ]);
   });
 

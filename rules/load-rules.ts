@@ -1,12 +1,14 @@
 /**
  * Loads rule files from disk: JSON parse, schema validation, semantic checks, unique rule ids.
- * Every problem names the file, the JSON path and the reason; one bad file fails the whole set so the
- * engine never starts on a rule set that is partly wrong.
+ * Every problem names the file, the line and column, the JSON path and the reason; one bad file fails
+ * the whole set so the engine never starts on a rule set that is partly wrong.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { z } from 'zod';
+import { JsonSyntaxError, parseJsonDocument, type JsonDocument } from './lint/json-positions';
 import { InvalidRuleSetError, type RuleProblem } from './rule-errors';
+import { CATALOG_FILE_NAME } from './schema/catalog';
 import { RuleSchema, type Rule } from './schema/rule';
 import { semanticProblems } from './semantic-checks';
 
@@ -15,38 +17,62 @@ export interface LoadedRule {
   file: string;
 }
 
-/** Rule files are the *.json files of the given files/directories (not recursive), except *.schema.json. */
+/**
+ * Rule files are the *.json files of the given files/directories (not recursive), except *.schema.json
+ * and the event catalog (catalog.json, even when named directly: it is checked as the catalog).
+ */
 export function listRuleFiles(paths: string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
     if (statSync(path).isDirectory()) {
       for (const name of readdirSync(path).sort()) {
-        if (name.endsWith('.json') && !name.endsWith('.schema.json')) files.push(join(path, name));
+        if (name.endsWith('.json') && !name.endsWith('.schema.json') && name !== CATALOG_FILE_NAME) files.push(join(path, name));
       }
-    } else {
+    } else if (basename(path) !== CATALOG_FILE_NAME) {
       files.push(path);
     }
   }
   return files;
 }
 
-export function parseRuleText(text: string, file: string): { rule?: Rule; problems: RuleProblem[] } {
-  let json: unknown;
+export interface ParsedJsonFile<T> {
+  value?: T;
+  /** The parsed text with positions; absent when the text is not JSON. */
+  document?: JsonDocument;
+  problems: RuleProblem[];
+}
+
+/** Parses JSON text against a zod schema; every problem carries the line and column it points at. */
+export function parseJsonFile<S extends z.ZodType>(text: string, file: string, schema: S): ParsedJsonFile<z.output<S>> {
+  let document: JsonDocument;
   try {
-    json = JSON.parse(text);
+    document = parseJsonDocument(text);
   } catch (error) {
-    return { problems: [{ file, path: [], message: `not valid JSON: ${(error as Error).message}` }] };
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    return { problems: [{ file, path: [], message: `not valid JSON: ${error.message}`, ...error.position }] };
   }
-  const parsed = RuleSchema.safeParse(json);
+  const parsed = schema.safeParse(document.data);
   if (!parsed.success) {
-    return { problems: parsed.error.issues.flatMap((issue) => specificIssues(issue)).map((issue) => ({ file, ...issue })) };
+    const problems = parsed.error.issues.flatMap((issue) => specificIssues(issue)).map(({ key, ...issue }) => ({
+      file,
+      ...issue,
+      ...(key === undefined ? document.positionOf(issue.path) : document.positionOf([...issue.path, key], { key: true })),
+    }));
+    return { document, problems };
   }
-  const problems = semanticProblems(parsed.data).map((p) => ({ file, ...p }));
-  return problems.length ? { problems } : { rule: parsed.data, problems: [] };
+  return { value: parsed.data, document, problems: [] };
+}
+
+export function parseRuleText(text: string, file: string): { rule?: Rule; document?: JsonDocument; problems: RuleProblem[] } {
+  const { value: rule, document, problems } = parseJsonFile(text, file, RuleSchema);
+  if (!rule || !document) return { document, problems };
+  const semantic = semanticProblems(rule).map((p) => ({ file, ...p, ...document.positionOf(p.path) }));
+  return semantic.length ? { document, problems: semantic } : { rule, document, problems: [] };
 }
 
 type Issue = z.core.$ZodIssue;
-type Located = { path: (string | number)[]; message: string };
+/** `key`: an unknown property, reported at the object but best shown at the property's name. */
+type Located = { path: (string | number)[]; message: string; key?: string };
 
 /**
  * A condition node is a union (all / any / not / leaf), for which zod reports one "Invalid input" at
@@ -69,13 +95,17 @@ function specificIssues(issue: Issue, prefix: (string | number)[] = []): Located
     const best = issue.errors.reduce(better);
     if (depth(best) > 0) return best.flatMap((inner) => specificIssues(inner, path));
   }
-  return [{ path, message: issue.message }];
+  return [{ path, message: issue.message, ...(issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? { key: issue.keys[0] } : {}) }];
 }
 
-/** Validates every file and returns all problems (for `nudge validate`). */
-export function validateRuleFiles(paths: string[], cwd = process.cwd()): { rules: LoadedRule[]; problems: RuleProblem[] } {
+/**
+ * Validates every file and returns all problems (for `nudge validate`), and each parsed file's
+ * positions by file name so later checks (lints) can point into the files too.
+ */
+export function validateRuleFiles(paths: string[], cwd = process.cwd()): { rules: LoadedRule[]; problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
   const rules: LoadedRule[] = [];
   const problems: RuleProblem[] = [];
+  const documents = new Map<string, JsonDocument>();
   const owners = new Map<string, string>();
   for (const path of listRuleFiles(paths)) {
     const file = relative(cwd, path) || path;
@@ -88,16 +118,17 @@ export function validateRuleFiles(paths: string[], cwd = process.cwd()): { rules
     }
     const result = parseRuleText(text, file);
     problems.push(...result.problems);
-    if (!result.rule) continue;
+    if (result.document) documents.set(file, result.document);
+    if (!result.rule || !result.document) continue;
     const owner = owners.get(result.rule.id);
     if (owner) {
-      problems.push({ file, path: ['id'], message: `rule id "${result.rule.id}" is already defined in ${owner}` });
+      problems.push({ file, path: ['id'], message: `rule id "${result.rule.id}" is already defined in ${owner}`, ...result.document.positionOf(['id']) });
       continue;
     }
     owners.set(result.rule.id, file);
     rules.push({ rule: result.rule, file });
   }
-  return { rules, problems };
+  return { rules, problems, documents };
 }
 
 /** Loads a rule set or throws InvalidRuleSetError listing every problem. */

@@ -6,6 +6,7 @@ import { Liquid } from 'liquidjs';
 import { IANAZone } from 'luxon';
 import type { Rule } from './schema/rule';
 import { walkSteps } from './schema/steps';
+import { templatesOf } from './lint/template-lints';
 
 const liquid = new Liquid({ strictFilters: true });
 
@@ -30,17 +31,4 @@ export function semanticProblems(rule: Rule): { path: (string | number)[]; messa
     }
   }
   return problems;
-}
-
-function templatesOf(step: Rule['steps'][number]): [(string | number)[], string][] {
-  switch (step.type) {
-    case 'email':
-      return [[['subject'], step.subject], [['text'], step.text], ...(step.html ? [[['html'], step.html]] as [string[], string][] : []), ...(step.to ? [[['to'], step.to]] as [string[], string][] : [])];
-    case 'sms':
-      return [[['body'], step.body], ...(step.to ? [[['to'], step.to]] as [string[], string][] : [])];
-    case 'webhook':
-      return Object.entries(step.payload ?? {}).flatMap(([key, value]) => (typeof value === 'string' ? [[['payload', key], value]] as [string[], string][] : []));
-    default:
-      return [];
-  }
 }

@@ -1,4 +1,4 @@
-/** An invalid rule file stops the engine from starting and is reported with its file and JSON path. */
+/** An invalid rule file stops the engine from starting and is reported with its file, line, column and JSON path. */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ describe('invalid rule sets', () => {
     const dir = ruleDirWithBrokenFile();
     const error = await startEngine({ config: loadConfig({ NUDGE_RULES_DIR: dir, NATS_URL: 'nats://127.0.0.1:1' }) }).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidRuleSetError);
-    expect(error.message).toMatch(/broken\.json: \$\.steps\[1\]\.duration: a duration is a number and a unit/);
+    expect(error.message).toMatch(/broken\.json:22:19: \$\.steps\[1\]\.duration: a duration is a number and a unit/);
   });
 
   it('`nudge validate` prints the same and exits 1', () => {
@@ -34,7 +34,7 @@ describe('invalid rule sets', () => {
       status = (error as { status: number }).status;
     }
     expect(status).toBe(1);
-    expect(output).toMatch(/broken\.json: \$\.steps\[1\]\.duration: /);
+    expect(output).toMatch(/broken\.json:22:19: \$\.steps\[1\]\.duration: a duration is a number and a unit/);
     expect(output).toMatch(/ok {2}.*ok\.json: ok v1/);
   });
 

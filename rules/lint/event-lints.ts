@@ -1,0 +1,40 @@
+/**
+ * Event names nothing sends: an exit event, a waited-for event or a counted event that is no enabled
+ * rule's trigger and not in the catalog is most likely a typo, and the journey silently never sees it.
+ */
+import { leavesOf, type TopLevelCondition } from '../schema/conditions';
+import type { Rule } from '../schema/rule';
+import { walkSteps } from '../schema/steps';
+import type { Lint, LintContext } from './lint';
+
+export function eventLints(rule: Rule, context: LintContext): Lint[] {
+  const known = (event: string) => context.triggerEvents.has(event) || (context.catalog !== undefined && Object.hasOwn(context.catalog.events, event));
+  const where = context.catalog ? 'is not in the catalog and triggers no enabled rule' : 'triggers no enabled rule, and there is no catalog.json listing the events the product sends';
+  return eventReferences(rule)
+    .filter(([event]) => !known(event))
+    .map(([event, path]) => ({ code: 'unknown-event', path, message: `event "${event}" ${where}: check the spelling, or add it to the catalog` }));
+}
+
+/** Every event name a rule refers to besides its trigger, with its path. */
+export function eventReferences(rule: Rule): [string, (string | number)[]][] {
+  const references: [string, (string | number)[]][] = [];
+  const inConditions = (conditions: TopLevelCondition | undefined, path: (string | number)[]) => {
+    if (!conditions) return;
+    for (const [leaf, leafPath] of leavesOf(conditions)) {
+      if (leaf.fact === 'count' || leaf.fact === 'secondsSinceLast') references.push([leaf.params.event, [...path, ...leafPath, 'params', 'event']]);
+    }
+  };
+  inConditions(rule.trigger.conditions, ['trigger', 'conditions']);
+  for (const [i, exit] of rule.exitOn.entries()) {
+    references.push([exit.event, ['exitOn', i, 'event']]);
+    inConditions(exit.conditions, ['exitOn', i, 'conditions']);
+  }
+  for (const [step, path] of walkSteps(rule.steps)) {
+    if (step.type === 'waitForEvent') {
+      references.push([step.event, [...path, 'event']]);
+      inConditions(step.conditions, [...path, 'conditions']);
+    }
+    if (step.type === 'branch') inConditions(step.conditions, [...path, 'conditions']);
+  }
+  return references;
+}

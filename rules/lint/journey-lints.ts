@@ -1,0 +1,88 @@
+/**
+ * Lints on the shape of a journey: how users enter and leave it, steps that can never run, waits that
+ * may never end, and SMS sent without regard to the hour.
+ */
+import type { Rule } from '../schema/rule';
+import { walkSteps, type Step } from '../schema/steps';
+import type { Lint } from './lint';
+
+export function journeyLints(rule: Rule): Lint[] {
+  const lints: Lint[] = [];
+  if (rule.exitOn.length === 0) {
+    lints.push({
+      code: 'no-exit-event',
+      path: ['exitOn'],
+      message: 'no exit event: nothing ends the journey early, so a user who converts (e.g. orders) still gets every later step; add exitOn',
+    });
+  }
+  if (rule.entry.policy === 'everyTime') {
+    lints.push({
+      code: 'unbounded-reentry',
+      path: ['entry', 'policy'],
+      message: '"everyTime": a user enters again after every journey ends, with no limit on how often; "oncePerWindow" caps it',
+    });
+  }
+  for (const [step, path] of walkSteps(rule.steps)) {
+    if (step.type === 'sms') {
+      lints.push({
+        code: 'sms-without-quiet-hours',
+        path,
+        message: `SMS step "${step.id}" can arrive at night: nudge has no quiet hours yet, so the text goes out whenever the journey reaches it`,
+      });
+    }
+    if (step.type === 'waitForEvent' && step.timeout === undefined) {
+      lints.push({
+        code: 'wait-for-event-without-timeout',
+        path,
+        message: `waits for "${step.event}" without a timeout: the journey stays open until the event or an exit event comes, which may be never; onTimeout never runs`,
+      });
+    }
+  }
+  lints.push(...unreachableSteps(rule.steps));
+  return lints;
+}
+
+/**
+ * Steps no run of the journey reaches: after an exit step, after a branching step all of whose paths
+ * exit, in the onTimeout of a waitForEvent without a timeout, and everything nested in those.
+ */
+function unreachableSteps(steps: Step[]): Lint[] {
+  const lints: Lint[] = [];
+  /** Reports list[from..] and everything nested in those steps. */
+  const report = (list: Step[], path: (string | number)[], reason: string, from = 0) => {
+    for (const [i, step] of list.entries()) {
+      if (i < from) continue;
+      lints.push({ code: 'unreachable-step', path: [...path, i], message: `step "${step.id}" never runs: ${reason}` });
+      const inside = `it is inside "${step.id}", which never runs`;
+      for (const [list, key] of nestedLists(step)) report(list, [...path, i, key], inside);
+    }
+  };
+  /** Walks a list that is reached; returns whether the journey can go on past its end. */
+  const visit = (list: Step[], path: (string | number)[]): boolean => {
+    for (const [i, step] of list.entries()) {
+      const here = [...path, i];
+      let goesOn = true;
+      if (step.type === 'exit') goesOn = false;
+      if (step.type === 'branch') goesOn = [visit(step.then, [...here, 'then']), visit(step.else, [...here, 'else'])].some(Boolean);
+      if (step.type === 'waitForEvent') {
+        const afterEvent = visit(step.onEvent, [...here, 'onEvent']);
+        if (step.timeout === undefined) report(step.onTimeout, [...here, 'onTimeout'], `"${step.id}" has no timeout, so its onTimeout steps never run`);
+        goesOn = (step.timeout !== undefined && visit(step.onTimeout, [...here, 'onTimeout'])) || afterEvent;
+      }
+      if (!goesOn) {
+        const reason = step.type === 'exit' ? `it comes after the exit step "${step.id}"` : `every path through "${step.id}" ends the journey`;
+        report(list, path, reason, i + 1);
+        return false;
+      }
+    }
+    return true;
+  };
+  visit(steps, ['steps']);
+  return lints;
+}
+
+function nestedLists(step: Step): [Step[], string][] {
+  if (step.type === 'branch') return [[step.then, 'then'], [step.else, 'else']];
+  if (step.type === 'waitForEvent') return [[step.onEvent, 'onEvent'], [step.onTimeout, 'onTimeout']];
+  return [];
+}
