@@ -4,6 +4,8 @@ import { runDemo, DEFAULT_DEMO_DIR } from '../dev/demo/run-demo';
 import { startLocalServers } from '../dev/servers/local-servers';
 import { loadConfig } from '../engine/config';
 import { startEngine } from '../engine/engine-service';
+import { startInboundService } from '../engine/inbound/inbound-service';
+import { runErase, runExport } from '../engine/privacy/privacy-commands';
 import { startWorkerService } from '../workflows/worker-service';
 import { runDeadLetters } from './dead-letters-command';
 import { runGraph } from './graph-command';
@@ -34,6 +36,15 @@ program
     const worker = await startWorkerService(loadConfig(), process.env);
     await untilSignal();
     await worker.stop();
+  });
+
+program
+  .command('inbound')
+  .description('serve unsubscribe links (GET/POST /u/<token>, RFC 8058 one-click) and Twilio webhooks (/twilio/inbound, /twilio/status) on NUDGE_INBOUND_PORT (4290)')
+  .action(async () => {
+    const inbound = await startInboundService();
+    await untilSignal();
+    await inbound.stop();
   });
 
 program
@@ -68,6 +79,22 @@ program
   .option('--limit <n>', 'show at most this many, newest last', '50')
   .action(async (options: { limit: string }) => {
     process.exitCode = await runDeadLetters(loadConfig(), Number(options.limit));
+  });
+
+program
+  .command('export')
+  .description('print everything held about a user as JSON: profile (traits, counters, entries), journeys in Temporal, send ledger records, coupon assignments, linked entries (phone directory, frequency caps), stored events')
+  .requiredOption('--user <id>', 'the user (userId or anonymousId)')
+  .action(async (options: { user: string }) => {
+    process.exitCode = await runExport(loadConfig(), options.user);
+  });
+
+program
+  .command('erase')
+  .description('erase a user (GDPR): stop their running journeys, delete their journeys from Temporal (any Temporal will not delete stay until the namespace retention period ends), profile, stored events, coupon assignments and linked entries (phone directory, frequency caps); their sends are kept only as anonymous counts. Safe to run again. Reads whole KV buckets: an operator command, not a hot path')
+  .requiredOption('--user <id>', 'the user (userId or anonymousId)')
+  .action(async (options: { user: string }) => {
+    process.exitCode = await runErase(loadConfig(), options.user);
   });
 
 /** The inputs simulate and explain share. */

@@ -4,7 +4,28 @@
  * WEBHOOK_*, coupon pools) are validated by each connector's own config schema.
  */
 import { z } from 'zod';
+import { IANAZone } from 'luxon';
+import { FrequencyCap, QuietHours } from '../rules/schema/guardrails';
 import { parseDuration } from '../rules/schema/parse-duration';
+
+/** A JSON value in an environment variable, validated with a schema. */
+const JsonSetting = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not valid JSON: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ') });
+      return z.NEVER;
+    }
+    return parsed.data as z.output<T>;
+  });
+
 
 const DurationMs = z.string().transform((text, ctx) => {
   try {
@@ -25,7 +46,34 @@ export const ConfigSchema = z.object({
   NUDGE_OWNED_PARTITIONS: z.string().default('all').describe('Partitions this engine process consumes: "all", or ranges like "0-7,12".'),
   NUDGE_DUPLICATE_WINDOW: DurationMs.default(parseDuration('1d')).describe('How long JetStream drops a repeated messageId.'),
   NUDGE_DAY_LENGTH: DurationMs.default(parseDuration('1d')).describe('How long one day of journey waiting lasts; the demo sets "10s" so a 2-day wait takes 20 s. Real deployments keep "1d".'),
+  NUDGE_QUIET_HOURS: JsonSetting(z.object({ email: QuietHours.optional(), sms: QuietHours.optional() }).strict())
+    .default({})
+    .describe('Global quiet hours per channel in the user\'s time zone, as JSON. Example: {"sms":{"start":"21:00","end":"09:00"}}. Rules may override or turn them off.'),
+  NUDGE_FREQUENCY_CAPS: JsonSetting(z.object({ email: FrequencyCap.optional(), sms: FrequencyCap.optional() }).strict())
+    .default({})
+    .describe('Global frequency caps per user and channel across all rules, as JSON. Example: {"sms":{"max":1,"per":"1d"},"email":{"max":3,"per":"7d"}}. Transactional messages are exempt.'),
+  NUDGE_DEFAULT_TIMEZONE: z.string().default('UTC').refine((zone) => IANAZone.isValidZone(zone), 'not an IANA time zone (e.g. "Europe/Berlin")')
+    .describe('Time zone for quiet hours and waitUntil when neither the user\'s "timezone" trait nor the rule names one.'),
+  NUDGE_CONSENT_MODE: z.enum(['opt-out', 'opt-in']).default('opt-out')
+    .describe('opt-out (default): marketing messages go out unless the user withdrew consent; opt-in: they need an explicit grant (traits.consent or a subscribed event).'),
   NUDGE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0).describe('Port of the engine\'s Prometheus /metrics and /healthz endpoint on 127.0.0.1; 0 turns it off.'),
+  NUDGE_INBOUND_PORT: z.coerce.number().int().min(0).max(65535).default(4290).describe('Port of the inbound HTTP service (`nudge inbound`): unsubscribe links and Twilio webhooks. Example: 4290.'),
+  NUDGE_INBOUND_HOST: z.string().min(1).default('127.0.0.1').describe('Address the inbound service listens on; "0.0.0.0" to accept connections from other hosts (e.g. behind a reverse proxy).'),
+  NUDGE_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://127.0.0.1:4290')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .describe('Public base URL of the inbound service, as mail clients and Twilio reach it: the base of unsubscribe links and of the URLs Twilio signs. Example: "https://hooks.example.com". Set it when you change NUDGE_INBOUND_PORT.'),
+  NUDGE_UNSUBSCRIBE_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .default('nudge-dev-unsubscribe-secret')
+    .describe('HMAC-SHA256 key that signs unsubscribe links (at least 16 characters). The default is for development only; changing it invalidates links already sent.'),
+  NUDGE_UNSUBSCRIBE_MAILTO: z
+    .string()
+    .regex(/^[^\s@<>?,"]+@[^\s@<>?,"]+$/, 'expected an email address, e.g. "unsubscribe@example.com"')
+    .default('unsubscribe@localhost')
+    .describe('Address of the mailto: alternative in List-Unsubscribe; the subject carries the signed token. Example: "unsubscribe@example.com".'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -63,3 +111,11 @@ export function ownedPartitions(spec: string, count: number): number[] {
   }
   return [...owned].sort((a, b) => a - b);
 }
+
+/** The guardrails that apply to every rule unless a rule overrides them. */
+export const globalGuardrails = (config: Config) => ({
+  quietHours: config.NUDGE_QUIET_HOURS,
+  frequencyCaps: config.NUDGE_FREQUENCY_CAPS,
+  defaultTimezone: config.NUDGE_DEFAULT_TIMEZONE,
+});
+export type GlobalGuardrails = ReturnType<typeof globalGuardrails>;

@@ -7,7 +7,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
 import { loadRules, type LoadedRule } from '../rules/load-rules';
-import { loadConfig, ownedPartitions, waitScaleOf, type Config } from './config';
+import { globalGuardrails, loadConfig, ownedPartitions, waitScaleOf, type Config } from './config';
 import { consumePartition, ensurePartitionConsumer } from './ingest/partition-consumer';
 import { EventProcessor, type EventOutcome } from './ingest/process-event';
 import { createLogger, type Logger } from './logger';
@@ -52,6 +52,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
     state,
     journeys: new TemporalJourneyStarter(client, config.NUDGE_TASK_QUEUE),
     waitScale: waitScaleOf(config),
+    guardrails: globalGuardrails(config),
   });
 
   const metrics = new EngineMetrics();

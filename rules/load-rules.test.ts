@@ -32,9 +32,9 @@ describe('the example rules', () => {
     for (const { file } of loaded) expect(file).toMatch(/\.json$/);
   });
 
-  it('trial-activation keeps its own time zone; the others default to UTC', () => {
+  it('trial-activation keeps its own time zone; the others name none (the global default applies)', () => {
     const zones = Object.fromEntries(loadRules([RULES_DIR]).map((l) => [l.rule.id, l.rule.timezone]));
-    expect(zones).toEqual({ 'cart-abandonment': 'UTC', 'pricing-hesitation': 'UTC', 'trial-activation': 'America/New_York' });
+    expect(zones).toEqual({ 'cart-abandonment': undefined, 'pricing-hesitation': undefined, 'trial-activation': 'America/New_York' });
   });
 });
 

@@ -12,7 +12,7 @@ const liquid = new Liquid({ strictFilters: true });
 
 export function semanticProblems(rule: Rule): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = [];
-  if (!IANAZone.isValidZone(rule.timezone)) problems.push({ path: ['timezone'], message: `"${rule.timezone}" is not an IANA time zone (e.g. "Europe/Berlin")` });
+  if (rule.timezone !== undefined && !IANAZone.isValidZone(rule.timezone)) problems.push({ path: ['timezone'], message: `"${rule.timezone}" is not an IANA time zone (e.g. "Europe/Berlin")` });
   const seen = new Map<string, string>();
   for (const [step, path] of walkSteps(rule.steps)) {
     const where = path.map(String).join('.');

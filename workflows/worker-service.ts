@@ -8,8 +8,10 @@ import type { ConnectorSet } from '../connectors/channels';
 import { closeConnectors, createConnectorsFromEnv } from '../connectors/registry';
 import type { Config } from '../engine/config';
 import { createLogger, type Logger } from '../engine/logger';
-import { openBucket, SENDS_BUCKET, USERS_BUCKET } from '../engine/nats/setup';
+import { unsubscribeHeaders } from '../engine/inbound/unsubscribe-links';
+import { CAPS_BUCKET, openBucket, SENDS_BUCKET, USERS_BUCKET } from '../engine/nats/setup';
 import { StateStore } from '../engine/state/state-store';
+import { KvCapStore } from './activities/frequency-caps';
 import { SendLedger } from './activities/send-ledger';
 import { installTemporalRuntime } from './temporal-runtime';
 import { startWorker } from './worker';
@@ -32,7 +34,15 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.NUDGE_TASK_QUEUE,
       connectors,
-      activityDeps: { ledger, loadUserState: async (userKey) => (await state.load(userKey)).state },
+      activityDeps: {
+        ledger,
+        loadUserState: async (userKey) => (await state.load(userKey)).state,
+        caps: new KvCapStore(await openBucket(nc, CAPS_BUCKET)),
+        consentMode: config.NUDGE_CONSENT_MODE,
+        unsubscribeHeaders: (userId, topic) => ({
+          ...unsubscribeHeaders({ userId, topic }, { baseUrl: config.NUDGE_PUBLIC_URL, mailto: config.NUDGE_UNSUBSCRIBE_MAILTO, secret: config.NUDGE_UNSUBSCRIBE_SECRET }),
+        }),
+      },
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
     });
     log.info({ taskQueue: config.NUDGE_TASK_QUEUE }, 'worker started');

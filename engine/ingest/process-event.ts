@@ -7,7 +7,10 @@
  */
 import type { Rule } from '../../rules/schema/rule';
 import { walkSteps } from '../../rules/schema/steps';
+import { mergeChannelSettings } from '../../rules/schema/guardrails';
+import { inHoldout } from '../../workflows/journey/assignment';
 import type { JourneyInput } from '../../workflows/journey/journey-input';
+import type { GlobalGuardrails } from '../config';
 import type { JourneyEvent } from '../../workflows/journey/machine';
 import { userKeyOf, type EventEnvelope } from '../events/envelope';
 import { decideEntry } from '../match/entry-policy';
@@ -42,6 +45,8 @@ export interface ProcessorDeps {
   state: StateAccess;
   journeys: JourneyStarter;
   waitScale: number;
+  /** Global quiet hours, frequency caps and default time zone; rules override them per channel. */
+  guardrails?: GlobalGuardrails;
 }
 
 /** Event names a journey of this rule wants to hear about: its exit events and wait-for events. */
@@ -60,8 +65,10 @@ export class EventProcessor {
 
   async process(event: EventEnvelope, seq: number): Promise<EventOutcome> {
     const userKey = userKeyOf(event);
-    const { state: before, revision } = await this.deps.state.load(userKey);
+    const loaded = await this.deps.state.load(userKey);
     const outcome: EventOutcome = { userKey, duplicate: false, signalled: [], decisions: [] };
+    // Signals a crashed predecessor saved but may not have sent go out first (idempotent in the journey).
+    let { state: before, revision } = await this.flushOutbox(loaded.state, loaded.revision, outcome);
     if (seq <= before.lastSeq) return { ...outcome, duplicate: true };
 
     const state = applyEvent(before, event, seq, this.deps.rules.plan);
@@ -69,19 +76,28 @@ export class EventProcessor {
     state.entries = { ...state.entries };
     if (event.type === 'track') {
       const journeyEvent = toJourneyEvent(event);
-      await this.signalListeners(state, journeyEvent, outcome);
+      // Journeys that listen for this event are signalled only after the state with the event is saved
+      // (outbox), so conditions they evaluate on receiving it see it counted.
+      state.outbox = Object.entries(state.journeys)
+        .filter(([, marker]) => marker.listens.includes(journeyEvent.event))
+        .map(([ruleId, marker]) => ({ ruleId, workflowId: marker.workflowId, event: journeyEvent }));
       await this.matchRules(state, event, journeyEvent, outcome);
     }
-    await this.deps.state.save(state, revision);
+    revision = await this.deps.state.save(state, revision);
+    await this.flushOutbox(state, revision, outcome);
     return outcome;
   }
 
-  private async signalListeners(state: UserState, event: JourneyEvent, outcome: EventOutcome): Promise<void> {
-    for (const [ruleId, marker] of Object.entries(state.journeys)) {
-      if (!marker.listens.includes(event.event)) continue;
-      if (await this.deps.journeys.signal(marker.workflowId, event)) outcome.signalled.push(marker.workflowId);
-      else delete state.journeys[ruleId]; // the journey has ended
+  /** Sends the signals saved in the state's outbox, then saves the state without them. */
+  private async flushOutbox(state: UserState, revision: number, outcome: EventOutcome): Promise<VersionedState> {
+    if (!state.outbox?.length) return { state, revision };
+    const journeys = { ...state.journeys };
+    for (const { ruleId, workflowId, event } of state.outbox) {
+      if (await this.deps.journeys.signal(workflowId, event)) outcome.signalled.push(workflowId);
+      else if (journeys[ruleId]?.workflowId === workflowId) delete journeys[ruleId]; // the journey has ended
     }
+    const cleared: UserState = { ...state, journeys, outbox: [] };
+    return { state: cleared, revision: await this.deps.state.save(cleared, revision) };
   }
 
   private async matchRules(state: UserState, event: EventEnvelope & { type: 'track' }, journeyEvent: JourneyEvent, outcome: EventOutcome): Promise<void> {
@@ -107,6 +123,10 @@ export class EventProcessor {
         trigger: journeyEvent,
         traits: state.traits,
         waitScale: this.deps.waitScale,
+        quietHours: mergeChannelSettings(this.deps.guardrails?.quietHours ?? {}, rule.quietHours),
+        frequencyCaps: mergeChannelSettings(this.deps.guardrails?.frequencyCaps ?? {}, rule.frequencyCaps),
+        defaultTimezone: this.deps.guardrails?.defaultTimezone ?? 'UTC',
+        ...(rule.holdout > 0 ? { assignment: inHoldout(rule.id, state.userKey, rule.holdout) ? 'control' : 'treatment' } : {}),
       };
       const started = await this.deps.journeys.start(input);
       const previous = state.entries[rule.id];

@@ -9,6 +9,7 @@ import { DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECT_PREFIX, EVENTS_STREAM, EVENTS_S
 
 export const USERS_BUCKET = 'nudge_users';
 export const SENDS_BUCKET = 'nudge_sends';
+export const CAPS_BUCKET = 'nudge_caps';
 
 export interface StreamSettings {
   partitions: number;

@@ -9,7 +9,9 @@ import { parseDuration } from '../../rules/schema/parse-duration';
 import type { Rule } from '../../rules/schema/rule';
 import { walkSteps } from '../../rules/schema/steps';
 import { createActivities } from '../../workflows/activities/create-activities';
+import { MemoryCapStore } from '../../workflows/activities/frequency-caps';
 import { MemorySendLedger } from '../../workflows/activities/send-ledger';
+import { globalGuardrails, loadConfig } from '../config';
 import type { JourneyInput } from '../../workflows/journey/journey-input';
 import { userKeyOf, type EventEnvelope } from '../events/envelope';
 import { EventProcessor, type EventOutcome, type StateAccess } from '../ingest/process-event';
@@ -51,6 +53,7 @@ export interface SimulationHooks {
 
 export async function simulate(input: SimulationInput, hooks: SimulationHooks = {}): Promise<SimulationAction[]> {
   const index = new RuleIndex(input.rules);
+  const config = loadConfig(input.env ?? process.env); // the same global guardrails as the engine and worker
   const clock = { now: 0 };
   const states = new Map<string, { state: UserState; revision: number }>();
   for (const profile of input.profiles ?? []) {
@@ -69,9 +72,11 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     ledger: new MemorySendLedger(),
     loadUserState: async (user) => (states.get(user)?.state ?? emptyState(user)),
     clock: () => clock.now,
+    caps: new MemoryCapStore(),
+    consentMode: config.NUDGE_CONSENT_MODE,
   });
   const journeys = new VirtualJourneys(activities, clock, recordAction(actions));
-  const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1 });
+  const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config) });
 
   const ordered = input.events.map((event, i) => ({ event, i, at: Date.parse(event.timestamp) })).sort((a, b) => a.at - b.at || a.i - b.i);
   const runTimersUntil = async (time: number) => {

@@ -6,9 +6,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Heap } from 'heap-js';
 import type { JourneyActivities } from '../../workflows/activities/create-activities';
-import type { JourneyInput } from '../../workflows/journey/journey-input';
+import { machineContextFor, type JourneyInput } from '../../workflows/journey/journey-input';
 import { onEvaluated, onEvent, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type PerformResult, type Transition } from '../../workflows/journey/machine';
-import { compileProgram } from '../../workflows/journey/program';
 import type { JourneyStarter } from '../trigger/journey-starter';
 
 interface VirtualJourney {
@@ -44,8 +43,7 @@ export class VirtualJourneys implements JourneyStarter {
 
   async start(input: JourneyInput): Promise<'started' | 'already_started'> {
     if (this.journeys.has(input.journeyId)) return 'already_started';
-    const timezone = typeof input.traits.timezone === 'string' ? input.traits.timezone : input.rule.timezone;
-    const ctx: MachineContext = { program: compileProgram(input.rule.steps), exitOn: input.rule.exitOn, waitScale: input.waitScale, timezone };
+    const ctx: MachineContext = machineContextFor(input);
     this.onAction(input, { at: this.clock.now, step: null, action: 'enter' });
     const journey: VirtualJourney = { input, ctx, t: startJourney(ctx, this.clock.now), inbox: [], seen: new Set(), coupon: null, done: false };
     this.journeys.set(input.journeyId, journey);
@@ -117,7 +115,8 @@ export class VirtualJourneys implements JourneyStarter {
   private async perform(journey: VirtualJourney, step: Parameters<JourneyActivities['performStep']>[0]['step']): Promise<PerformResult> {
     const { input } = journey;
     try {
-      return await this.activities.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon: journey.coupon });
+      const frequencyCap = step.type === 'email' || step.type === 'sms' ? input.frequencyCaps?.[step.type] : undefined;
+      return await this.activities.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon: journey.coupon, ...(frequencyCap ? { frequencyCap } : {}) });
     } catch (error) {
       // The same mapping as the workflow: a failed activity becomes a recorded skip with its reason.
       if (error instanceof ApplicationFailure) return { status: 'skipped', reason: error.type ?? 'delivery_failed', detail: error.message };

@@ -21,6 +21,13 @@ export interface EntryRecord {
   lastWorkflowId: string;
 }
 
+/** One consent decision: granted or withdrawn, when, and by what (identify trait, one-click link, SMS STOP…). */
+export interface ConsentRecord {
+  granted: boolean;
+  at: number;
+  source: string;
+}
+
 export interface UserState {
   v: 1;
   userKey: string;
@@ -31,6 +38,10 @@ export interface UserState {
   counters: Record<string, number[]>;
   entries: Record<string, EntryRecord>;
   journeys: Record<string, JourneyMarker>;
+  /** Signals saved with the state and sent right after it is stored (see EventProcessor). */
+  outbox?: { ruleId: string; workflowId: string; event: { messageId: string; event: string; timestamp: string; properties: Record<string, unknown> } }[];
+  /** channel -> topic (or "all") -> consent; absent in states written before consent existed. */
+  consent?: Record<string, Record<string, ConsentRecord>>;
 }
 
 export function emptyState(userKey: string): UserState {
@@ -43,8 +54,11 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
   const clock = Math.max(state.clock, at);
   const next: UserState = { ...state, lastSeq: Math.max(state.lastSeq, seq), clock, counters: { ...state.counters } };
   if (event.type === 'identify') {
-    next.traits = { ...state.traits, ...event.traits };
+    const { consent, ...traits } = event.traits;
+    next.traits = { ...state.traits, ...traits };
+    if (consent !== undefined) next.consent = applyConsentTrait(state.consent ?? {}, consent, at);
   } else if (event.type === 'track') {
+    if (event.event === 'unsubscribed' || event.event === 'subscribed') next.consent = applyConsentEvent(state.consent ?? {}, event.event === 'subscribed', event.properties, at);
     for (const spec of plan.byEvent.get(event.event) ?? []) {
       if (!matchesFilter(event.properties, spec.where)) continue;
       next.counters[spec.key] = insertTimestamp(next.counters[spec.key] ?? [], at);
@@ -80,4 +94,52 @@ export function countWithin(state: UserState, key: string, windowMs: number, now
 export function secondsSinceLast(state: UserState, key: string, before: number, now: number): number | null {
   const previous = (state.counters[key] ?? []).find((t) => t < before);
   return previous === undefined ? null : (now - previous) / 1000;
+}
+
+const CHANNELS = ['email', 'sms'];
+
+function setConsent(consent: Record<string, Record<string, ConsentRecord>>, channel: string, topic: string, record: ConsentRecord) {
+  const current = consent[channel]?.[topic];
+  if (current && current.at > record.at) return consent; // a later decision already stands
+  return { ...consent, [channel]: { ...consent[channel], [topic]: record } };
+}
+
+/** `traits.consent` on identify: { email: false } (whole channel) or { email: { promotions: false } } (per topic). */
+function applyConsentTrait(consent: Record<string, Record<string, ConsentRecord>>, trait: unknown, at: number) {
+  let next = consent;
+  if (typeof trait !== 'object' || trait === null) return next;
+  for (const [channel, value] of Object.entries(trait as Record<string, unknown>)) {
+    if (typeof value === 'boolean') next = setConsent(next, channel, 'all', { granted: value, at, source: 'identify' });
+    else if (typeof value === 'object' && value !== null) {
+      for (const [topic, granted] of Object.entries(value)) {
+        if (typeof granted === 'boolean') next = setConsent(next, channel, topic, { granted, at, source: 'identify' });
+      }
+    }
+  }
+  return next;
+}
+
+/** `unsubscribed` / `subscribed` track events: properties { channel: "email"|"sms"|"all", topic?, source? }. */
+function applyConsentEvent(consent: Record<string, Record<string, ConsentRecord>>, granted: boolean, properties: Record<string, unknown>, at: number) {
+  const channel = typeof properties.channel === 'string' ? properties.channel : 'all';
+  const topic = typeof properties.topic === 'string' && properties.topic ? properties.topic : 'all';
+  const source = typeof properties.source === 'string' ? properties.source : granted ? 'subscribed' : 'unsubscribed';
+  let next = consent;
+  for (const c of channel === 'all' ? CHANNELS : [channel]) next = setConsent(next, c, topic, { granted, at, source });
+  return next;
+}
+
+export type ConsentMode = 'opt-out' | 'opt-in';
+
+/**
+ * May a message go out? A withdrawal of the topic or of the whole channel blocks it. Transactional
+ * messages ignore consent, except a channel-wide SMS opt-out (carriers enforce STOP). In opt-in mode a
+ * marketing message also needs an explicit grant of its topic or channel.
+ */
+export function consentAllows(state: UserState, channel: string, topic: string, transactional: boolean, mode: ConsentMode): boolean {
+  const records = state.consent?.[channel] ?? {};
+  if (transactional) return !(channel === 'sms' && records.all?.granted === false);
+  if (records.all?.granted === false || records[topic]?.granted === false) return false;
+  if (mode === 'opt-in') return records[topic]?.granted === true || records.all?.granted === true;
+  return true;
 }

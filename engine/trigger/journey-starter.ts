@@ -50,6 +50,7 @@ export class TemporalJourneyStarter implements JourneyStarter {
           rule: `${input.rule.name} (${input.rule.id} v${input.rule.version})`,
           user: input.userId,
           trigger: `${input.trigger.event} at ${input.trigger.timestamp} (message ${input.trigger.messageId})`,
+          ...(input.assignment ? { assignment: input.assignment === 'control' ? `control (${input.rule.holdout}% holdout: sent nothing)` : 'treatment' } : {}),
         },
         staticSummary: `${input.rule.id} v${input.rule.version} for ${input.userId}`,
       });

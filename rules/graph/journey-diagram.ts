@@ -48,6 +48,8 @@ export function journeyDiagram(rule: Rule): Diagram {
     nodes.push({ id, kind: kindOf(step), lines: [...stepLines(step, rule), step.id] });
     if (step.type === 'branch') {
       edges.push({ from: id, to: target(node.then), label: 'then' }, { from: id, to: target(node.else), label: 'else' });
+    } else if (step.type === 'split') {
+      for (const variant of node.variants ?? []) edges.push({ from: id, to: target(variant.first), label: `${variant.name} (${variant.weight})` });
     } else if (step.type === 'waitForEvent') {
       edges.push({ from: id, to: target(node.onEvent), label: step.event });
       if (step.timeout !== undefined) edges.push({ from: id, to: target(node.onTimeout), label: `timeout ${step.timeout}` });
@@ -104,6 +106,7 @@ function kindOf(step: Step): NodeKind {
     case 'waitForEvent':
       return 'wait';
     case 'branch':
+    case 'split':
       return 'branch';
     case 'exit':
       return 'exit';
@@ -125,7 +128,7 @@ function stepLines(step: Step, rule: Rule): string[] {
     case 'wait':
       return [`wait ${step.duration}`];
     case 'waitUntil':
-      return [`wait until ${step.time} (${step.timezone ?? `user's time zone, else ${rule.timezone}`})`];
+      return [`wait until ${step.time} (${step.timezone ?? `user's time zone, else ${rule.timezone ?? 'the default time zone'}`})`];
     case 'waitForEvent':
       return [
         `wait for ${step.event} ${step.timeout === undefined ? '(no timeout)' : `≤ ${step.timeout}`}`,
@@ -133,6 +136,8 @@ function stepLines(step: Step, rule: Rule): string[] {
       ];
     case 'branch':
       return [`branch: ${short(summarizeCondition(step.conditions))}`];
+    case 'split':
+      return [`split: ${step.variants.map((v) => v.name).join(' / ')}`];
     case 'exit':
       return ['exit'];
   }

@@ -64,6 +64,7 @@ function unreachableSteps(steps: Step[]): Lint[] {
       let goesOn = true;
       if (step.type === 'exit') goesOn = false;
       if (step.type === 'branch') goesOn = [visit(step.then, [...here, 'then']), visit(step.else, [...here, 'else'])].some(Boolean);
+      if (step.type === 'split') goesOn = step.variants.map((v, vi) => visit(v.steps, [...here, 'variants', vi, 'steps'])).some(Boolean);
       if (step.type === 'waitForEvent') {
         const afterEvent = visit(step.onEvent, [...here, 'onEvent']);
         if (step.timeout === undefined) report(step.onTimeout, [...here, 'onTimeout'], `"${step.id}" has no timeout, so its onTimeout steps never run`);
@@ -84,5 +85,6 @@ function unreachableSteps(steps: Step[]): Lint[] {
 function nestedLists(step: Step): [Step[], string][] {
   if (step.type === 'branch') return [[step.then, 'then'], [step.else, 'else']];
   if (step.type === 'waitForEvent') return [[step.onEvent, 'onEvent'], [step.onTimeout, 'onTimeout']];
+  if (step.type === 'split') return step.variants.map((v, i) => [v.steps, `variants.${i}.steps`] as [Step[], string]);
   return [];
 }

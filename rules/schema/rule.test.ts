@@ -14,9 +14,9 @@ const issuesOf = (json: unknown) => {
 };
 
 describe('rule defaults', () => {
-  it('a rule without timezone or exitOn gets UTC and no exit events', () => {
+  it('a rule without timezone or exitOn names no time zone (the global default applies) and no exit events', () => {
     const rule = RuleSchema.parse(ruleJson());
-    expect(rule.timezone).toBe('UTC');
+    expect(rule.timezone).toBeUndefined();
     expect(rule.exitOn).toEqual([]);
   });
 });

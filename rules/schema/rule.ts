@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { TopLevelConditionSchema } from './conditions';
 import { Duration } from './duration';
+import { ChannelFrequencyCaps, ChannelQuietHours } from './guardrails';
 import { StepList } from './steps';
 
 export const EntryPolicy = z
@@ -34,13 +35,17 @@ export const RuleSchema = z
     description: z.string().optional(),
     version: z.number().int().min(1).meta({ description: 'Bump when the rule changes; running journeys keep the version they started with.' }),
     enabled: z.boolean().meta({ description: 'A disabled rule is validated but never starts journeys.' }),
-    timezone: z.string().default('UTC').meta({ description: 'IANA time zone used by waitUntil when the user has no "timezone" trait.' }),
+    timezone: z.string().optional().meta({ description: 'IANA time zone for waitUntil and quiet hours when the user has no "timezone" trait; default: NUDGE_DEFAULT_TIMEZONE (UTC).' }),
     trigger: z.object({
       event: z.string().min(1).meta({ description: 'Name of the track event that is evaluated against this rule.' }),
       conditions: TopLevelConditionSchema.optional().meta({ description: 'Conditions over the facts event, traits, count and secondsSinceLast. Absent: every such event matches.' }),
     }).strict(),
     entry: EntryPolicy,
     exitOn: z.array(ExitEvent).default([]).meta({ description: 'Events that end a running journey early.' }),
+    quietHours: ChannelQuietHours.optional().meta({ description: 'Quiet hours per channel for this rule, overriding the global ones (false: none).' }),
+    frequencyCaps: ChannelFrequencyCaps.optional().meta({ description: 'Frequency caps per channel for this rule\'s messages, overriding the global ones (false: none).' }),
+    onNoConsent: z.enum(['continue', 'exit']).default('continue').meta({ description: 'When a message is skipped for lack of consent: continue with the next step (default) or end the journey.' }),
+    holdout: z.number().min(0).max(50).default(0).meta({ description: 'Percent of entering users put in a control group: recorded as entered, sent nothing (deterministic per rule and user).' }),
     steps: StepList.refine((steps) => steps.length > 0, 'a rule needs at least one step'),
   })
   .strict()

@@ -21,9 +21,14 @@ export const CouponStep = z.object({
   prefix: z.string().max(16).optional().meta({ description: 'Prefix of generated codes, e.g. "SAVE10-".' }),
 }).strict();
 
+const Topic = z.string().regex(/^[a-z0-9_-]{1,40}$/).optional().meta({ description: 'Consent topic of the message (default "marketing"); a user who unsubscribed from it, or from the whole channel, is skipped with reason no_consent.' });
+const Transactional = z.boolean().optional().meta({ description: 'Default false. Transactional messages (receipts, security) ignore topic consent and frequency caps; a channel-wide opt-out (SMS STOP) still applies.' });
+
 export const EmailStep = z.object({
   id: StepId,
   type: z.literal('email'),
+  topic: Topic,
+  transactional: Transactional,
   to: LiquidTemplate('Recipient address (default "{{ traits.email }}").').optional(),
   subject: LiquidTemplate('Subject line.'),
   text: LiquidTemplate('Plain-text body.'),
@@ -33,6 +38,8 @@ export const EmailStep = z.object({
 export const SmsStep = z.object({
   id: StepId,
   type: z.literal('sms'),
+  topic: Topic,
+  transactional: Transactional,
   to: LiquidTemplate('Recipient phone number (default "{{ traits.phone }}"), normalised to E.164.').optional(),
   body: LiquidTemplate('Message text.'),
 }).strict();
@@ -61,7 +68,13 @@ export const WaitUntilStep = z.object({
 
 export type Step =
   | z.infer<typeof CouponStep> | z.infer<typeof EmailStep> | z.infer<typeof SmsStep> | z.infer<typeof WebhookStep>
-  | z.infer<typeof WaitStep> | z.infer<typeof WaitUntilStep> | WaitForEventStep | BranchStep | z.infer<typeof ExitStep>;
+  | z.infer<typeof WaitStep> | z.infer<typeof WaitUntilStep> | WaitForEventStep | BranchStep | SplitStep | z.infer<typeof ExitStep>;
+
+export interface SplitStep {
+  id: string;
+  type: 'split';
+  variants: { name: string; weight: number; steps: Step[] }[];
+}
 
 export interface WaitForEventStep {
   id: string;
@@ -104,9 +117,19 @@ const Branch: z.ZodType<BranchStep> = z.object({
   get else() { return StepList.meta({ description: 'Steps otherwise (may be empty).' }); },
 }).strict();
 
+const Split: z.ZodType<SplitStep> = z.object({
+  id: StepId,
+  type: z.literal('split').meta({ description: 'A/B test: each user goes down one variant, chosen deterministically from a hash of rule, user and step, with the given weights.' }),
+  variants: z.array(z.object({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).meta({ description: 'Variant name, shown in the journey log and simulator output.' }),
+    weight: z.number().int().min(1).max(1000).meta({ description: 'Relative weight, e.g. 50 and 50.' }),
+    get steps() { return StepList.meta({ description: 'Steps of this variant (may be empty).' }); },
+  }).strict()).min(2).refine((v) => new Set(v.map((x) => x.name)).size === v.length, 'variant names must be unique'),
+}).strict();
+
 export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('type', [
   CouponStep, EmailStep, SmsStep, WebhookStep, WaitStep, WaitUntilStep,
-  WaitForEvent as unknown as typeof ExitStep, Branch as unknown as typeof ExitStep, ExitStep,
+  WaitForEvent as unknown as typeof ExitStep, Branch as unknown as typeof ExitStep, Split as unknown as typeof ExitStep, ExitStep,
 ]) as unknown as z.ZodType<Step>;
 
 export const StepList: z.ZodType<Step[]> = z.array(StepSchema);
@@ -122,6 +145,8 @@ export function* walkSteps(steps: Step[], path: (string | number)[] = ['steps'])
     } else if (step.type === 'waitForEvent') {
       yield* walkSteps(step.onEvent, [...here, 'onEvent']);
       yield* walkSteps(step.onTimeout, [...here, 'onTimeout']);
+    } else if (step.type === 'split') {
+      for (const [v, variant] of step.variants.entries()) yield* walkSteps(variant.steps, [...here, 'variants', v, 'steps']);
     }
   }
 }

@@ -13,6 +13,7 @@ import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import { openBucket, SENDS_BUCKET } from '../../engine/nats/setup';
 import { emptyState } from '../../engine/state/behavior-state';
 import { createActivities, type PerformStepInput } from '../../workflows/activities/create-activities';
+import { MemoryCapStore } from '../../workflows/activities/frequency-caps';
 import { SendLedger } from '../../workflows/activities/send-ledger';
 
 let nats: NatsServerHandle;
@@ -38,6 +39,8 @@ function activitiesWith(emailConnector: EmailConnector) {
     connectors: { email: emailConnector } as ConnectorSet,
     ledger,
     loadUserState: async (user) => emptyState(user),
+    caps: new MemoryCapStore(),
+    consentMode: 'opt-out',
   });
 }
 

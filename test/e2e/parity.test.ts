@@ -1,25 +1,38 @@
 /**
  * Parity: every scenario under test/scenarios/ runs through the simulator (virtual clock) and through the
  * real engine + Temporal workflow, and both take the same actions, journey by journey (everything but the
- * time). The real run replays the events in real time with a day compressed to DAY_MS and the journeys'
- * days compressed the same way (NUDGE_DAY_LENGTH); timestamps are moved into the future so that windows
- * inside journeys end at the user's newest event, as they do at the simulator's virtual now.
+ * time). Journeys' days last DAY_MS on Temporal (NUDGE_DAY_LENGTH) and events are replayed on the same
+ * scale (idle stretches with no journey running are skipped); before each event, a barrier waits until
+ * Temporal has taken every action the simulator took before that event's time. Scenarios keep ≥ 6 h of
+ * event time between an event and a wait boundary, which is DAY_MS / 4 of slack for latency. Timestamps are moved into the future so that
+ * windows inside journeys end at the user's newest event, as they do at the simulator's virtual now.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulation } from '../../cli/simulate-command';
-import type { EventEnvelope } from '../../engine/events/envelope';
+import { startWebhookCapture, type WebhookCapture } from '../../dev/capture/webhook-capture';
+import { userKeyOf, type EventEnvelope } from '../../engine/events/envelope';
 import { readEventsFile, readProfilesFile } from '../../engine/simulate/inputs';
 import { toSimulationAction, type SimulationAction } from '../../engine/simulate/simulator';
 import { loadRules } from '../../rules/load-rules';
 import { journeyLogQuery } from '../../workflows/journey/signals';
+import { eventually } from '../support/poll';
 import { startStack } from '../support/stack';
 
 const DAY = 86_400_000;
-const DAY_MS = 1000;
+const DAY_MS = 2000;
 const root = 'test/scenarios';
 const scenarios = readdirSync(root).filter((name) => existsSync(join(root, name, 'events.jsonl')));
+
+// The scenarios' CRM webhooks post to 127.0.0.1:4281 (the simulator never calls them; Temporal does).
+let crm: WebhookCapture;
+beforeAll(async () => {
+  crm = await startWebhookCapture({ port: 4281 });
+});
+afterAll(async () => {
+  await crm?.stop();
+});
 
 /** Actions grouped per journey (skips per user and rule), without times, in order. */
 function byJourney(actions: SimulationAction[]): Record<string, string[]> {
@@ -48,16 +61,41 @@ describe.concurrent("simulator and Temporal workflow take the same actions", () 
         await stack.publish({ type: 'identify', userId: profile.userId, traits: profile.traits, timestamp: moved(t0 - DAY), messageId: `profile-${profile.userId}`, context: {} });
       }
       await stack.settle();
-      const start = Date.now();
-      for (const event of events) {
-        const due = start + ((Date.parse(event.timestamp) - t0) / DAY) * DAY_MS;
-        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-        await stack.publish({ ...event, timestamp: moved(Date.parse(event.timestamp)) } as EventEnvelope);
-      }
+      const journeyActions = new Map<string, SimulationAction[]>();
+      for (const action of simulated) if (action.journeyId && action.action !== 'enter') journeyActions.set(action.journeyId, [...(journeyActions.get(action.journeyId) ?? []), action]);
+      /** Resolves once each of the user's journeys has logged on Temporal the actions the simulator logged before `time`. */
+      const caughtUp = (user: string, time: number) =>
+        eventually(async () => {
+          for (const [journeyId, expected] of journeyActions) {
+            if (expected[0]!.userId !== user) continue;
+            const due = expected.filter((a) => Date.parse(a.at) < time).length;
+            if (due === 0) continue;
+            const log = await stack.temporal.workflow.getHandle(journeyId).query(journeyLogQuery).catch(() => []);
+            if (log.length < due) throw new Error(`${journeyId} has logged ${log.length} of ${due} actions; the next one the simulator took: ${JSON.stringify(expected[log.length])}; Temporal's last: ${JSON.stringify(log.at(-1) ?? null)}`);
+          }
+          return true;
+        }, 60_000, `Temporal to catch up with the simulation of ${user} ${Number.isFinite(time) ? `at ${new Date(time).toISOString()}` : 'to the end'}`);
+
+      // Users are independent, so each replays on a clock of its own: DAY_MS per simulated day while one
+      // of the user's journeys runs (idle stretches skipped), and never ahead of what Temporal has done.
+      // A late Temporal delays that user's later events by as much, which keeps their order.
+      const users = [...new Set(events.map((e) => userKeyOf(e)))];
+      await Promise.all(users.map(async (user) => {
+        const active = [...journeyActions.values()].filter((a) => a[0]!.userId === user).map((a) => [Date.parse(a[0]!.at), Date.parse(a.at(-1)!.at)] as const);
+        const activeMs = (from: number, to: number) => active.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
+        let previous = { virtual: t0, real: Date.now() };
+        for (const event of events.filter((e) => userKeyOf(e) === user)) {
+          const at = Date.parse(event.timestamp);
+          const due = previous.real + (activeMs(previous.virtual, at) / DAY) * DAY_MS;
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          await caughtUp(user, at);
+          await stack.publish({ ...event, timestamp: moved(at) } as EventEnvelope);
+          await stack.settle();
+          previous = { virtual: at, real: Date.now() };
+        }
+      }));
       await stack.settle();
-      const lastSimulated = Math.max(...simulated.map((a) => Date.parse(a.at)), t0);
-      const end = start + ((lastSimulated - t0) / DAY) * DAY_MS + 1500;
-      if (end > Date.now()) await new Promise((r) => setTimeout(r, end - Date.now()));
+      await Promise.all(users.map((user) => caughtUp(user, Number.POSITIVE_INFINITY)));
 
       const actual: SimulationAction[] = [];
       for (const outcome of stack.outcomes) {

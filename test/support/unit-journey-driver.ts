@@ -58,6 +58,11 @@ export interface JourneySetup {
   timezone?: string;
   /** Virtual time the journey starts at (ISO). */
   start: string;
+  quietHours?: MachineContext['quietHours'];
+  control?: boolean;
+  onNoConsent?: MachineContext['onNoConsent'];
+  ruleId?: string;
+  userId?: string;
 }
 
 export interface JourneyRun {
@@ -87,7 +92,17 @@ export function describeCommand(command: Command): string {
 }
 
 export function contextFor(setup: Omit<JourneySetup, 'start'>): MachineContext {
-  return { program: compileProgram(setup.steps), exitOn: setup.exitOn ?? [], waitScale: setup.waitScale ?? 1, timezone: setup.timezone ?? 'UTC' };
+  return {
+    program: compileProgram(setup.steps),
+    exitOn: setup.exitOn ?? [],
+    waitScale: setup.waitScale ?? 1,
+    timezone: setup.timezone ?? 'UTC',
+    quietHours: setup.quietHours ?? {},
+    control: setup.control ?? false,
+    onNoConsent: setup.onNoConsent ?? 'continue',
+    ruleId: setup.ruleId ?? 'rule',
+    userId: setup.userId ?? 'user',
+  };
 }
 
 export function runJourney(setup: JourneySetup, inputs: DriverInput[]): JourneyRun {

@@ -5,7 +5,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ConnectorSet } from '../../connectors/channels';
 import { NonRetryableError, RetryAfterError, TransientDeliveryError } from '../../connectors/errors';
-import type { UserState } from '../../engine/state/behavior-state';
+import { consentAllows, type ConsentMode, type UserState } from '../../engine/state/behavior-state';
+import type { FrequencyCap } from '../../rules/schema/guardrails';
+import type { CapStore } from './frequency-caps';
 import { evaluateConditions } from '../../engine/match/evaluate-conditions';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { ActionStep, JourneyEvent, PerformResult } from '../journey/machine';
@@ -19,6 +21,10 @@ export interface ActivityDeps {
   loadUserState(userKey: string): Promise<UserState>;
   /** Wall clock for windows evaluated inside journeys; the simulator passes its virtual clock. */
   clock?: () => number;
+  caps: CapStore;
+  consentMode: ConsentMode;
+  /** List-Unsubscribe headers for a marketing email (RFC 8058); absent: no headers. */
+  unsubscribeHeaders?: (userId: string, topic: string) => Record<string, string>;
 }
 
 export interface PerformStepInput {
@@ -29,6 +35,8 @@ export interface PerformStepInput {
   trigger: JourneyEvent;
   traits: Record<string, unknown>;
   coupon: string | null;
+  /** The frequency cap of the step's channel, resolved when the journey started. */
+  frequencyCap?: FrequencyCap;
 }
 
 export interface EvaluateInput {
@@ -40,8 +48,7 @@ export interface EvaluateInput {
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? Date.now;
 
-  async function variablesFor(input: PerformStepInput): Promise<TemplateVariables> {
-    const current = await deps.loadUserState(input.userId);
+  async function variablesFor(input: PerformStepInput, current: UserState): Promise<TemplateVariables> {
     return {
       user: { id: input.userId },
       traits: { ...input.traits, ...current.traits },
@@ -78,6 +85,20 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
+  /** Consent and frequency cap, checked right before a message is sent. */
+  async function guard(input: PerformStepInput, state: UserState, channel: 'email' | 'sms', step: { topic?: string; transactional?: boolean }): Promise<PerformResult | null> {
+    const topic = step.topic ?? 'marketing';
+    const transactional = step.transactional ?? false;
+    if (!consentAllows(state, channel, topic, transactional, deps.consentMode)) {
+      return { status: 'skipped', reason: 'no_consent', detail: `no ${channel} consent for topic "${topic}"` };
+    }
+    if (transactional || !input.frequencyCap) return null;
+    const reservation = await deps.caps.reserve(input.userId, channel, `${input.journeyId}/${input.step.id}`, clock(), input.frequencyCap);
+    if (reservation.granted) return null;
+    if (input.frequencyCap.policy === 'defer') return { status: 'deferred', reason: 'frequency_cap', until: reservation.retryAt };
+    return { status: 'skipped', reason: 'frequency_cap', detail: `at most ${input.frequencyCap.max} ${channel} per ${input.frequencyCap.per}` };
+  }
+
   async function previousOutcome(input: PerformStepInput): Promise<PerformResult> {
     const previous = await deps.ledger.get(input.journeyId, input.step.id);
     if (!previous) throw ApplicationFailure.create({ message: 'send ledger record vanished while claiming', type: 'ledger_race' });
@@ -93,7 +114,8 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     async performStep(input: PerformStepInput): Promise<PerformResult> {
-      const vars = await variablesFor(input);
+      const state = await deps.loadUserState(input.userId);
+      const vars = await variablesFor(input, state);
       const { step } = input;
       const idempotencyKey = `${input.journeyId}/${step.id}`;
       switch (step.type) {
@@ -107,8 +129,11 @@ export function createActivities(deps: ActivityDeps) {
           const subject = await render(step.subject, vars);
           const text = await render(step.text, vars);
           const html = step.html ? await render(step.html, vars) : undefined;
+          const held = await guard(input, state, 'email', step);
+          if (held) return held;
+          const headers = !step.transactional && deps.unsubscribeHeaders ? deps.unsubscribeHeaders(input.userId, step.topic ?? 'marketing') : undefined;
           return once(input, 'email', to, async () => {
-            const sent = await deps.connectors.email.send({ to, subject, text, ...(html ? { html } : {}), idempotencyKey });
+            const sent = await deps.connectors.email.send({ to, subject, text, ...(html ? { html } : {}), ...(headers ? { headers } : {}), idempotencyKey });
             return { providerMessageId: sent.providerMessageId, details: { channel: 'email', to, subject, body: text, providerMessageId: sent.providerMessageId } };
           });
         }
@@ -116,6 +141,8 @@ export function createActivities(deps: ActivityDeps) {
           const to = await render(step.to ?? '{{ traits.phone }}', vars);
           if (!to) return { status: 'skipped', reason: 'no_phone', detail: 'the user has no phone number' };
           const body = await render(step.body, vars);
+          const held = await guard(input, state, 'sms', step);
+          if (held) return held;
           return once(input, 'sms', to, async () => {
             const sent = await deps.connectors.sms.send({ to, body, idempotencyKey });
             return { providerMessageId: sent.providerMessageId, details: { channel: 'sms', to, body, providerMessageId: sent.providerMessageId } };

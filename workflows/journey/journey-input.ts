@@ -3,8 +3,10 @@
  * travels inside the input, so editing a rule file never changes a journey that is already running.
  * `v` versions the shape; the workflow refuses inputs it does not understand.
  */
+import type { FrequencyCap, QuietHours } from '../../rules/schema/guardrails';
 import type { Rule } from '../../rules/schema/rule';
-import type { JourneyAction, JourneyEvent } from './machine';
+import type { ExitReason, JourneyAction, JourneyEvent, MachineContext } from './machine';
+import { compileProgram } from './program';
 
 export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
 
@@ -18,12 +20,36 @@ export interface JourneyInput {
   traits: Record<string, unknown>;
   /** Multiplies wait durations (1 = real time). Recorded in history, so replays stay deterministic. */
   waitScale: number;
+  /** Guardrails resolved at entry (global settings merged with the rule's), so they cannot change mid-journey. */
+  quietHours?: Partial<Record<'email' | 'sms', QuietHours>>;
+  frequencyCaps?: Partial<Record<'email' | 'sms', FrequencyCap>>;
+  /** Time zone when neither the user's "timezone" trait nor the rule names one. */
+  defaultTimezone?: string;
+  /** Holdout group, when the rule has a holdout: control users are entered but sent nothing. */
+  assignment?: 'control' | 'treatment';
+}
+
+/** The step machine's context for a journey; the workflow and the simulator both build it here. */
+export function machineContextFor(input: JourneyInput): MachineContext {
+  const trait = input.traits.timezone;
+  return {
+    program: compileProgram(input.rule.steps),
+    exitOn: input.rule.exitOn,
+    waitScale: input.waitScale,
+    timezone: typeof trait === 'string' && trait ? trait : input.rule.timezone ?? input.defaultTimezone ?? 'UTC',
+    quietHours: input.quietHours ?? {},
+    control: input.assignment === 'control',
+    onNoConsent: input.rule.onNoConsent ?? 'continue',
+    ruleId: input.rule.id,
+    userId: input.userId,
+  };
 }
 
 export interface JourneyResult {
   journeyId: string;
   ruleId: string;
   ruleVersion: number;
-  reason: 'completed' | 'exit_step' | 'exit_event';
+  reason: ExitReason;
+  assignment?: 'control' | 'treatment';
   log: JourneyAction[];
 }

@@ -6,9 +6,8 @@
  */
 import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/create-activities';
-import type { JourneyInput, JourneyResult } from './journey-input';
+import { machineContextFor, type JourneyInput, type JourneyResult } from './journey-input';
 import { onEvaluated, onEvent, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type PerformResult, type Transition } from './machine';
-import { compileProgram } from './program';
 import { journeyEventSignal, journeyLogQuery } from './signals';
 
 const sends = proxyActivities<JourneyActivities>({
@@ -25,8 +24,7 @@ const workflowClock = () => Date.now();
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
   if (input.v !== 1) throw ApplicationFailure.nonRetryable(`unsupported journey input version ${String(input.v)}`);
   const { rule } = input;
-  const timezone = typeof input.traits.timezone === 'string' ? input.traits.timezone : rule.timezone;
-  const ctx: MachineContext = { program: compileProgram(rule.steps), exitOn: rule.exitOn, waitScale: input.waitScale, timezone };
+  const ctx: MachineContext = machineContextFor(input);
 
   const log: JourneyAction[] = [];
   const inbox: JourneyEvent[] = [];
@@ -56,7 +54,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     switch (command.kind) {
       case 'finish':
         upsertMemo({ outcome: command.reason, actions: log.length });
-        return { journeyId: input.journeyId, ruleId: rule.id, ruleVersion: rule.version, reason: command.reason, log };
+        return { journeyId: input.journeyId, ruleId: rule.id, ruleVersion: rule.version, reason: command.reason, log, ...(input.assignment ? { assignment: input.assignment } : {}) };
       case 'perform': {
         const result = await perform(input, command.step, coupon);
         t = record(onPerformed(ctx, t.state, result, workflowClock()));
@@ -82,7 +80,8 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 /** Runs one action step's activity; a permanent failure becomes a recorded skip, not a failed journey. */
 async function perform(input: JourneyInput, step: Parameters<JourneyActivities['performStep']>[0]['step'], coupon: string | null): Promise<PerformResult> {
   try {
-    return await sends.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon });
+    const frequencyCap = step.type === 'email' || step.type === 'sms' ? input.frequencyCaps?.[step.type] : undefined;
+    return await sends.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon, ...(frequencyCap ? { frequencyCap } : {}) });
   } catch (error) {
     // Non-retryable failures (invalid number, rejected address) and exhausted retries are recorded as
     // skips with the provider's reason; the journey goes on with its next step.

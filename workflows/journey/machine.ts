@@ -7,7 +7,10 @@
 import type { ExitEvent } from '../../rules/schema/rule';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { Step } from '../../rules/schema/steps';
+import type { QuietHours } from '../../rules/schema/guardrails';
+import { pickVariant } from './assignment';
 import { nodeAt, type Program } from './program';
+import { insideQuietHours, quietHoursEnd } from './quiet-hours';
 import { parseDuration } from '../../rules/schema/parse-duration';
 import { nextLocalTime } from './wait-until';
 
@@ -20,7 +23,7 @@ export interface JourneyEvent {
   properties: Record<string, unknown>;
 }
 
-export type ExitReason = 'completed' | 'exit_step' | 'exit_event';
+export type ExitReason = 'completed' | 'exit_step' | 'exit_event' | 'no_consent';
 
 export type Command =
   | { kind: 'perform'; step: ActionStep }
@@ -31,7 +34,9 @@ export type Command =
 /** What a perform command produced: delivered (with details for the log) or skipped with a reason. */
 export type PerformResult =
   | { status: 'done'; details: Record<string, string | number> }
-  | { status: 'skipped'; reason: string; detail?: string };
+  | { status: 'skipped'; reason: string; detail?: string }
+  /** Not now (e.g. over a frequency cap with policy defer): try the same step again at `until`. */
+  | { status: 'deferred'; reason: string; until: number };
 
 export interface JourneyAction {
   at: number;
@@ -62,8 +67,16 @@ export interface MachineContext {
   exitOn: ExitEvent[];
   /** Multiplies wait durations and timeouts (1 = real time; the demo shortens days to seconds). */
   waitScale: number;
-  /** Time zone for waitUntil steps that name none. */
+  /** The user's time zone: waitUntil steps that name none and quiet hours use it. */
   timezone: string;
+  /** Quiet hours per channel (global settings merged with the rule's). */
+  quietHours: Partial<Record<'email' | 'sms', QuietHours>>;
+  /** Holdout control group: every action step is skipped with reason holdout. */
+  control: boolean;
+  onNoConsent: 'continue' | 'exit';
+  /** Rule and user ids, for deterministic split assignment. */
+  ruleId: string;
+  userId: string;
 }
 
 export interface Transition {
@@ -100,11 +113,17 @@ export function onPerformed(ctx: MachineContext, state: JourneyState, result: Pe
   const step = node.step as ActionStep;
   const log: JourneyAction[] = [];
   let coupon = state.coupon;
+  if (result.status === 'deferred') {
+    const deferred = { ...state, waitUntil: result.until };
+    log.push({ at: now, step: step.id, action: 'wait', until: new Date(result.until).toISOString(), reason: result.reason });
+    return { state: deferred, command: commandFor(ctx, deferred), log };
+  }
   if (result.status === 'done') {
     log.push({ at: now, step: step.id, action: step.type, ...result.details });
     if (step.type === 'coupon' && typeof result.details.code === 'string') coupon = result.details.code;
   } else {
     log.push({ at: now, step: step.id, action: 'skip', reason: result.reason, ...(result.detail ? { detail: result.detail } : {}) });
+    if (result.reason === 'no_consent' && ctx.onNoConsent === 'exit') return finish({ ...state, coupon }, 'no_consent', step.id, now, {}, log);
   }
   return settle(ctx, { ...state, at: node.next, coupon }, now, log);
 }
@@ -113,6 +132,7 @@ export function onTimer(ctx: MachineContext, state: JourneyState, now: number): 
   if (state.waitUntil === null || now < state.waitUntil) return unchanged(ctx, state);
   const node = nodeAt(ctx.program, state.at!);
   const log: JourneyAction[] = [];
+  if (isActionStep(node.step)) return settle(ctx, { ...state, waitUntil: null }, now, log); // a deferred send: try again
   let next = node.next;
   if (node.step.type === 'waitForEvent') {
     next = node.onTimeout ?? null;
@@ -183,8 +203,33 @@ function settle(ctx: MachineContext, state: JourneyState, now: number, log: Jour
     const node = nodeAt(ctx.program, current.at);
     const step = node.step;
     switch (step.type) {
-      case 'coupon': case 'email': case 'sms': case 'webhook':
+      case 'coupon': case 'email': case 'sms': case 'webhook': {
+        if (ctx.control) {
+          log.push({ at: now, step: step.id, action: 'skip', reason: 'holdout' });
+          current = { ...current, at: node.next };
+          continue;
+        }
+        const quiet = step.type === 'email' || step.type === 'sms' ? ctx.quietHours[step.type] : undefined;
+        if (quiet && insideQuietHours(now, quiet, ctx.timezone)) {
+          if (quiet.policy === 'skip') {
+            log.push({ at: now, step: step.id, action: 'skip', reason: 'quiet_hours' });
+            current = { ...current, at: node.next };
+            continue;
+          }
+          const until = quietHoursEnd(now, quiet, ctx.timezone);
+          current = { ...current, waitUntil: until };
+          log.push({ at: now, step: step.id, action: 'wait', until: new Date(until).toISOString(), reason: 'quiet_hours', timezone: ctx.timezone });
+          return { state: current, command: commandFor(ctx, current), log };
+        }
         return { state: current, command: commandFor(ctx, current), log };
+      }
+      case 'split': {
+        const variants = node.variants ?? [];
+        const chosen = variants[pickVariant(ctx.ruleId, ctx.userId, step.id, variants.map((v) => v.weight))]!;
+        log.push({ at: now, step: step.id, action: 'branch', branch: chosen.name });
+        current = { ...current, at: chosen.first };
+        continue;
+      }
       case 'wait':
       case 'waitForEvent': {
         // A waitForEvent without a timeout waits until its event (or an exit event) arrives.
@@ -214,6 +259,10 @@ function finish(state: JourneyState, reason: ExitReason, stepId: string | null, 
   const done: JourneyState = { ...state, check: null, resume: null, waitUntil: null, done: { reason, stepId } };
   log.push({ at: now, step: stepId, action: 'exit', reason, ...details });
   return { state: done, command: { kind: 'finish', reason, stepId }, log };
+}
+
+function isActionStep(step: Step): step is ActionStep {
+  return step.type === 'coupon' || step.type === 'email' || step.type === 'sms' || step.type === 'webhook';
 }
 
 function unchanged(ctx: MachineContext, state: JourneyState): Transition {

@@ -14,6 +14,8 @@ export interface ProgramNode {
   else?: string | null;
   onEvent?: string | null;
   onTimeout?: string | null;
+  /** Split steps: each variant's entry point, with its weight. */
+  variants?: { name: string; weight: number; first: string | null }[];
 }
 
 export interface Program {
@@ -36,6 +38,8 @@ export function compileProgram(steps: Step[]): Program {
       } else if (step.type === 'waitForEvent') {
         node.onEvent = compileList(step.onEvent, next);
         node.onTimeout = compileList(step.onTimeout, next);
+      } else if (step.type === 'split') {
+        node.variants = step.variants.map((variant) => ({ name: variant.name, weight: variant.weight, first: compileList(variant.steps, next) }));
       }
     }
     return list[0]?.id ?? continuation;

@@ -1,0 +1,63 @@
+/**
+ * `nudge inbound`: connects to NATS, makes sure the events stream and the buckets exist, and serves
+ * unsubscribe links and Twilio webhooks on NUDGE_INBOUND_HOST:NUDGE_INBOUND_PORT until stopped.
+ */
+import { connect } from '@nats-io/transport-node';
+import { SendLedger } from '../../workflows/activities/send-ledger';
+import { loadConfig, type Config } from '../config';
+import { createLogger, type Logger } from '../logger';
+import { ensureStreams, openBucket, SENDS_BUCKET } from '../nats/setup';
+import { startInboundServer, type InboundServer } from './inbound-server';
+import { PhoneDirectory } from './phone-directory';
+
+/**
+ * The placeholder token the Twilio connector uses when TWILIO_API_BASE points at a local fake
+ * (connectors/sms/twilio/twilio.config.ts), so the demo's webhooks verify with the same token.
+ */
+export const DEV_TWILIO_AUTH_TOKEN = 'nudge-dev-auth-token';
+
+/** TWILIO_AUTH_TOKEN, else the dev placeholder when TWILIO_API_BASE is set, else none. */
+export function twilioAuthTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const given = env.TWILIO_AUTH_TOKEN?.trim();
+  if (given) return given;
+  return env.TWILIO_API_BASE?.trim() ? DEV_TWILIO_AUTH_TOKEN : undefined;
+}
+
+export interface InboundServiceOptions {
+  config?: Config;
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+}
+
+export async function startInboundService(options: InboundServiceOptions = {}): Promise<InboundServer> {
+  const env = options.env ?? process.env;
+  const config = options.config ?? loadConfig(env);
+  const log = options.log ?? createLogger('nudge-inbound', config.LOG_LEVEL);
+  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-inbound' });
+  try {
+    await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
+    const server = await startInboundServer({
+      port: config.NUDGE_INBOUND_PORT,
+      host: config.NUDGE_INBOUND_HOST,
+      nc,
+      partitions: config.NUDGE_PARTITIONS,
+      secret: config.NUDGE_UNSUBSCRIBE_SECRET,
+      publicBaseUrl: config.NUDGE_PUBLIC_URL,
+      twilioAuthToken: twilioAuthTokenFrom(env),
+      phoneDirectory: await PhoneDirectory.open(nc),
+      ledger: new SendLedger(await openBucket(nc, SENDS_BUCKET)),
+      log,
+    });
+    return {
+      ...server,
+      async stop() {
+        await server.stop();
+        await nc.drain().catch(() => undefined);
+        log.info('inbound service stopped');
+      },
+    };
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Which user owns a phone number, so an inbound SMS ("STOP" from +14155550100) can be attributed to a
+ * profile. A NATS KV bucket keyed by the number's E.164 digits; the engine calls `set` when an identify
+ * event carries a phone trait. One number belongs to one user: the latest `set` wins.
+ */
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { openBucket } from '../nats/setup';
+
+export const PHONES_BUCKET = 'nudge_phones';
+
+/** "+1 (415) 555-0100" -> "+14155550100"; null when it is not a valid number. */
+export function normalisePhone(raw: string, defaultCountry: CountryCode = 'US'): string | null {
+  const parsed = parsePhoneNumberFromString(raw.trim(), defaultCountry);
+  return parsed?.isValid() ? parsed.number : null;
+}
+
+/** KV keys allow only [-/_=.a-zA-Z0-9]: the E.164 number without its "+". */
+const keyOf = (e164: string) => e164.slice(1);
+
+/** What the inbound service needs from the directory. */
+export interface PhoneLookup {
+  lookup(phone: string): Promise<string | null>;
+}
+
+export class PhoneDirectory implements PhoneLookup {
+  /**
+   * @param defaultCountry country assumed for numbers written without "+<country code>" (profile traits
+   *   like "(415) 555-0100"); Twilio always sends E.164. Use the SMS connector's SMS_DEFAULT_COUNTRY.
+   */
+  constructor(
+    private readonly kv: KV,
+    private readonly defaultCountry: CountryCode = 'US',
+  ) {}
+
+  static async open(nc: NatsConnection, defaultCountry?: CountryCode): Promise<PhoneDirectory> {
+    return new PhoneDirectory(await openBucket(nc, PHONES_BUCKET), defaultCountry);
+  }
+
+  /** Records that `phone` belongs to `userId`; returns the E.164 number stored, or null (nothing stored) when `phone` is not a valid number. */
+  async set(phone: string, userId: string): Promise<string | null> {
+    const e164 = normalisePhone(phone, this.defaultCountry);
+    if (!e164) return null;
+    await this.kv.put(keyOf(e164), JSON.stringify({ userId }));
+    return e164;
+  }
+
+  /** The user owning `phone`, or null for an unknown or invalid number. */
+  async lookup(phone: string): Promise<string | null> {
+    const e164 = normalisePhone(phone, this.defaultCountry);
+    if (!e164) return null;
+    const entry = await this.kv.get(keyOf(e164));
+    if (!entry || entry.operation !== 'PUT') return null;
+    return entry.json<{ userId: string }>().userId;
+  }
+
+  async remove(phone: string): Promise<void> {
+    const e164 = normalisePhone(phone, this.defaultCountry);
+    if (e164) await this.kv.delete(keyOf(e164));
+  }
+}

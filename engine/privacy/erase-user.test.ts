@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { formatEraseSummary, type EraseSummary } from './erase-user';
+
+const empty: EraseSummary = {
+  userId: 'alice',
+  nothingFound: true,
+  journeysTerminated: [],
+  journeysDeleted: [],
+  journeysKept: [],
+  profileDeleted: false,
+  eventsDeleted: 0,
+  sendsAnonymized: 0,
+  sendIndexEntriesDeleted: 0,
+  couponAssignmentsDeleted: 0,
+  linkedEntriesDeleted: {},
+  unattributedJourneyIds: [],
+};
+
+describe('formatEraseSummary', () => {
+  it('says plainly when there was nothing left', () => {
+    expect(formatEraseSummary(empty)).toEqual([expect.stringMatching(/^nothing left to erase for user "alice"/)]);
+  });
+
+  it('lists what was deleted, what was kept anonymously and what nudge cannot reach', () => {
+    const text = formatEraseSummary({
+      ...empty,
+      nothingFound: false,
+      journeysTerminated: ['journey/r/alice/m2'],
+      journeysDeleted: ['journey/r/alice/m1'],
+      journeysKept: [{ workflowId: 'journey/r/alice/m2', reason: 'deletion requested; Temporal finishes it in the background' }],
+      profileDeleted: true,
+      eventsDeleted: 4,
+      sendsAnonymized: 2,
+      couponAssignmentsDeleted: 1,
+      linkedEntriesDeleted: { nudge_phones: 1 },
+      unattributedJourneyIds: ['journey/r/alice/x/m3'],
+    }).join('\n');
+    expect(text).toMatch(/journeys terminated\s+journey\/r\/alice\/m2\n/);
+    expect(text).toMatch(/journeys deleted\s+1 \(Temporal histories/);
+    expect(text).toMatch(/sends anonymized\s+2 \(kept: status, channel, rule, step, date/);
+    expect(text).toMatch(/linked entries deleted\s+1 in nudge_phones/);
+    expect(text).toContain('kept in Temporal: journey/r/alice/m2: deletion requested');
+    expect(text).toContain('not touched: journey/r/alice/x/m3');
+    expect(text).toContain('retention period');
+  });
+});
