@@ -3,6 +3,7 @@
  * sure streams, consumers and buckets exist, and consumes its partitions until stopped.
  */
 import { setMaxListeners } from 'node:events';
+import type { CountryCode } from 'libphonenumber-js';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
@@ -13,6 +14,7 @@ import { EventProcessor, type EventOutcome } from './ingest/process-event';
 import { createLogger, type Logger } from './logger';
 import { EngineMetrics } from './metrics';
 import { RuleIndex } from './match/rule-index';
+import { PhoneDirectory } from './inbound/phone-directory';
 import { ensureStreams, openBucket, USERS_BUCKET } from './nats/setup';
 import { StateStore } from './state/state-store';
 import { TemporalJourneyStarter } from './trigger/journey-starter';
@@ -53,6 +55,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
     journeys: new TemporalJourneyStarter(client, config.NUDGE_TASK_QUEUE),
     waitScale: waitScaleOf(config),
     guardrails: globalGuardrails(config),
+    phones: await PhoneDirectory.open(nc, smsCountry(process.env)),
   });
 
   const metrics = new EngineMetrics();
@@ -89,4 +92,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
       log.info('engine stopped');
     },
   };
+}
+
+/** The country numbers without a country code belong to (SMS_DEFAULT_COUNTRY, as the SMS connector reads it). */
+function smsCountry(env: NodeJS.ProcessEnv): CountryCode {
+  return (env.SMS_DEFAULT_COUNTRY?.toUpperCase() || 'US') as CountryCode;
 }

@@ -14,6 +14,7 @@ import { publishEvent } from '../../engine/events/publisher';
 import { partitionOf, partitionSubject } from '../../engine/events/subjects';
 import type { EventOutcome } from '../../engine/ingest/process-event';
 import { createLogger } from '../../engine/logger';
+import { startInboundService } from '../../engine/inbound/inbound-service';
 import { startWorkerService } from '../../workflows/worker-service';
 import { startSmtpCapture } from '../capture/smtp-capture';
 import { startTwilioFake } from '../capture/twilio-fake';
@@ -60,6 +61,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const outcomes: EventOutcome[] = [];
   const deadLetters: string[] = [];
   const worker = await startWorkerService(config, env, { log });
+  const inbound = await startInboundService({ config, env, log });
   const engine = await startEngine({ config, log, onOutcome: (o) => outcomes.push(o), onDeadLetter: (r) => deadLetters.push(r) });
   out(`engine: ${engine.rules.map((r) => `${r.rule.id} v${r.rule.version}`).join(', ')}; one journey day lasts ${options.dayLength}`);
 
@@ -67,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     clearInterval(feed);
     await engine.stop();
     await worker.stop();
-    await Promise.allSettled([smtp.stop(), twilio.stop(), webhooks.stop()]);
+    await Promise.allSettled([inbound.stop(), smtp.stop(), twilio.stop(), webhooks.stop()]);
     await servers.stop();
   };
 
@@ -106,6 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out(`Temporal Web UI: ${servers.temporal.uiUrl}/namespaces/default/workflows`);
   out(`  find a journey: RuleId = "pricing-hesitation" AND UserId = "alice"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('RuleId="pricing-hesitation" AND UserId="alice"')})`);
   out(`NATS: ${servers.nats.url}   Temporal: ${servers.temporal.address}   data: ${dataDir}`);
+  out(`unsubscribe links and Twilio webhooks: ${inbound.url} (the emails' List-Unsubscribe header points here)`);
   const ok = summary.ok && deadLetters.length === 1;
   out(ok ? 'the story played out as expected.' : 'UNEXPECTED: the story did not play out as expected (see above).');
 

@@ -47,6 +47,8 @@ export interface ProcessorDeps {
   waitScale: number;
   /** Global quiet hours, frequency caps and default time zone; rules override them per channel. */
   guardrails?: GlobalGuardrails;
+  /** Where an identify's phone trait is recorded, so an inbound SMS "STOP" finds its user. */
+  phones?: { set(phone: string, userId: string): Promise<unknown> };
 }
 
 /** Event names a journey of this rule wants to hear about: its exit events and wait-for events. */
@@ -72,6 +74,9 @@ export class EventProcessor {
     if (seq <= before.lastSeq) return { ...outcome, duplicate: true };
 
     const state = applyEvent(before, event, seq, this.deps.rules.plan);
+    if (event.type === 'identify' && typeof event.traits.phone === 'string' && this.deps.phones) {
+      await this.deps.phones.set(event.traits.phone, userKey);
+    }
     state.journeys = { ...state.journeys };
     state.entries = { ...state.entries };
     if (event.type === 'track') {

@@ -20,10 +20,11 @@ function describe(a: SimulationAction): string {
 }
 
 export function toTable(actions: SimulationAction[]): string {
-  const lines = ['time                      user            rule                      step                  what'];
-  for (const a of actions) {
-    lines.push(`${a.at.padEnd(26)}${a.userId.padEnd(16)}${`${a.ruleId} v${a.ruleVersion}`.padEnd(26)}${(a.step ?? '-').padEnd(22)}${describe(a)}`);
-  }
+  const rows = actions.map((a) => [a.at, a.userId, `${a.ruleId} v${a.ruleVersion}`, a.step ?? '-', describe(a)]);
+  const header = ['time', 'user', 'rule', 'step', 'what'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const lines = [line(header), ...rows.map(line)];
   lines.push('', 'summary per rule:');
   const rules = [...new Set(actions.map((a) => `${a.ruleId} v${a.ruleVersion}`))].sort();
   for (const rule of rules) {

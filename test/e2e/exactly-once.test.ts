@@ -81,6 +81,7 @@ describe('send ledger', () => {
     expect(retry).toBeInstanceOf(ApplicationFailure);
     expect(retry).toMatchObject({ type: 'outcome_unknown', nonRetryable: true });
     expect(smtp.messages()).toHaveLength(1);
+    expect((await ledger.get('journey/crash/1', 'mail'))?.record).toMatchObject({ status: 'unknown', reason: 'outcome_unknown', to: 'ann@example.com' });
   });
 
   it('a transient SMTP failure releases the claim so the retry sends exactly once', async () => {

@@ -11,12 +11,12 @@ import type { CapStore } from './frequency-caps';
 import { evaluateConditions } from '../../engine/match/evaluate-conditions';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { ActionStep, JourneyEvent, PerformResult } from '../journey/machine';
-import type { LedgerRecord, SendLedgerStore } from './send-ledger';
+import type { DeliveryStatusStore, LedgerRecord, SendLedgerStore } from './send-ledger';
 import { render, renderPayload, type TemplateVariables } from './render';
 
 export interface ActivityDeps {
   connectors: ConnectorSet;
-  ledger: SendLedgerStore;
+  ledger: SendLedgerStore & DeliveryStatusStore;
   /** Reads a user's current behavior state (traits, counters). */
   loadUserState(userKey: string): Promise<UserState>;
   /** Wall clock for windows evaluated inside journeys; the simulator passes its virtual clock. */
@@ -67,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
     try {
       const { providerMessageId, details } = await send();
       await deps.ledger.settle({ ...base, status: 'sent', providerMessageId, details }, revision);
+      await deps.ledger.recordProviderId(providerMessageId, input.journeyId, input.step.id); // for delivery reports
       return { status: 'done', details };
     } catch (error) {
       if (error instanceof NonRetryableError) {
@@ -105,6 +106,8 @@ export function createActivities(deps: ActivityDeps) {
     const { record } = previous;
     if (record.status === 'sent') return { status: 'done', details: record.details ?? {} };
     if (record.status === 'failed') throw ApplicationFailure.create({ message: `step ${record.stepId} failed earlier: ${record.reason}`, type: record.reason ?? 'delivery_failed', nonRetryable: true });
+    // Marked, so it can be counted and reconciled with the provider; never re-sent, never dropped silently.
+    if (record.status === 'pending') await deps.ledger.settle({ ...record, status: 'unknown', reason: 'outcome_unknown' }, previous.revision).catch(() => undefined);
     throw ApplicationFailure.create({
       message: `an earlier attempt of step ${record.stepId} stopped after calling the provider and before recording the outcome; not re-sending`,
       type: 'outcome_unknown',

@@ -1,7 +1,8 @@
 /** Liquid rendering of message templates, with the variables rule authors see documented in the schema. */
 import { Liquid } from 'liquidjs';
 
-const liquid = new Liquid({ strictFilters: true, ownPropertyOnly: true });
+// cache: templates are parsed once per text, not on every send.
+const liquid = new Liquid({ strictFilters: true, ownPropertyOnly: true, cache: true });
 
 export interface TemplateVariables {
   user: { id: string };

@@ -6,7 +6,8 @@
  */
 import type { KV } from '@nats-io/kv';
 
-export type LedgerStatus = 'pending' | 'sent' | 'failed';
+/** pending: claimed, provider call under way; unknown: a claim found pending by a later attempt (the outcome is unknown). */
+export type LedgerStatus = 'pending' | 'sent' | 'failed' | 'unknown';
 
 export interface LedgerRecord {
   status: LedgerStatus;
