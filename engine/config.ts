@@ -56,6 +56,7 @@ export const ConfigSchema = z.object({
     .describe('Time zone for quiet hours and waitUntil when neither the user\'s "timezone" trait nor the rule names one.'),
   NUDGE_CONSENT_MODE: z.enum(['opt-out', 'opt-in']).default('opt-out')
     .describe('opt-out (default): marketing messages go out unless the user withdrew consent; opt-in: they need an explicit grant (traits.consent or a subscribed event).'),
+  NUDGE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0).describe('Port of the worker\'s Prometheus /metrics (deliveries by channel, outcome and reason); 0 turns it off.'),
   NUDGE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0).describe('Port of the engine\'s Prometheus /metrics and /healthz endpoint on 127.0.0.1; 0 turns it off.'),
   NUDGE_INBOUND_PORT: z.coerce.number().int().min(0).max(65535).default(4290).describe('Port of the inbound HTTP service (`nudge inbound`): unsubscribe links and Twilio webhooks. Example: 4290.'),
   NUDGE_INBOUND_HOST: z.string().min(1).default('127.0.0.1').describe('Address the inbound service listens on; "0.0.0.0" to accept connections from other hosts (e.g. behind a reverse proxy).'),

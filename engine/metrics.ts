@@ -28,18 +28,23 @@ export class EngineMetrics {
     this.deadLetters.inc({ kind: reason.split(':')[0]!.slice(0, 40) });
   }
 
-  async serve(port: number): Promise<Server> {
-    const server = createServer(async (request, response) => {
-      if (request.url === '/metrics') {
-        response.writeHead(200, { 'content-type': this.registry.contentType });
-        response.end(await this.registry.metrics());
-      } else if (request.url === '/healthz') {
-        response.writeHead(200).end('ok');
-      } else {
-        response.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
-    return server;
+  serve(port: number): Promise<Server> {
+    return serveMetrics(this.registry, port);
   }
+}
+
+/** Serves a registry on 127.0.0.1:<port>/metrics, with /healthz for liveness probes. */
+export async function serveMetrics(registry: Registry, port: number): Promise<Server> {
+  const server = createServer(async (request, response) => {
+    if (request.url === '/metrics') {
+      response.writeHead(200, { 'content-type': registry.contentType });
+      response.end(await registry.metrics());
+    } else if (request.url === '/healthz') {
+      response.writeHead(200).end('ok');
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  return server;
 }

@@ -11,6 +11,8 @@ import { createLogger, type Logger } from '../engine/logger';
 import { unsubscribeHeaders } from '../engine/inbound/unsubscribe-links';
 import { CAPS_BUCKET, openBucket, SENDS_BUCKET, USERS_BUCKET } from '../engine/nats/setup';
 import { StateStore } from '../engine/state/state-store';
+import { serveMetrics } from '../engine/metrics';
+import { DeliveryMetrics } from './activities/delivery-metrics';
 import { KvCapStore } from './activities/frequency-caps';
 import { SendLedger } from './activities/send-ledger';
 import { installTemporalRuntime } from './temporal-runtime';
@@ -18,6 +20,7 @@ import { startWorker } from './worker';
 
 export interface WorkerServiceHandle {
   connectors: ConnectorSet;
+  metrics: DeliveryMetrics;
   stop(): Promise<void>;
 }
 
@@ -29,6 +32,8 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
     const state = new StateStore(await openBucket(nc, USERS_BUCKET));
     const ledger = new SendLedger(await openBucket(nc, SENDS_BUCKET));
     const connectors = await createConnectorsFromEnv(env, { nc });
+    const metrics = new DeliveryMetrics();
+    const metricsServer = config.NUDGE_WORKER_METRICS_PORT ? await serveMetrics(metrics.registry, config.NUDGE_WORKER_METRICS_PORT) : null;
     const worker = await startWorker({
       temporalAddress: config.TEMPORAL_ADDRESS,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -39,6 +44,7 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
         loadUserState: async (userKey) => (await state.load(userKey)).state,
         caps: new KvCapStore(await openBucket(nc, CAPS_BUCKET)),
         consentMode: config.NUDGE_CONSENT_MODE,
+        metrics,
         unsubscribeHeaders: (userId, topic) => ({
           ...unsubscribeHeaders({ userId, topic }, { baseUrl: config.NUDGE_PUBLIC_URL, mailto: config.NUDGE_UNSUBSCRIBE_MAILTO, secret: config.NUDGE_UNSUBSCRIBE_SECRET }),
         }),
@@ -48,7 +54,9 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
     log.info({ taskQueue: config.NUDGE_TASK_QUEUE }, 'worker started');
     return {
       connectors,
+      metrics,
       async stop() {
+        metricsServer?.close();
         await worker.stop();
         await closeConnectors(connectors);
         await nc.drain().catch(() => undefined);

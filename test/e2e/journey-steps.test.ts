@@ -70,6 +70,10 @@ describe('journey steps on Temporal', () => {
       expect(verifyWebhookSignature('journey-steps-test-secret', hook.headers['x-nudge-timestamp'] as string, hook.body, hook.headers['x-nudge-signature'] as string)).toBe(true);
     }
 
+    const deliveries = await stack.worker.metrics.registry.getSingleMetricAsString('nudge_step_outcomes_total');
+    expect(deliveries).toMatch(/nudge_step_outcomes_total\{channel="sms",outcome="skipped",reason="invalid_phone"\} 1/);
+    expect(deliveries).toMatch(/nudge_step_outcomes_total\{channel="webhook",outcome="done",reason=""\} 2/);
+
     expect(u3.reason).toBe('exit_event');
     expect(actions(u3)).toEqual(['wait', 'exit']);
     expect(stack.smtp.messages().filter((m) => m.to.includes('u3@'))).toHaveLength(0);

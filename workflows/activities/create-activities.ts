@@ -8,6 +8,7 @@ import { NonRetryableError, RetryAfterError, TransientDeliveryError } from '../.
 import { consentAllows, type ConsentMode, type UserState } from '../../engine/state/behavior-state';
 import type { FrequencyCap } from '../../rules/schema/guardrails';
 import type { CapStore } from './frequency-caps';
+import type { DeliveryMetrics } from './delivery-metrics';
 import { evaluateConditions } from '../../engine/match/evaluate-conditions';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { ActionStep, JourneyEvent, PerformResult } from '../journey/machine';
@@ -23,6 +24,7 @@ export interface ActivityDeps {
   clock?: () => number;
   caps: CapStore;
   consentMode: ConsentMode;
+  metrics?: DeliveryMetrics;
   /** List-Unsubscribe headers for a marketing email (RFC 8058); absent: no headers. */
   unsubscribeHeaders?: (userId: string, topic: string) => Record<string, string>;
 }
@@ -115,51 +117,62 @@ export function createActivities(deps: ActivityDeps) {
     });
   }
 
+  async function performStepOnce(input: PerformStepInput): Promise<PerformResult> {
+    const state = await deps.loadUserState(input.userId);
+    const vars = await variablesFor(input, state);
+    const { step } = input;
+    const idempotencyKey = `${input.journeyId}/${step.id}`;
+    switch (step.type) {
+      case 'coupon': {
+        const issued = await deps.connectors.coupon.issue({ journeyId: input.journeyId, stepId: step.id, ...(step.pool ? { pool: step.pool } : {}), ...(step.prefix ? { prefix: step.prefix } : {}) }).catch(rethrowTyped);
+        return { status: 'done', details: { code: issued.code, source: issued.source } };
+      }
+      case 'email': {
+        const to = await render(step.to ?? '{{ traits.email }}', vars);
+        if (!to) return { status: 'skipped', reason: 'no_address', detail: 'the user has no email address' };
+        const subject = await render(step.subject, vars);
+        const text = await render(step.text, vars);
+        const html = step.html ? await render(step.html, vars) : undefined;
+        const held = await guard(input, state, 'email', step);
+        if (held) return held;
+        const headers = !step.transactional && deps.unsubscribeHeaders ? deps.unsubscribeHeaders(input.userId, step.topic ?? 'marketing') : undefined;
+        return once(input, 'email', to, async () => {
+          const sent = await deps.connectors.email.send({ to, subject, text, ...(html ? { html } : {}), ...(headers ? { headers } : {}), idempotencyKey });
+          return { providerMessageId: sent.providerMessageId, details: { channel: 'email', to, subject, body: text, providerMessageId: sent.providerMessageId } };
+        });
+      }
+      case 'sms': {
+        const to = await render(step.to ?? '{{ traits.phone }}', vars);
+        if (!to) return { status: 'skipped', reason: 'no_phone', detail: 'the user has no phone number' };
+        const body = await render(step.body, vars);
+        const held = await guard(input, state, 'sms', step);
+        if (held) return held;
+        return once(input, 'sms', to, async () => {
+          const sent = await deps.connectors.sms.send({ to, body, idempotencyKey });
+          return { providerMessageId: sent.providerMessageId, details: { channel: 'sms', to, body, providerMessageId: sent.providerMessageId } };
+        });
+      }
+      case 'webhook': {
+        const payload = step.payload
+          ? await renderPayload(step.payload, vars)
+          : { userId: input.userId, ruleId: input.rule.id, journeyId: input.journeyId, trigger: input.trigger, coupon: input.coupon };
+        return once(input, 'webhook', step.url, async () => {
+          const sent = await deps.connectors.webhook.send({ url: step.url, payload, idempotencyKey });
+          return { providerMessageId: sent.providerMessageId, details: { channel: 'webhook', to: step.url, status: sent.status } };
+        });
+      }
+    }
+  }
+
   return {
     async performStep(input: PerformStepInput): Promise<PerformResult> {
-      const state = await deps.loadUserState(input.userId);
-      const vars = await variablesFor(input, state);
-      const { step } = input;
-      const idempotencyKey = `${input.journeyId}/${step.id}`;
-      switch (step.type) {
-        case 'coupon': {
-          const issued = await deps.connectors.coupon.issue({ journeyId: input.journeyId, stepId: step.id, ...(step.pool ? { pool: step.pool } : {}), ...(step.prefix ? { prefix: step.prefix } : {}) }).catch(rethrowTyped);
-          return { status: 'done', details: { code: issued.code, source: issued.source } };
-        }
-        case 'email': {
-          const to = await render(step.to ?? '{{ traits.email }}', vars);
-          if (!to) return { status: 'skipped', reason: 'no_address', detail: 'the user has no email address' };
-          const subject = await render(step.subject, vars);
-          const text = await render(step.text, vars);
-          const html = step.html ? await render(step.html, vars) : undefined;
-          const held = await guard(input, state, 'email', step);
-          if (held) return held;
-          const headers = !step.transactional && deps.unsubscribeHeaders ? deps.unsubscribeHeaders(input.userId, step.topic ?? 'marketing') : undefined;
-          return once(input, 'email', to, async () => {
-            const sent = await deps.connectors.email.send({ to, subject, text, ...(html ? { html } : {}), ...(headers ? { headers } : {}), idempotencyKey });
-            return { providerMessageId: sent.providerMessageId, details: { channel: 'email', to, subject, body: text, providerMessageId: sent.providerMessageId } };
-          });
-        }
-        case 'sms': {
-          const to = await render(step.to ?? '{{ traits.phone }}', vars);
-          if (!to) return { status: 'skipped', reason: 'no_phone', detail: 'the user has no phone number' };
-          const body = await render(step.body, vars);
-          const held = await guard(input, state, 'sms', step);
-          if (held) return held;
-          return once(input, 'sms', to, async () => {
-            const sent = await deps.connectors.sms.send({ to, body, idempotencyKey });
-            return { providerMessageId: sent.providerMessageId, details: { channel: 'sms', to, body, providerMessageId: sent.providerMessageId } };
-          });
-        }
-        case 'webhook': {
-          const payload = step.payload
-            ? await renderPayload(step.payload, vars)
-            : { userId: input.userId, ruleId: input.rule.id, journeyId: input.journeyId, trigger: input.trigger, coupon: input.coupon };
-          return once(input, 'webhook', step.url, async () => {
-            const sent = await deps.connectors.webhook.send({ url: step.url, payload, idempotencyKey });
-            return { providerMessageId: sent.providerMessageId, details: { channel: 'webhook', to: step.url, status: sent.status } };
-          });
-        }
+      try {
+        const result = await performStepOnce(input);
+        deps.metrics?.record(input.step.type, result);
+        return result;
+      } catch (error) {
+        if (error instanceof ApplicationFailure && error.type) deps.metrics?.recordFailure(input.step.type, error.type);
+        throw error;
       }
     },
 
