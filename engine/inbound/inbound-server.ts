@@ -13,30 +13,20 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger, type Logger } from '../logger';
 import { HttpError, sendText } from './http-io';
-import type { DeliveryStatusSink, InboundContext } from './inbound-context';
-import type { PhoneLookup } from './phone-directory';
+import type { InboundContext } from './inbound-context';
 import { handleTwilioInbound, handleTwilioStatus } from './twilio-routes';
 import { handleUnsubscribeLink } from './unsubscribe-routes';
 
-export interface InboundServerOptions {
+/** The routes' context, given as options: the JetStream client is made from `nc`; log and clock have defaults. */
+export type InboundServerOptions = Omit<InboundContext, 'js' | 'log' | 'now'> & {
   /** 0 picks a free port (see `port` on the handle). */
   port: number;
   /** Listen address; default 127.0.0.1. */
   host?: string;
   nc: NatsConnection;
-  /** NUDGE_PARTITIONS: unsubscribe events go to the user's partition. */
-  partitions: number;
-  /** NUDGE_UNSUBSCRIBE_SECRET. */
-  secret: string;
-  /** NUDGE_PUBLIC_URL: how mail clients and Twilio reach this service. */
-  publicBaseUrl: string;
-  /** TWILIO_AUTH_TOKEN; when absent the Twilio routes answer 503. */
-  twilioAuthToken?: string;
-  phoneDirectory: PhoneLookup;
-  ledger: DeliveryStatusSink;
   log?: Logger;
   now?: () => Date;
-}
+};
 
 export interface InboundServer {
   /** Where the server listens (not the public URL). */

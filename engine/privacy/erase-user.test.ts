@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatEraseSummary, type EraseSummary } from './erase-user';
+import { emptyEraseSummary, formatEraseSummary, type EraseSummary } from './erase-user';
 
-const empty: EraseSummary = {
-  userId: 'alice',
-  nothingFound: true,
-  journeysTerminated: [],
-  journeysDeleted: [],
-  journeysKept: [],
-  profileDeleted: false,
-  eventsDeleted: 0,
-  sendsAnonymized: 0,
-  sendIndexEntriesDeleted: 0,
-  couponAssignmentsDeleted: 0,
-  linkedEntriesDeleted: {},
-  unattributedJourneyIds: [],
-};
+const empty: EraseSummary = emptyEraseSummary('alice');
 
 describe('formatEraseSummary', () => {
   it('says plainly when there was nothing left', () => {

@@ -46,11 +46,11 @@ export async function eraseUser(config: Config, userId: string, env: NodeJS.Proc
   return withPrivacyContext(config, env, (ctx) => eraseUserData(ctx, userId));
 }
 
-export async function eraseUserData(ctx: PrivacyContext, userId: string): Promise<EraseSummary> {
-  const data = await findUserData(ctx, userId);
-  const summary: EraseSummary = {
+/** A summary of an erase that removed nothing (yet). */
+export function emptyEraseSummary(userId: string): EraseSummary {
+  return {
     userId,
-    nothingFound: holdsNothing(data),
+    nothingFound: true,
     journeysTerminated: [],
     journeysDeleted: [],
     journeysKept: [],
@@ -60,8 +60,13 @@ export async function eraseUserData(ctx: PrivacyContext, userId: string): Promis
     sendIndexEntriesDeleted: 0,
     couponAssignmentsDeleted: 0,
     linkedEntriesDeleted: {},
-    unattributedJourneyIds: data.unattributed,
+    unattributedJourneyIds: [],
   };
+}
+
+export async function eraseUserData(ctx: PrivacyContext, userId: string): Promise<EraseSummary> {
+  const data = await findUserData(ctx, userId);
+  const summary: EraseSummary = { ...emptyEraseSummary(userId), nothingFound: holdsNothing(data), unattributedJourneyIds: data.unattributed };
 
   // Stop sends first: a journey left running would re-send a step whose ledger record is gone.
   // Deleting a running execution makes Temporal terminate it at once; if deletion is refused (or slow),

@@ -1,0 +1,194 @@
+/**
+ * Frequency caps end to end. On real NATS KV: many concurrent reservations for one user's last slot,
+ * exactly one granted. On the whole stack (engine, Temporal, fake Twilio) with a global cap of one SMS
+ * per user per day: two rules triggered by the same event race for the slot and exactly one SMS goes
+ * out, the other journey records `skip` / frequency_cap; a transactional SMS and a rule that turns the
+ * cap off are exempt. The same cases run in the simulator.
+ */
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../../engine/events/envelope';
+import { openBucket } from '../../engine/nats/setup';
+import { simulate, type SimulationAction } from '../../engine/simulate/simulator';
+import { loadRules } from '../../rules/load-rules';
+import type { FrequencyCap } from '../../rules/schema/guardrails';
+import { KvCapStore } from '../../workflows/activities/frequency-caps';
+import type { JourneyResult } from '../../workflows/journey/journey-input';
+import { eventually } from '../support/poll';
+import { identify, startStack, track, type Stack } from '../support/stack';
+
+const RULES = 'test/fixtures/guardrails-caps';
+const ONE_SMS_PER_DAY = '{"sms":{"max":1,"per":"1d"}}';
+const DAY = 86_400_000;
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ rules: RULES, env: { NUDGE_FREQUENCY_CAPS: ONE_SMS_PER_DAY } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const phoneOf = (index: number) => `+1415555${String(200 + index).padStart(4, '0')}`;
+
+describe('KvCapStore on NATS KV', () => {
+  const cap: FrequencyCap = { max: 3, per: '1d', policy: 'skip' };
+  const connections: NatsConnection[] = [];
+  let stores: KvCapStore[];
+
+  beforeAll(async () => {
+    // Separate connections, so the reservations really interleave on the server.
+    for (let i = 0; i < 8; i++) connections.push(await connect({ servers: stack.nats.url }));
+    stores = await Promise.all(connections.map(async (nc) => new KvCapStore(await openBucket(nc, 'test_caps_race'))));
+  });
+  afterAll(async () => {
+    await Promise.all(connections.map((nc) => nc.close()));
+  });
+
+  it('N concurrent reservations for one user\'s last slot: exactly one is granted, for every user', async () => {
+    const now = Date.now();
+    for (let round = 0; round < 10; round++) {
+      const user = `racer-${round}`;
+      // Two of the three slots are taken already.
+      expect(await stores[0]!.reserve(user, 'sms', 'earlier/1', now - 2000, cap)).toEqual({ granted: true });
+      expect(await stores[1]!.reserve(user, 'sms', 'earlier/2', now - 1000, cap)).toEqual({ granted: true });
+      const results = await Promise.all(Array.from({ length: 16 }, (_, i) => stores[i % stores.length]!.reserve(user, 'sms', `journey-${i}/sms`, now, cap)));
+      const granted = results.flatMap((r, i) => (r.granted ? [i] : []));
+      expect(granted, `round ${round}: granted to ${granted.join(', ')}`).toHaveLength(1);
+      for (const refused of results.filter((r) => !r.granted)) expect(refused).toEqual({ granted: false, retryAt: now - 2000 + DAY + 1 });
+      // The winner's retry keeps its slot; nobody else gets one.
+      expect(await stores[3]!.reserve(user, 'sms', `journey-${granted[0]}/sms`, now + 10, cap)).toEqual({ granted: true });
+      expect((await stores[4]!.reserve(user, 'sms', 'late/sms', now + 20, cap)).granted).toBe(false);
+    }
+  });
+
+  it('concurrent retries of one send (same key) all succeed and take one slot', async () => {
+    const now = Date.now();
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.reserve('retrier', 'sms', 'journey-x/sms', now, { ...cap, max: 1 })));
+    expect(results.every((r) => r.granted)).toBe(true);
+    expect(await stores[0]!.reserve('retrier', 'sms', 'journey-y/sms', now + 1, { ...cap, max: 1 })).toEqual({ granted: false, retryAt: now + DAY + 1 });
+  });
+
+  it('the window slides on KV too: a send older than `per` frees its slot', async () => {
+    const now = Date.now();
+    const oneADay = { ...cap, max: 1 };
+    expect(await stores[0]!.reserve('slider', 'sms', 'old/sms', now - DAY - 5, oneADay)).toEqual({ granted: true });
+    expect(await stores[1]!.reserve('slider', 'sms', 'new/sms', now, oneADay)).toEqual({ granted: true });
+    expect((await stores[2]!.reserve('slider', 'sms', 'newer/sms', now + 1, oneADay)).granted).toBe(false);
+  });
+});
+
+async function journeysOf(user: string, ruleIds: string[], since = 0): Promise<Map<string, JourneyResult>> {
+  const ids = await eventually(() => {
+    const found = new Map<string, string>();
+    for (const outcome of stack.outcomes.slice(since)) {
+      for (const d of outcome.decisions) {
+        if (outcome.userKey === user && ruleIds.includes(d.ruleId) && d.outcome === 'started') found.set(d.ruleId, d.workflowId);
+      }
+    }
+    return found.size === ruleIds.length ? found : undefined;
+  }, 15_000, `journeys of ${user} in ${ruleIds.join(', ')}`);
+  const results = new Map<string, JourneyResult>();
+  for (const [ruleId, workflowId] of ids) results.set(ruleId, await stack.temporal.workflow.getHandle(workflowId).result());
+  return results;
+}
+
+const smsActions = (result: JourneyResult) => result.log.filter((a) => a.action !== 'exit');
+
+describe('frequency caps on Temporal with the fake Twilio API', () => {
+  const users = ['cap-0', 'cap-1', 'cap-2', 'cap-3', 'cap-4'];
+
+  it('two rules triggered by one event race for the one SMS slot: exactly one SMS, the other journey skips with frequency_cap', async () => {
+    for (const [i, user] of users.entries()) await stack.publish(identify(user, { phone: phoneOf(i) }, new Date(Date.now() - 60_000)));
+    await stack.settle();
+    for (const user of users) await stack.publish(track(user, 'flash_sale', new Date()));
+
+    for (const [i, user] of users.entries()) {
+      const journeys = await journeysOf(user, ['flash-sale-a', 'flash-sale-b']);
+      const logs = [...journeys.values()].map(smsActions);
+      const sent = logs.filter((log) => log.length === 1 && log[0]!.action === 'sms');
+      const skipped = logs.filter((log) => log.length === 1 && log[0]!.action === 'skip');
+      expect(sent, `${user}: ${JSON.stringify(logs)}`).toHaveLength(1);
+      expect(skipped, `${user}: ${JSON.stringify(logs)}`).toHaveLength(1);
+      expect(skipped[0]![0]).toMatchObject({ step: 'sale-sms', action: 'skip', reason: 'frequency_cap', detail: 'at most 1 sms per 1d' });
+      for (const result of journeys.values()) expect(result.reason).toBe('completed');
+
+      await stack.twilio.waitFor((m) => m.to === phoneOf(i), 5000);
+      const received = stack.twilio.messages().filter((m) => m.to === phoneOf(i));
+      expect(received, `${user} received ${received.map((m) => m.body).join(' | ')}`).toHaveLength(1);
+      expect(received[0]!.body).toBe(`${String(sent[0]![0]!.body).slice(0, 1)}: flash sale for ${user}`);
+    }
+  });
+
+  it('a transactional SMS goes out although the user\'s cap is used up', async () => {
+    const since = stack.outcomes.length;
+    await stack.publish(track('cap-0', 'order_completed', new Date()));
+    const journeys = await journeysOf('cap-0', ['order-receipt'], since);
+    expect(smsActions(journeys.get('order-receipt')!)).toMatchObject([{ step: 'receipt-sms', action: 'sms', to: phoneOf(0) }]);
+    await stack.twilio.waitFor((m) => m.to === phoneOf(0) && m.body === 'Receipt: order for cap-0 confirmed', 5000);
+  });
+
+  it('a rule with frequencyCaps { sms: false } is exempt', async () => {
+    const since = stack.outcomes.length;
+    await stack.publish(track('cap-1', 'price_dropped', new Date()));
+    const journeys = await journeysOf('cap-1', ['price-alert'], since);
+    expect(smsActions(journeys.get('price-alert')!)).toMatchObject([{ step: 'alert-sms', action: 'sms', to: phoneOf(1) }]);
+    await stack.twilio.waitFor((m) => m.to === phoneOf(1) && m.body === 'Alert: price dropped for cap-1', 5000);
+  });
+
+  it('the exempt sends took no slot away and gave none back: the next capped SMS of the day is still skipped', async () => {
+    const since = stack.outcomes.length;
+    const before = stack.twilio.messages().filter((m) => m.to === phoneOf(0)).length;
+    await stack.publish(track('cap-0', 'flash_sale', new Date()));
+    const journeys = await journeysOf('cap-0', ['flash-sale-a', 'flash-sale-b'], since);
+    for (const result of journeys.values()) expect(smsActions(result)).toMatchObject([{ action: 'skip', reason: 'frequency_cap' }]);
+    expect(stack.twilio.messages().filter((m) => m.to === phoneOf(0))).toHaveLength(before);
+  });
+});
+
+describe('frequency caps in the simulator', () => {
+  const rules = loadRules([RULES]);
+  const t0 = Date.parse('2025-05-01T12:00:00.000Z');
+  const at = (ms: number) => new Date(t0 + ms);
+  const profiles = ['ann', 'bob'].map((userId, i) => ({ userId, traits: { phone: phoneOf(i) } }));
+  const run = (events: EventEnvelope[], caps = ONE_SMS_PER_DAY, until?: number) =>
+    simulate({ rules, events, profiles, env: { NUDGE_FREQUENCY_CAPS: caps }, ...(until ? { until } : {}) });
+  const messages = (actions: SimulationAction[], user: string) => actions.filter((a) => a.userId === user && a.action === 'sms');
+
+  it('two rules racing for one SMS slot: one sms, the other journey skips with frequency_cap', async () => {
+    const actions = await run([track('ann', 'flash_sale', at(0)), track('bob', 'flash_sale', at(0))]);
+    for (const user of ['ann', 'bob']) {
+      expect(messages(actions, user)).toHaveLength(1);
+      const skips = actions.filter((a) => a.userId === user && a.action === 'skip');
+      expect(skips).toHaveLength(1);
+      expect(skips[0]).toMatchObject({ step: 'sale-sms', reason: 'frequency_cap' });
+      expect(skips[0]!.ruleId).not.toBe(messages(actions, user)[0]!.ruleId);
+    }
+  });
+
+  it('a day later the slot is free again', async () => {
+    const actions = await run([track('ann', 'flash_sale', at(0)), track('ann', 'flash_sale', at(DAY + 1000))]);
+    expect(messages(actions, 'ann').map((a) => a.at)).toEqual([at(0).toISOString(), at(DAY + 1000).toISOString()]);
+  });
+
+  it('transactional SMS and a rule with frequencyCaps { sms: false } are exempt', async () => {
+    const actions = await run([track('ann', 'flash_sale', at(0)), track('ann', 'order_completed', at(1000)), track('ann', 'price_dropped', at(2000))]);
+    expect(messages(actions, 'ann').map((a) => a.ruleId).sort()).toEqual(expect.arrayContaining(['order-receipt', 'price-alert']));
+    expect(messages(actions, 'ann')).toHaveLength(3);
+    expect(actions.filter((a) => a.action === 'skip').map((a) => a.reason)).toEqual(['frequency_cap']);
+  });
+
+  it('without a global cap both racing rules send', async () => {
+    const actions = await run([track('ann', 'flash_sale', at(0))], '{}');
+    expect(messages(actions, 'ann')).toHaveLength(2);
+  });
+
+  it('policy defer: the losing SMS waits until the slot frees up, then goes out', async () => {
+    const actions = await run([track('ann', 'flash_sale', at(0))], '{"sms":{"max":1,"per":"1d","policy":"defer"}}', t0 + 2 * DAY);
+    const sent = messages(actions, 'ann');
+    expect(sent.map((a) => a.at)).toEqual([at(0).toISOString(), at(DAY + 1).toISOString()]);
+    const deferred = actions.find((a) => a.action === 'wait');
+    expect(deferred).toMatchObject({ userId: 'ann', step: 'sale-sms', reason: 'frequency_cap', ruleId: sent[1]!.ruleId });
+  });
+});
