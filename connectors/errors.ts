@@ -34,8 +34,15 @@ export class RetryAfterError extends DeliveryError {
   }
 }
 
-/** A transient provider failure (5xx, timeout, connection refused): retry with backoff. */
+/** A transient provider failure (5xx, refused connection, 4xx reply): not delivered; retry with backoff. */
 export class TransientDeliveryError extends DeliveryError {}
+
+/**
+ * The request may have reached the provider but its answer was lost (a timeout or dropped connection
+ * after the message was handed over). Retrying could deliver it twice, so the send is recorded as
+ * `unknown` and never retried automatically.
+ */
+export class OutcomeUnknownError extends DeliveryError {}
 
 /** A connector's configuration is invalid; raised when the connector is built, never at send time. */
 export class ConnectorConfigError extends Error {

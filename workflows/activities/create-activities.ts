@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ConnectorSet } from '../../connectors/channels';
-import { NonRetryableError, RetryAfterError, TransientDeliveryError } from '../../connectors/errors';
+import { NonRetryableError, OutcomeUnknownError, RetryAfterError, TransientDeliveryError } from '../../connectors/errors';
 import { consentAllows, type ConsentMode, type UserState } from '../../engine/state/behavior-state';
 import type { FrequencyCap } from '../../rules/schema/guardrails';
 import type { CapStore } from './frequency-caps';
@@ -79,6 +79,10 @@ export function createActivities(deps: ActivityDeps) {
       if (error instanceof RetryAfterError) {
         await deps.ledger.release(input.journeyId, input.step.id, revision);
         throw ApplicationFailure.create({ message: error.message, type: 'rate_limited', nextRetryDelay: error.retryAfterMs, cause: error });
+      }
+      if (error instanceof OutcomeUnknownError) {
+        await deps.ledger.settle({ ...base, status: 'unknown', reason: 'outcome_unknown' }, revision);
+        throw ApplicationFailure.create({ message: `${error.message}; not re-sending`, type: 'outcome_unknown', nonRetryable: true, cause: error });
       }
       if (error instanceof TransientDeliveryError) {
         await deps.ledger.release(input.journeyId, input.step.id, revision);

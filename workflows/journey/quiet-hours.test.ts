@@ -88,6 +88,9 @@ describe('quietHoursEnd', () => {
     // New York falls back on 2025-11-02 at 02:00 EDT -> 01:00 EST.
     ['fall back: the night of the change ends at 09:00 EST', '2025-11-01T23:00', quiet('21:00', '09:00'), '2025-11-02T14:00:00.000Z'],
     ['fall back: a window from 00:00 to 03:00 lasts four real hours', '2025-11-02T00:00', quiet('00:00', '03:00'), '2025-11-02T08:00:00.000Z'],
+    // The end of these windows falls into the hour the change skips or repeats.
+    ['spring forward: 22:00-02:30 ends at 03:00 EDT, the first minute after the skipped hour', '2025-03-08T23:00', quiet('22:00', '02:30'), '2025-03-09T07:00:00.000Z'],
+    ['fall back: 22:00-01:30, from the evening before, ends at the first 01:30 (EDT)', '2025-11-01T22:00', quiet('22:00', '01:30'), '2025-11-02T05:30:00.000Z'],
   ])('%s', (_name, wallClock, window, expected) => {
     const now = local(wallClock, NY);
     expect(insideQuietHours(now, window, NY)).toBe(true);
@@ -120,15 +123,17 @@ describe('quietHoursEnd', () => {
       ['spring forward', '2025-03-08T20:00:00.000Z'],
       ['fall back', '2025-11-01T20:00:00.000Z'],
     ])('across %s, every quiet minute waits exactly until the first allowed minute', (_change, from) => {
-      const problems: string[] = [];
+      // One line per distinct wrong answer, naming the first and last quiet moment that gets it.
+      const problems = new Map<string, { first: number; last: number }>();
       for (let now = Date.parse(from); now < Date.parse(from) + 24 * 60 * MINUTE; now += 5 * MINUTE) {
         if (!insideQuietHours(now, window, NY)) continue;
         const end = quietHoursEnd(now, window, NY);
-        if (insideQuietHours(end, window, NY)) problems.push(`${iso(now)}: the end ${iso(end)} is still quiet`);
         const firstAllowed = firstOutside(now, window, NY);
-        if (end !== firstAllowed) problems.push(`${iso(now)}: ends ${iso(end)}, but ${iso(firstAllowed)} is already allowed`);
+        const problem = insideQuietHours(end, window, NY) ? `ends ${iso(end)}, which is still quiet`
+          : end !== firstAllowed ? `ends ${iso(end)}, but ${iso(firstAllowed)} is already allowed` : null;
+        if (problem) problems.set(problem, { first: problems.get(problem)?.first ?? now, last: now });
       }
-      expect(problems).toEqual([]);
+      expect([...problems].map(([problem, { first, last }]) => `quiet at ${iso(first)} .. ${iso(last)}: ${problem}`)).toEqual([]);
     });
   });
 });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import nodemailer, { type NodemailerError, type Transporter } from 'nodemailer';
 import type { EmailConnector, EmailMessage, SendResult } from '../../channels';
 import { parseConfig, type Env } from '../../config';
-import { DeliveryError, NonRetryableError, TransientDeliveryError } from '../../errors';
+import { DeliveryError, NonRetryableError, OutcomeUnknownError, TransientDeliveryError } from '../../errors';
 import { fromEnv, parseFromAddress, smtpConfigSchema, type SmtpConfig, type SmtpConfigInput } from './smtp.config';
 
 /**
@@ -82,5 +82,19 @@ function toDeliveryError(error: NodemailerError, to: string): DeliveryError {
   if (permanent) {
     return new NonRetryableError(`SMTP server rejected the message${reply}`, 'smtp_5xx', { cause: error });
   }
+  // No SMTP reply and not a failure to connect: nodemailer reports a socket timeout or reset in any
+  // stage the same way (command "CONN"), so the server may already hold the message. Better reported
+  // as unknown than sent twice.
+  if (error.responseCode === undefined && !neverConnected(error)) {
+    return new OutcomeUnknownError(`SMTP server stopped answering; it may have received the message: ${error.message}`, { cause: error });
+  }
   return new TransientDeliveryError(`SMTP delivery failed: ${error.message}`, { cause: error });
+}
+
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EDNS', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The connection never got as far as an SMTP conversation, so nothing was handed over. */
+function neverConnected(error: NodemailerError): boolean {
+  const errno = (error as NodemailerError & { errno?: string }).errno;
+  return CONNECT_FAILURES.has(error.code ?? '') || CONNECT_FAILURES.has(errno ?? '') || /Greeting never received|connect ECONNREFUSED/i.test(error.message);
 }

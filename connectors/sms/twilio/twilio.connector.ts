@@ -2,7 +2,7 @@
 import twilio from 'twilio';
 import type { SendResult, SmsConnector, SmsMessage } from '../../channels';
 import { parseConfig, type Env } from '../../config';
-import { DeliveryError, NonRetryableError, TransientDeliveryError } from '../../errors';
+import { DeliveryError, NonRetryableError, OutcomeUnknownError, TransientDeliveryError } from '../../errors';
 import { toE164 } from './phone-number';
 import { fromEnv, twilioConfigSchema, type TwilioConfig, type TwilioConfigInput } from './twilio.config';
 import { TwilioHttpClient } from './twilio.http-client';
@@ -50,7 +50,10 @@ function isTwilioApiError(error: unknown): error is TwilioApiError {
   return error instanceof Error && typeof (error as Partial<TwilioApiError>).status === 'number';
 }
 
-/** 4xx means Twilio refused this message for good; 5xx and network failures may pass on retry. */
+/** Network errors that mean the request never reached Twilio. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
+
+/** 4xx means Twilio refused this message for good; 5xx and failures to connect may pass on retry. */
 function toDeliveryError(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error; // a RetryAfterError raised by TwilioHttpClient
   if (isTwilioApiError(error) && error.status >= 400 && error.status < 500) {
@@ -60,5 +63,10 @@ function toDeliveryError(error: unknown): DeliveryError {
     });
   }
   const detail = isTwilioApiError(error) ? `HTTP ${error.status}: ${error.message}` : String((error as Error)?.message ?? error);
+  // No HTTP answer and not a failure to connect: the request may have reached Twilio.
+  const code = (error as { code?: string })?.code;
+  if (!isTwilioApiError(error) && !NOT_CONNECTED.has(code ?? '')) {
+    return new OutcomeUnknownError(`Twilio did not answer a request it may have received: ${detail}`, { cause: error });
+  }
   return new TransientDeliveryError(`Twilio request failed: ${detail}`, { cause: error });
 }
