@@ -6,6 +6,7 @@
  */
 import type { LoadedRule } from '../../rules/load-rules';
 import { parseDuration } from '../../rules/schema/parse-duration';
+import { mergeChannelSettings } from '../../rules/schema/guardrails';
 import type { Rule } from '../../rules/schema/rule';
 import { walkSteps } from '../../rules/schema/steps';
 import { createActivities } from '../../workflows/activities/create-activities';
@@ -98,7 +99,8 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     }
   }
   const lastEvent = ordered.at(-1)?.at ?? 0;
-  await runTimersUntil(input.until ?? lastEvent + Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule))));
+  const longest = Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule) + longestHoldMs(rule, config)));
+  await runTimersUntil(input.until ?? lastEvent + longest);
   return actions;
 }
 
@@ -111,6 +113,17 @@ export function longestJourneyMs(rule: Rule): number {
     else if (step.type === 'waitUntil') total += parseDuration('1d');
   }
   return total;
+}
+
+/** How long guardrails can hold one send back: until quiet hours end (< 1 day), or a cap frees a slot. */
+function longestHoldMs(rule: Rule, config: ReturnType<typeof loadConfig>): number {
+  const guardrails = globalGuardrails(config);
+  const quiet = mergeChannelSettings(guardrails.quietHours, rule.quietHours);
+  const caps = mergeChannelSettings(guardrails.frequencyCaps, rule.frequencyCaps);
+  const sends = [...walkSteps(rule.steps)].filter(([step]) => step.type === 'email' || step.type === 'sms').length;
+  const perSend = (Object.keys(quiet).length ? parseDuration('1d') : 0)
+    + Math.max(0, ...Object.values(caps).map((cap) => (cap?.policy === 'defer' ? parseDuration(cap.per) : 0)));
+  return sends * perSend;
 }
 
 const OPTIONAL_FIELDS = ['channel', 'to', 'code', 'subject', 'body', 'branch', 'reason'] as const;

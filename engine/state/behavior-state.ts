@@ -132,14 +132,17 @@ function applyConsentEvent(consent: Record<string, Record<string, ConsentRecord>
 export type ConsentMode = 'opt-out' | 'opt-in';
 
 /**
- * May a message go out? A withdrawal of the topic or of the whole channel blocks it. Transactional
- * messages ignore consent, except a channel-wide SMS opt-out (carriers enforce STOP). In opt-in mode a
- * marketing message also needs an explicit grant of its topic or channel.
+ * May a message go out? The latest decision about the message's topic or its whole channel wins (by
+ * event time): a later grant of a topic lifts an earlier channel-wide opt-out for that topic, and a later
+ * channel-wide opt-out overrides earlier topic grants. Transactional messages ignore consent, except a
+ * channel-wide SMS opt-out that no later grant lifted (carriers enforce STOP). Without any decision,
+ * opt-out mode allows and opt-in mode does not.
  */
 export function consentAllows(state: UserState, channel: string, topic: string, transactional: boolean, mode: ConsentMode): boolean {
   const records = state.consent?.[channel] ?? {};
   if (transactional) return !(channel === 'sms' && records.all?.granted === false);
-  if (records.all?.granted === false || records[topic]?.granted === false) return false;
-  if (mode === 'opt-in') return records[topic]?.granted === true || records.all?.granted === true;
-  return true;
+  const decisions = [records.all, topic === 'all' ? undefined : records[topic]].filter((r): r is ConsentRecord => r !== undefined);
+  if (decisions.length === 0) return mode === 'opt-out';
+  const latest = decisions.reduce((a, b) => (b.at >= a.at ? b : a));
+  return latest.granted;
 }

@@ -33,10 +33,10 @@ describe('unbounded-reentry', () => {
 });
 
 describe('sms-without-quiet-hours', () => {
-  it('fires on every SMS step, nested ones too, saying it can arrive at night', () => {
+  it('fires on every SMS step without quiet hours in the rule, nested ones too', () => {
     expect(lintsOf('sms-without-quiet-hours', { steps: [sms('first'), branch('b', isTeam, [sms('second')], [])] })).toEqual([
-      { path: '$.steps[0]', message: expect.stringMatching(/"first" can arrive at night: nudge has no quiet hours/) },
-      { path: '$.steps[1].then[0]', message: expect.stringMatching(/"second" can arrive at night/) },
+      { path: '$.steps[0]', message: expect.stringMatching(/"first" has no quiet hours in this rule: unless NUDGE_QUIET_HOURS sets them, it can arrive at night/) },
+      { path: '$.steps[1].then[0]', message: expect.stringMatching(/"second" has no quiet hours in this rule/) },
     ]);
   });
   it('is quiet without SMS steps', () => {

@@ -23,11 +23,13 @@ export function journeyLints(rule: Rule): Lint[] {
     });
   }
   for (const [step, path] of walkSteps(rule.steps)) {
-    if (step.type === 'sms') {
+    if (step.type === 'sms' && !rule.quietHours?.sms && !step.transactional) {
       lints.push({
         code: 'sms-without-quiet-hours',
         path,
-        message: `SMS step "${step.id}" can arrive at night: nudge has no quiet hours yet, so the text goes out whenever the journey reaches it`,
+        message: rule.quietHours?.sms === false
+          ? `SMS step "${step.id}" can arrive at night: this rule turns SMS quiet hours off`
+          : `SMS step "${step.id}" has no quiet hours in this rule: unless NUDGE_QUIET_HOURS sets them, it can arrive at night`,
       });
     }
     if (step.type === 'waitForEvent' && step.timeout === undefined) {

@@ -33,7 +33,7 @@ describe('the example rules and catalog', () => {
 
   it('warn only that their SMS steps can arrive at night', () => {
     expect(report.warnings.map(formatProblem)).toEqual([
-      expect.stringMatching(/^pricing-hesitation\.json:\d+:5: warning: \$\.steps\[3\]: SMS step "coupon-sms" can arrive at night: .* \[sms-without-quiet-hours\]$/),
+      expect.stringMatching(/^pricing-hesitation\.json:\d+:5: warning: \$\.steps\[3\]: SMS step "coupon-sms" has no quiet hours in this rule: .* \[sms-without-quiet-hours\]$/),
       expect.stringMatching(/^trial-activation\.json:\d+:9: warning: \$\.steps\[3\]\.then\[0\]: SMS step "setup-sms" .* \[sms-without-quiet-hours\]$/),
     ]);
   });
