@@ -7,7 +7,7 @@ export function toJsonLines(actions: SimulationAction[]): string {
 
 function describe(a: SimulationAction): string {
   switch (a.action) {
-    case 'enter': return 'enters the journey';
+    case 'enter': return a.assignment ? `enters the journey (${a.assignment} group)` : 'enters the journey';
     case 'coupon': return `gets coupon ${a.code}`;
     case 'email': return `email to ${a.to}: "${a.subject}"`;
     case 'sms': return `SMS to ${a.to}: "${a.body}"`;

@@ -36,6 +36,8 @@ export interface SimulationAction {
   body?: string;
   branch?: string;
   reason?: string;
+  /** On `enter`, for rules with a holdout: control or treatment. */
+  assignment?: string;
 }
 
 export interface SimulationInput {
@@ -152,6 +154,8 @@ export function toSimulationAction(
 
 function recordAction(actions: SimulationAction[]): JourneyListener {
   return (input: JourneyInput, action) => {
-    actions.push(toSimulationAction({ userId: input.userId, ruleId: input.rule.id, ruleVersion: input.rule.version, journeyId: input.journeyId }, action as never));
+    const out = toSimulationAction({ userId: input.userId, ruleId: input.rule.id, ruleVersion: input.rule.version, journeyId: input.journeyId }, action as never);
+    if (action.action === 'enter' && input.assignment) out.assignment = input.assignment;
+    actions.push(out);
   };
 }

@@ -63,6 +63,8 @@ describe('holdout in the simulator (2,000 users, 10%)', () => {
       expect(log.at(-1)).toMatchObject({ action: 'exit', reason: 'completed' });
     }
     expect(actions.filter((a) => control.has(a.userId) && SENDS.includes(a.action))).toEqual([]);
+    // the simulator output names each user's group on their enter action
+    for (const enter of actions.filter((a) => a.action === 'enter')) expect(enter.assignment).toBe(control.has(enter.userId) ? 'control' : 'treatment');
   });
 
   it('treatment users get every message exactly once', () => {
