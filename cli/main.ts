@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { runDemo, DEFAULT_DEMO_DIR } from '../dev/demo/run-demo';
 import { startLocalServers } from '../dev/servers/local-servers';
 import { loadConfig } from '../engine/config';
+import { startCollectService } from '../engine/collect/collect-service';
 import { startEngine } from '../engine/engine-service';
 import { startInboundService } from '../engine/inbound/inbound-service';
 import { runErase, runExport } from '../engine/privacy/privacy-commands';
@@ -45,6 +46,15 @@ program
     const inbound = await startInboundService();
     await untilSignal();
     await inbound.stop();
+  });
+
+program
+  .command('collect')
+  .description('serve the Segment HTTP Tracking API (/v1/track, /v1/identify, /v1/alias, /v1/page, /v1/screen, /v1/group, /v1/batch) on NUDGE_COLLECT_PORT (4295): Segment\'s SDKs and trackers send events to nudge unchanged, authenticated by the write keys in NUDGE_WRITE_KEYS')
+  .action(async () => {
+    const collector = await startCollectService();
+    await untilSignal();
+    await collector.stop();
   });
 
 program

@@ -75,6 +75,14 @@ export const ConfigSchema = z.object({
     .regex(/^[^\s@<>?,"]+@[^\s@<>?,"]+$/, 'expected an email address, e.g. "unsubscribe@example.com"')
     .default('unsubscribe@localhost')
     .describe('Address of the mailto: alternative in List-Unsubscribe; the subject carries the signed token. Example: "unsubscribe@example.com".'),
+  NUDGE_COLLECT_PORT: z.coerce.number().int().min(0).max(65535).default(4295).describe('Port of the collector (`nudge collect`), the Segment HTTP Tracking API (/v1/track, /v1/batch, …). Example: 4295.'),
+  NUDGE_COLLECT_HOST: z.string().min(1).default('127.0.0.1').describe('Address the collector listens on; "0.0.0.0" to accept trackers on other hosts (e.g. behind a reverse proxy that terminates TLS).'),
+  NUDGE_WRITE_KEYS: JsonSetting(
+    z.record(z.string().min(1, 'a write key must not be empty').max(200), z.string().min(1, 'a source name must not be empty').max(200))
+      .refine((keys) => Object.keys(keys).length > 0, 'at least one write key is needed'),
+  )
+    .default({ 'nudge-dev-write-key': 'demo' })
+    .describe('Write keys the collector accepts, as a JSON object of write key -> source name; the source name is recorded in each event\'s context.source. Example: {"wk_live_3f9a…":"web","wk_live_77c1…":"ios"}. The default key is for development only.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

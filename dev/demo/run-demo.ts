@@ -1,16 +1,17 @@
 /**
  * `nudge demo`: starts NATS, Temporal (Web UI, SQLite), a local SMTP capture, a fake Twilio API and a
- * webhook receiver, the engine and a worker (with one journey day shortened to NUDGE_DAY_LENGTH,
- * default 10 s), publishes the sample story, prints every delivery as it happens and a summary, then
- * stays up until Ctrl-C so the journeys can be browsed in the Web UI.
+ * webhook receiver, the engine, a worker (with one journey day shortened to NUDGE_DAY_LENGTH, default
+ * 10 s), the inbound service and the collector, sends the sample story through the collector as a
+ * tracker would (Segment's HTTP API, POST /v1/batch), prints every delivery as it happens and a
+ * summary, then stays up until Ctrl-C so the journeys can be browsed in the Web UI.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '../../engine/config';
+import { startCollectService } from '../../engine/collect/collect-service';
 import { startEngine } from '../../engine/engine-service';
-import { publishEvent } from '../../engine/events/publisher';
 import { partitionOf, partitionSubject } from '../../engine/events/subjects';
 import type { EventOutcome } from '../../engine/ingest/process-event';
 import { createLogger } from '../../engine/logger';
@@ -62,6 +63,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const deadLetters: string[] = [];
   const worker = await startWorkerService(config, env, { log });
   const inbound = await startInboundService({ config, env, log });
+  const collector = await startCollectService({ config: { ...config, NUDGE_COLLECT_PORT: await preferredPort(config.NUDGE_COLLECT_PORT) }, log });
+  const writeKey = Object.keys(config.NUDGE_WRITE_KEYS)[0]!;
   const engine = await startEngine({ config, log, onOutcome: (o) => outcomes.push(o), onDeadLetter: (r) => deadLetters.push(r) });
   out(`engine: ${engine.rules.map((r) => `${r.rule.id} v${r.rule.version}`).join(', ')}; one journey day lasts ${options.dayLength}`);
 
@@ -69,7 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     clearInterval(feed);
     await engine.stop();
     await worker.stop();
-    await Promise.allSettled([inbound.stop(), smtp.stop(), twilio.stop(), webhooks.stop()]);
+    await Promise.allSettled([collector.stop(), inbound.stop(), smtp.stop(), twilio.stop(), webhooks.stop()]);
     await servers.stop();
   };
 
@@ -86,12 +89,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   try {
     const js = jetstream(nc);
     const { first, invalid, bobOrder } = storyEvents(Date.now(), Date.now().toString(36));
-    out(`publishing ${first.length + 1} sample events for ${USERS.length} users (one of them invalid) …`);
-    for (const event of first) await publishEvent(js, event, config.NUDGE_PARTITIONS);
+    const send = (messages: unknown[]) => sendBatch(collector.url, writeKey, messages);
+    out(`sending ${first.length + 1} sample events for ${USERS.length} users (one of them invalid) to the collector, POST ${collector.url}/v1/batch …`);
+    await send(first).then(expectAccepted);
+    const refused = await send([invalid]);
+    out(`${t()}  the collector refuses mallory's event: ${refused.status} ${refused.reason}`);
+    out(`${t()}  … published straight to NATS instead, it becomes a dead letter`);
     await js.publish(partitionSubject(partitionOf('mallory', config.NUDGE_PARTITIONS)), JSON.stringify(invalid));
     await smtp.waitFor((m) => m.to.includes('bob@'), 30_000);
     out(`${t()}  bob orders during his 2-day wait`);
-    await publishEvent(js, bobOrder, config.NUDGE_PARTITIONS);
+    await send([bobOrder]).then(expectAccepted);
     const waitMs = 2 * config.NUDGE_DAY_LENGTH + 8_000; // the flagship's 2-day wait, plus slack
     await twilio.waitFor((m) => m.to === '+14155550101', waitMs).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1500));
@@ -109,6 +116,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out(`  find a journey: RuleId = "pricing-hesitation" AND UserId = "alice"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('RuleId="pricing-hesitation" AND UserId="alice"')})`);
   out(`NATS: ${servers.nats.url}   Temporal: ${servers.temporal.address}   data: ${dataDir}`);
   out(`unsubscribe links and Twilio webhooks: ${inbound.url} (the emails' List-Unsubscribe header points here)`);
+  out(`collector (Segment HTTP Tracking API): ${collector.url}   write key: ${writeKey}`);
+  out(`  send your own: curl -u ${writeKey}: ${collector.url}/v1/page -d '{"userId":"alice","name":"Pricing","properties":{"path":"/pricing"}}'`);
   const ok = summary.ok && deadLetters.length === 1;
   out(ok ? 'the story played out as expected.' : 'UNEXPECTED: the story did not play out as expected (see above).');
 
@@ -125,6 +134,20 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   await stopAll();
   out('stopped.');
   return 0;
+}
+
+/** What a tracker does: one Segment batch request, Basic auth with the write key as the user name. */
+async function sendBatch(collectorUrl: string, writeKey: string, batch: unknown[]): Promise<{ status: number; reason: string }> {
+  const response = await fetch(`${collectorUrl}/v1/batch`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+    body: JSON.stringify({ batch, sentAt: new Date().toISOString() }),
+  });
+  return { status: response.status, reason: (await response.text()).trim() };
+}
+
+function expectAccepted(answer: { status: number; reason: string }): void {
+  if (answer.status !== 200) throw new Error(`the collector refused the demo's events: ${answer.status} ${answer.reason}`);
 }
 
 function summarize(emails: string[], sms: string[], webhookBodies: string[], outcomes: EventOutcome[]) {

@@ -1,6 +1,8 @@
 /**
  * The demo's sample event stream: a handful of users whose behavior exercises the example rules, with
  * timestamps relative to now (sliding windows use event time) and what each user should end up with.
+ * The events are Segment messages: the demo sends them to the collector as a tracker would, which
+ * records the write key's source ("demo") in their context.
  */
 import type { EventEnvelope } from '../../engine/events/envelope';
 
@@ -26,8 +28,8 @@ export function storyEvents(now: number, runTag: string): { first: EventEnvelope
   let n = 0;
   const id = (user: string) => `demo-${runTag}-${user}-${++n}`;
   const at = (offsetMs: number) => new Date(now + offsetMs).toISOString();
-  const identify = (user: string, traits: Record<string, unknown>): EventEnvelope => ({ type: 'identify', userId: user, traits, timestamp: at(-30 * DAY), messageId: id(user), context: { source: 'demo' } });
-  const track = (user: string, event: string, offsetMs: number, properties: Record<string, unknown> = {}): EventEnvelope => ({ type: 'track', userId: user, event, properties, timestamp: at(offsetMs), messageId: id(user), context: { source: 'demo' } });
+  const identify = (user: string, traits: Record<string, unknown>): EventEnvelope => ({ type: 'identify', userId: user, traits, timestamp: at(-30 * DAY), messageId: id(user), context: {} });
+  const track = (user: string, event: string, offsetMs: number, properties: Record<string, unknown> = {}): EventEnvelope => ({ type: 'track', userId: user, event, properties, timestamp: at(offsetMs), messageId: id(user), context: {} });
   const pricing = (user: string, offsetMs: number) => track(user, 'page_viewed', offsetMs, { page: 'pricing' });
   const person = (user: string, phone: string, extra: Record<string, unknown> = {}) =>
     identify(user, { email: `${user}@example.com`, phone, first_name: user[0]!.toUpperCase() + user.slice(1), ...extra });

@@ -12,7 +12,7 @@ import { inHoldout } from '../../workflows/journey/assignment';
 import type { JourneyInput } from '../../workflows/journey/journey-input';
 import type { GlobalGuardrails } from '../config';
 import type { JourneyEvent } from '../../workflows/journey/machine';
-import { userKeyOf, type EventEnvelope } from '../events/envelope';
+import { behaviorEventOf, userKeyOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
 import { decideEntry } from '../match/entry-policy';
 import type { LeafOutcome } from '../match/evaluate-conditions';
 import type { RuleIndex } from '../match/rule-index';
@@ -58,8 +58,9 @@ export function journeyListens(rule: Rule): string[] {
   return [...names];
 }
 
-export function toJourneyEvent(event: EventEnvelope & { type: 'track' }): JourneyEvent {
-  return { messageId: event.messageId, event: event.event, timestamp: event.timestamp, properties: event.properties };
+/** A behavior event (track, page, screen) as journeys receive it: under its behavior name. */
+export function toJourneyEvent(event: EventEnvelope, behavior: BehaviorEvent): JourneyEvent {
+  return { messageId: event.messageId, event: behavior.name, timestamp: event.timestamp, properties: behavior.properties };
 }
 
 export class EventProcessor {
@@ -79,14 +80,15 @@ export class EventProcessor {
     }
     state.journeys = { ...state.journeys };
     state.entries = { ...state.entries };
-    if (event.type === 'track') {
-      const journeyEvent = toJourneyEvent(event);
+    const behavior = behaviorEventOf(event);
+    if (behavior) {
+      const journeyEvent = toJourneyEvent(event, behavior);
       // Journeys that listen for this event are signalled only after the state with the event is saved
       // (outbox), so conditions they evaluate on receiving it see it counted.
       state.outbox = Object.entries(state.journeys)
         .filter(([, marker]) => marker.listens.includes(journeyEvent.event))
         .map(([ruleId, marker]) => ({ ruleId, workflowId: marker.workflowId, event: journeyEvent }));
-      await this.matchRules(state, event, journeyEvent, outcome);
+      await this.matchRules(state, event, behavior, journeyEvent, outcome);
     }
     revision = await this.deps.state.save(state, revision);
     await this.flushOutbox(state, revision, outcome);
@@ -105,10 +107,12 @@ export class EventProcessor {
     return { state: cleared, revision: await this.deps.state.save(cleared, revision) };
   }
 
-  private async matchRules(state: UserState, event: EventEnvelope & { type: 'track' }, journeyEvent: JourneyEvent, outcome: EventOutcome): Promise<void> {
+  private async matchRules(state: UserState, event: EventEnvelope, behavior: BehaviorEvent, journeyEvent: JourneyEvent, outcome: EventOutcome): Promise<void> {
     const at = Date.parse(event.timestamp);
-    for (const { rule, trigger } of this.deps.rules.candidates(event.event)) {
-      const match = await trigger.evaluate({ event: event as unknown as Record<string, unknown>, traits: state.traits, state, now: state.clock, before: at });
+    // Conditions see the envelope under its behavior name and properties (a page as `page_viewed` with `path`).
+    const eventFact: Record<string, unknown> = { ...event, event: behavior.name, properties: behavior.properties };
+    for (const { rule, trigger } of this.deps.rules.candidates(behavior.name)) {
+      const match = await trigger.evaluate({ event: eventFact, traits: state.traits, state, now: state.clock, before: at });
       if (!match.passed) {
         outcome.decisions.push({ ruleId: rule.id, outcome: 'no_match', leaves: match.leaves });
         continue;

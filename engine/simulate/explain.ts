@@ -5,7 +5,7 @@
  * explanation is what the engine decided, not a re-derivation.
  */
 import type { EventEnvelope } from '../events/envelope';
-import { userKeyOf } from '../events/envelope';
+import { behaviorEventOf, userKeyOf } from '../events/envelope';
 import type { RuleDecision } from '../ingest/process-event';
 import type { LeafOutcome } from '../match/evaluate-conditions';
 import type { Rule } from '../../rules/schema/rule';
@@ -80,7 +80,7 @@ export function explain(input: ExplainInput): string {
     return [...lines, `User ${userId} sent ${input.userEvents.length} event(s) but no "${rule.trigger.event}" event${rule.enabled ? '' : ' (and the rule is disabled)'}, so the rule was never evaluated for them.`].join('\n') + '\n';
   }
   for (const { event, decision } of input.evaluations) {
-    const name = event.type === 'track' ? event.event : event.type;
+    const name = behaviorEventOf(event)?.name ?? event.type;
     lines.push(`${event.timestamp}  ${name} (message ${event.messageId})`);
     for (const leaf of decision.leaves) lines.push(`    ${describeLeaf(leaf)}`);
     if (!rule.trigger.conditions) lines.push('    (the rule has no conditions: every such event matches)');

@@ -4,7 +4,7 @@
  * JetStream sequence of the last event applied: a redelivered event (sequence <= lastSeq) is recognised
  * and not applied twice.
  */
-import type { EventEnvelope } from '../events/envelope';
+import { behaviorEventOf, type EventEnvelope } from '../events/envelope';
 import { matchesFilter, type CounterPlan, type CounterSpec } from './counter-plan';
 
 export interface JourneyMarker {
@@ -48,19 +48,25 @@ export function emptyState(userKey: string): UserState {
   return { v: 1, userKey, lastSeq: 0, clock: 0, traits: {}, counters: {}, entries: {}, journeys: {} };
 }
 
-/** Applies an event (identify: traits; track: counters) and returns the new state. Pure. */
+/**
+ * Applies an event and returns the new state. Pure. identify: traits; group: traits.groupId and the
+ * group's traits under traits.group; behavior (track, page, screen — see behaviorEventOf): counters.
+ */
 export function applyEvent(state: UserState, event: EventEnvelope, seq: number, plan: CounterPlan): UserState {
   const at = Date.parse(event.timestamp);
   const clock = Math.max(state.clock, at);
   const next: UserState = { ...state, lastSeq: Math.max(state.lastSeq, seq), clock, counters: { ...state.counters } };
+  const behavior = behaviorEventOf(event);
   if (event.type === 'identify') {
     const { consent, ...traits } = event.traits;
     next.traits = { ...state.traits, ...traits };
     if (consent !== undefined) next.consent = applyConsentTrait(state.consent ?? {}, consent, at);
-  } else if (event.type === 'track') {
-    if (event.event === 'unsubscribed' || event.event === 'subscribed') next.consent = applyConsentEvent(state.consent ?? {}, event.event === 'subscribed', event.properties, at);
-    for (const spec of plan.byEvent.get(event.event) ?? []) {
-      if (!matchesFilter(event.properties, spec.where)) continue;
+  } else if (event.type === 'group') {
+    next.traits = { ...state.traits, groupId: event.groupId, group: { ...objectOrEmpty(state.traits.group), ...event.traits } };
+  } else if (behavior) {
+    if (behavior.name === 'unsubscribed' || behavior.name === 'subscribed') next.consent = applyConsentEvent(state.consent ?? {}, behavior.name === 'subscribed', behavior.properties, at);
+    for (const spec of plan.byEvent.get(behavior.name) ?? []) {
+      if (!matchesFilter(behavior.properties, spec.where)) continue;
       next.counters[spec.key] = insertTimestamp(next.counters[spec.key] ?? [], at);
     }
   }
@@ -71,6 +77,9 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
   }
   return next;
 }
+
+const objectOrEmpty = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 function insertTimestamp(timestamps: number[], at: number): number[] {
   const copy = [...timestamps];

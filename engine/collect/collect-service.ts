@@ -1,0 +1,70 @@
+/**
+ * `nudge collect`: connects to NATS (reconnecting for as long as it takes), makes sure the events
+ * stream exists, and serves the Segment HTTP Tracking API on NUDGE_COLLECT_HOST:NUDGE_COLLECT_PORT.
+ */
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { loadConfig, type Config } from '../config';
+import type { EventEnvelope } from '../events/envelope';
+import { publishEvent } from '../events/publisher';
+import { createLogger, type Logger } from '../logger';
+import { ensureStreams } from '../nats/setup';
+import { startCollectServer, type CollectServer, type EventSink } from './collect-server';
+
+export interface CollectServiceOptions {
+  config?: Config;
+  log?: Logger;
+  /**
+   * How long one publish waits for JetStream's acknowledgement (ms; default 5000). Below the SDKs'
+   * request timeout (analytics-node: 10 s), so a tracker hears 503 and retries instead of timing out.
+   */
+  publishTimeoutMs?: number;
+}
+
+/** Events go to their user's partition with messageId as Nats-Msg-Id (events/publisher.ts). */
+export function jetStreamSink(js: JetStreamClient, partitions: number, connected: () => boolean): EventSink {
+  return { publish: (event: EventEnvelope) => publishEvent(js, event, partitions), ready: connected };
+}
+
+export async function startCollectService(options: CollectServiceOptions = {}): Promise<CollectServer> {
+  const config = options.config ?? loadConfig();
+  const log = options.log ?? createLogger('nudge-collect', config.LOG_LEVEL);
+  // A NATS outage must not end the collector: it answers 503 meanwhile and trackers retry.
+  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-collect', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  let connected = true;
+  void watchConnection(nc, log, (now) => (connected = now));
+  try {
+    await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
+    const js = jetstream(nc, { timeout: options.publishTimeoutMs ?? 5000 });
+    const server = await startCollectServer({
+      port: config.NUDGE_COLLECT_PORT,
+      host: config.NUDGE_COLLECT_HOST,
+      writeKeys: config.NUDGE_WRITE_KEYS,
+      sink: jetStreamSink(js, config.NUDGE_PARTITIONS, () => connected && !nc.isClosed()),
+      log,
+    });
+    return {
+      ...server,
+      async stop() {
+        await server.stop(); // answers the requests in flight first, so their publishes complete
+        await nc.drain().catch(() => undefined);
+        log.info('collector stopped');
+      },
+    };
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}
+
+async function watchConnection(nc: NatsConnection, log: Logger, setConnected: (connected: boolean) => void): Promise<void> {
+  for await (const status of nc.status()) {
+    if (status.type === 'disconnect') {
+      setConnected(false);
+      log.warn('NATS disconnected: requests are answered 503 until it is back');
+    } else if (status.type === 'reconnect') {
+      setConnected(true);
+      log.info('NATS reconnected');
+    }
+  }
+}
