@@ -15,7 +15,6 @@ import { eraseUser, formatEraseSummary } from '../../engine/privacy/erase-user';
 import { exportUser } from '../../engine/privacy/export-user';
 import { SendLedger } from '../../workflows/activities/send-ledger';
 import { identify, startStack, track, type Stack } from '../support/stack';
-import { eventually } from '../support/poll';
 
 const DAY = 86_400_000;
 /** A day lasts 6 s, so the flagship's 2-day wait before the SMS is 12 s: long enough to erase during it. */
@@ -51,11 +50,7 @@ async function enterFlagship(user: { id: string; email: string; phone: string })
   for (const at of [ago(3 * DAY), ago(2 * DAY), ago(60_000)]) await stack.publish(track(user.id, 'page_viewed', at, { page: 'pricing' }));
 }
 
-async function journeyOf(userId: string): Promise<string> {
-  const outcome = await eventually(() => stack.outcomes.find((o) => o.userKey === userId && o.decisions.some((d) => d.outcome === 'started')), 15_000, `${userId}'s journey`);
-  const started = outcome.decisions.find((d) => d.outcome === 'started');
-  return (started as { workflowId: string }).workflowId;
-}
+const journeyOf = (userId: string) => stack.journeyIdOf(userId, 'pricing-hesitation');
 
 async function statusOf(workflowId: string): Promise<string> {
   try {

@@ -19,9 +19,7 @@ import { openBucket, USERS_BUCKET } from '../../engine/nats/setup';
 import { simulate, type SimulationAction } from '../../engine/simulate/simulator';
 import { StateStore } from '../../engine/state/state-store';
 import { loadRules } from '../../rules/load-rules';
-import type { JourneyResult } from '../../workflows/journey/journey-input';
 import type { CapturedEmail } from '../../dev/capture/smtp-capture';
-import { eventually } from '../support/poll';
 import { identify, startStack, track, type Stack } from '../support/stack';
 
 const RULES = 'test/fixtures/guardrails/consent';
@@ -86,14 +84,7 @@ describe('consent on NATS, Temporal, SMTP capture and the inbound service', () =
     await stack.publish(track(user, event, new Date()));
   }
 
-  async function journeyOf(user: string, ruleId: string): Promise<JourneyResult> {
-    const decision = await eventually(
-      () => stack.outcomes.flatMap((o) => o.decisions).find((d) => d.ruleId === ruleId && 'workflowId' in d && d.workflowId.includes(`/${user}/`)),
-      15_000,
-      `the ${ruleId} journey of ${user}`,
-    );
-    return stack.temporal.workflow.getHandle((decision as { workflowId: string }).workflowId).result();
-  }
+  const journeyOf = (user: string, ruleId: string) => stack.journeyResultOf(user, ruleId);
 
   /** The https/http link of a List-Unsubscribe header, as a mail client picks it. */
   function oneClickLink(email: CapturedEmail): string {

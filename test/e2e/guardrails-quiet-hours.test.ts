@@ -10,8 +10,6 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate, type SimulationAction } from '../../engine/simulate/simulator';
 import { loadRules } from '../../rules/load-rules';
-import type { JourneyResult } from '../../workflows/journey/journey-input';
-import { eventually } from '../support/poll';
 import { identify, startStack, track, type Stack } from '../support/stack';
 
 const DIR = 'test/fixtures/guardrails/quiet-hours';
@@ -116,14 +114,7 @@ describe('quiet hours on NATS, Temporal and the fake Twilio API', () => {
     await stack?.stop();
   });
 
-  async function journeyOf(user: string, ruleId: string): Promise<JourneyResult> {
-    const decision = await eventually(
-      () => stack.outcomes.flatMap((o) => o.decisions).find((d) => d.ruleId === ruleId && 'workflowId' in d && d.workflowId.includes(`/${user}/`)),
-      15_000,
-      `the ${ruleId} journey of ${user}`,
-    );
-    return stack.temporal.workflow.getHandle((decision as { workflowId: string }).workflowId).result();
-  }
+  const journeyOf = (user: string, ruleId: string) => stack.journeyResultOf(user, ruleId);
 
   it('an SMS inside quiet hours waits for their end in the user\'s zone; the email goes out at once', { timeout: 180_000 }, async () => {
     expect(boundary - Date.now(), 'the stack started too late for this quiet window').toBeGreaterThan(10_000);

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../connectors/webhook/http/http-webhook.signature';
 import type { JourneyResult } from '../../workflows/journey/journey-input';
-import { eventually } from '../support/poll';
 import { identify, startStack, track, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -28,10 +27,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function journeyOf(user: string): Promise<JourneyResult> {
-  const id = await eventually(() => stack.outcomes.flatMap((o) => o.decisions).find((d) => d.ruleId === 'checkout-nudge' && 'workflowId' in d && d.workflowId.includes(`/${user}/`)), 10_000, `journey of ${user}`);
-  return stack.temporal.workflow.getHandle((id as { workflowId: string }).workflowId).result();
-}
+const journeyOf = (user: string) => stack.journeyResultOf(user, 'checkout-nudge');
 
 const actions = (result: JourneyResult) => result.log.map((a) => (a.action === 'branch' ? `branch:${String(a.branch)}` : a.action === 'skip' ? `skip:${String(a.reason)}` : a.action));
 

@@ -18,7 +18,9 @@ import type { EventEnvelope } from '../../engine/events/envelope';
 import { publishEvent } from '../../engine/events/publisher';
 import type { EventOutcome } from '../../engine/ingest/process-event';
 import { createLogger } from '../../engine/logger';
+import type { JourneyResult } from '../../workflows/journey/journey-input';
 import { startWorkerService, type WorkerServiceHandle } from '../../workflows/worker-service';
+import { eventually } from './poll';
 
 export interface Stack {
   config: Config;
@@ -38,6 +40,10 @@ export interface Stack {
   settle(timeoutMs?: number): Promise<void>;
   /** Counts an event published by other means (raw NATS publish) so settle() waits for it too. */
   expectExtra(count: number): void;
+  /** The id of the journey the engine started for a user and rule (waits until it exists). */
+  journeyIdOf(user: string, ruleId: string, timeoutMs?: number): Promise<string>;
+  /** That journey's result (waits until it finishes). */
+  journeyResultOf(user: string, ruleId: string): Promise<JourneyResult>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +84,14 @@ export async function startStack(options: { rules: string; env?: Record<string, 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection });
   let expected = 0;
+  const journeyIdOf = (user: string, ruleId: string, timeoutMs = 15_000) =>
+    eventually(() => {
+      for (const outcome of outcomes) {
+        if (outcome.userKey !== user) continue;
+        for (const d of outcome.decisions) if (d.ruleId === ruleId && (d.outcome === 'started' || d.outcome === 'already_started')) return d.workflowId;
+      }
+      return undefined;
+    }, timeoutMs, `the ${ruleId} journey of ${user}`);
 
   return {
     config, nats, nc, js, smtp, twilio, webhooks, engine, worker, temporal, outcomes, deadLetters,
@@ -88,6 +102,10 @@ export async function startStack(options: { rules: string; env?: Record<string, 
     },
     expectExtra(count) {
       expected += count;
+    },
+    journeyIdOf,
+    async journeyResultOf(user, ruleId) {
+      return temporal.workflow.getHandle(await journeyIdOf(user, ruleId)).result();
     },
     settle(timeoutMs = 20_000) {
       const target = expected;
