@@ -7,7 +7,7 @@
  * of users view pricing often enough to start the flagship journey.
  * Usage: npm run bench -- [--events 200000] [--users 100000] [--partitions 16]
  */
-import { jetstream, jetstreamManager, AckPolicy } from '@nats-io/jetstream';
+import { jetstream, AckPolicy } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { startNats } from '../dev/servers/nats';
 import { startTemporal } from '../dev/servers/temporal';
