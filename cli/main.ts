@@ -7,6 +7,7 @@ import { startCollectService } from '../engine/collect/collect-service';
 import { startEngine } from '../engine/engine-service';
 import { startInboundService } from '../engine/inbound/inbound-service';
 import { runErase, runExport } from '../engine/privacy/privacy-commands';
+import { runProfile } from '../engine/profile/profile-command';
 import { startWorkerService } from '../workflows/worker-service';
 import { runDeadLetters } from './dead-letters-command';
 import { runGraph } from './graph-command';
@@ -59,10 +60,11 @@ program
 
 program
   .command('validate')
-  .description('validate rule files and the catalog.json beside them; prints "file:line:column: $.json.path: reason" for each error, then lint warnings; exit code 1 on any error')
+  .description('validate rule files, the catalog.json and the tag files (tags/) beside them; prints "file:line:column: $.json.path: reason" for each error, then lint warnings; exit code 1 on any error')
   .argument('[paths...]', 'rule files or directories (default: rules)', [])
+  .option('--tags <paths>', 'tag files or directories (comma-separated; default: the tags directory beside the rules)')
   .option('--strict', 'exit code 1 on warnings too')
-  .action((paths: string[], options: { strict?: boolean }) => {
+  .action((paths: string[], options: { strict?: boolean; tags?: string }) => {
     process.exitCode = runValidate(paths, options);
   });
 
@@ -92,8 +94,18 @@ program
   });
 
 program
+  .command('profile')
+  .description('print a person as nudge sees them: ids, traits (with when each was set), behavior tags, recent events kept for rules and tags, consent, running journeys and entries; reads the state in NATS KV')
+  .argument('<id>', 'the user (userId, or anonymousId for a user who never had one)')
+  .option('--json', 'print JSON instead of text')
+  .option('--temporal', 'confirm each running journey with Temporal (describe) and show its status')
+  .action(async (id: string, options: { json?: boolean; temporal?: boolean }) => {
+    process.exitCode = await runProfile(loadConfig(), id, options);
+  });
+
+program
   .command('export')
-  .description('print everything held about a user as JSON: profile (traits, counters, entries), journeys in Temporal, send ledger records, coupon assignments, linked entries (phone directory, frequency caps), stored events')
+  .description('print everything held about a user as JSON: profile (traits, counters, entries, tags), journeys in Temporal, send ledger records, coupon assignments, linked entries (phone directory, frequency caps), stored events')
   .requiredOption('--user <id>', 'the user (userId or anonymousId)')
   .action(async (options: { user: string }) => {
     process.exitCode = await runExport(loadConfig(), options.user);
@@ -111,6 +123,7 @@ program
 const simulationInputs = (command: Command) =>
   command
     .requiredOption('--rules <paths>', 'rule file or directory (comma-separated for several)')
+    .option('--tags <paths>', 'tag files or directories (comma-separated; default: the tags directory beside the rules)')
     .option('--events <file.jsonl>', 'Segment-style events, one per line, any order (sorted by timestamp)')
     .option('--stream', 'read events from the JetStream stream instead (needs --from and --to; the live consumers are untouched)')
     .option('--from <ISO>', 'with --stream: start of the range (stream time)')
@@ -136,8 +149,8 @@ simulationInputs(program.command('explain'))
 
 program
   .command('schema')
-  .description('print the JSON Schema of rule files (generated from the zod schemas); --write also writes the catalog schema')
-  .option('--write', 'write rules/rule.schema.json and rules/catalog.schema.json')
+  .description('print the JSON Schema of rule files (generated from the zod schemas); --write also writes the catalog and tag file schemas')
+  .option('--write', 'write rules/rule.schema.json, rules/catalog.schema.json and rules/tag.schema.json')
   .option('--check', 'exit 1 if a checked-in schema is out of date')
   .action((options: { write?: boolean; check?: boolean }) => {
     process.exitCode = runSchema(options);

@@ -1,16 +1,19 @@
 /**
  * `nudge schema`: the JSON Schema of rule files, generated from the zod schema (the single source).
- * rules/rule.schema.json is checked in so editors autocomplete rule files; a test keeps it current.
+ * rules/rule.schema.json (and the catalog's and tag files' schemas) are checked in so editors
+ * autocomplete the files; a test keeps them current.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CatalogSchema } from '../rules/schema/catalog';
 import { RuleSchema } from '../rules/schema/rule';
+import { TagSchema } from '../rules/schema/tags';
 
 /** Each checked-in JSON Schema and the zod schema it is generated from. */
 const SCHEMAS: { file: string; schema: z.ZodType }[] = [
   { file: 'rules/rule.schema.json', schema: RuleSchema },
   { file: 'rules/catalog.schema.json', schema: CatalogSchema },
+  { file: 'rules/tag.schema.json', schema: TagSchema },
 ];
 
 export function jsonSchemaOf(schema: z.ZodType): string {

@@ -6,10 +6,12 @@ import { explain, explainCollector } from '../engine/simulate/explain';
 import { readEventsFile, readProfilesFile, readStreamRange } from '../engine/simulate/inputs';
 import { toJsonLines, toTable } from '../engine/simulate/output';
 import { simulate, type SimulationHooks, type SimulationAction } from '../engine/simulate/simulator';
-import { loadRules } from '../rules/load-rules';
+import { defaultTagPaths, loadRuleSet, type RuleSet } from '../rules/load-rule-set';
 
 export interface SimulateOptions {
   rules: string;
+  /** Tag files or directories, comma-separated; default: the tags/ directory beside the rules. */
+  tags?: string;
   events?: string;
   stream?: boolean;
   from?: string;
@@ -46,12 +48,18 @@ export async function loadSimulationEvents(options: SimulateOptions, warn: (line
   }
 }
 
+/** The rules and tags of a simulation. */
+export function loadSimulationRuleSet(options: Pick<SimulateOptions, 'rules' | 'tags'>): RuleSet {
+  const rulePaths = options.rules.split(',');
+  return loadRuleSet(rulePaths, options.tags === undefined ? defaultTagPaths(rulePaths) : options.tags.split(','));
+}
+
 export async function runSimulation(options: SimulateOptions, hooks: SimulationHooks = {}, warn: (line: string) => void = (l) => console.error(l)): Promise<SimulationAction[]> {
-  const rules = loadRules(options.rules.split(','));
+  const { rules, tags } = loadSimulationRuleSet(options);
   const events = await loadSimulationEvents(options, warn);
   const profiles = options.profiles ? readProfilesFile(options.profiles) : [];
   const until = isoTime('--until', options.until);
-  return simulate({ rules, events, profiles, ...(until !== undefined ? { until } : {}) }, hooks);
+  return simulate({ rules, tags, events, profiles, ...(until !== undefined ? { until } : {}) }, hooks);
 }
 
 export async function runSimulate(options: SimulateOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
@@ -62,7 +70,7 @@ export async function runSimulate(options: SimulateOptions, out: (text: string) 
 
 /** `nudge explain --user <id> --rule <id>` over the same inputs as simulate. */
 export async function runExplain(options: SimulateOptions & { user: string; rule: string }, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  const rules = loadRules(options.rules.split(','));
+  const { rules } = loadSimulationRuleSet(options);
   const loaded = rules.find((r) => r.rule.id === options.rule);
   if (!loaded) throw new UsageError(`no rule "${options.rule}" in ${options.rules} (rules: ${rules.map((r) => r.rule.id).join(', ')})`);
   const collector = explainCollector(options.rule, options.user);

@@ -42,6 +42,7 @@ export const ConfigSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   NUDGE_TASK_QUEUE: z.string().default('nudge-journeys').describe('Temporal task queue of journey workflows.'),
   NUDGE_RULES_DIR: z.string().default('rules').describe('Directory (or comma-separated files/directories) of rule files.'),
+  NUDGE_TAGS_DIR: z.string().default('rules/tags').describe('Directory (or comma-separated files/directories) of behavior tag files; a directory that does not exist holds no tags.'),
   NUDGE_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16).describe('Partition count of the events stream; fixed when the stream is created.'),
   NUDGE_OWNED_PARTITIONS: z.string().default('all').describe('Partitions this engine process consumes: "all", or ranges like "0-7,12".'),
   NUDGE_DUPLICATE_WINDOW: DurationMs.default(parseDuration('1d')).describe('How long JetStream drops a repeated messageId.'),
@@ -102,6 +103,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return parsed.data;
 }
+
+/** A setting that lists files and directories, comma-separated (NUDGE_RULES_DIR, NUDGE_TAGS_DIR). */
+export const pathsOf = (setting: string) => setting.split(',').map((p) => p.trim()).filter(Boolean);
 
 /** The factor journey waits are multiplied by (1 in production). */
 export const waitScaleOf = (config: Config) => config.NUDGE_DAY_LENGTH / parseDuration('1d');

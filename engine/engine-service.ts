@@ -7,8 +7,10 @@ import type { CountryCode } from 'libphonenumber-js';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
-import { loadRules, type LoadedRule } from '../rules/load-rules';
-import { globalGuardrails, loadConfig, ownedPartitions, waitScaleOf, type Config } from './config';
+import { loadRuleSet } from '../rules/load-rule-set';
+import type { LoadedRule } from '../rules/load-rules';
+import type { LoadedTag } from '../rules/load-tags';
+import { globalGuardrails, loadConfig, ownedPartitions, pathsOf, waitScaleOf, type Config } from './config';
 import { consumePartition, ensurePartitionConsumer } from './ingest/partition-consumer';
 import { EventProcessor, type EventOutcome } from './ingest/process-event';
 import { createLogger, type Logger } from './logger';
@@ -21,6 +23,7 @@ import { TemporalJourneyStarter } from './trigger/journey-starter';
 
 export interface EngineHandle {
   rules: LoadedRule[];
+  tags: LoadedTag[];
   metrics: EngineMetrics;
   partitions: number[];
   stop(): Promise<void>;
@@ -36,8 +39,8 @@ export interface EngineOptions {
 export async function startEngine(options: EngineOptions = {}): Promise<EngineHandle> {
   const config = options.config ?? loadConfig();
   const log = options.log ?? createLogger('nudge-engine', config.LOG_LEVEL);
-  const rules = loadRules(config.NUDGE_RULES_DIR.split(',').map((p) => p.trim()));
-  const index = new RuleIndex(rules);
+  const { rules, tags } = loadRuleSet(pathsOf(config.NUDGE_RULES_DIR), pathsOf(config.NUDGE_TAGS_DIR));
+  const index = new RuleIndex(rules, tags);
   const partitions = ownedPartitions(config.NUDGE_OWNED_PARTITIONS, config.NUDGE_PARTITIONS);
 
   const nc: NatsConnection = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-engine' });
@@ -77,10 +80,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
       if (!stopping.signal.aborted) log.error({ partition: p, err: (error as Error).message }, 'partition consumer stopped');
     }),
   );
-  log.info({ rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), partitions: partitions.length }, 'engine started');
+  log.info({ rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), tags: tags.map((t) => t.tag.name), partitions: partitions.length }, 'engine started');
 
   return {
     rules,
+    tags,
     partitions,
     metrics,
     async stop() {

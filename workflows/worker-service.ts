@@ -6,11 +6,13 @@ import { connect } from '@nats-io/transport-node';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { ConnectorSet } from '../connectors/channels';
 import { closeConnectors, createConnectorsFromEnv } from '../connectors/registry';
-import type { Config } from '../engine/config';
+import { pathsOf, type Config } from '../engine/config';
 import { createLogger, type Logger } from '../engine/logger';
 import { unsubscribeHeaders } from '../engine/inbound/unsubscribe-links';
 import { CAPS_BUCKET, openBucket, SENDS_BUCKET, USERS_BUCKET } from '../engine/nats/setup';
 import { StateStore } from '../engine/state/state-store';
+import { TagSet } from '../engine/match/tags';
+import { loadTags } from '../rules/load-tags';
 import { serveMetrics } from '../engine/metrics';
 import { DeliveryMetrics } from './activities/delivery-metrics';
 import { KvCapStore } from './activities/frequency-caps';
@@ -27,6 +29,7 @@ export interface WorkerServiceHandle {
 export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv, options: { workflowBundle?: WorkflowBundle; log?: Logger } = {}): Promise<WorkerServiceHandle> {
   const log = options.log ?? createLogger('nudge-worker', config.LOG_LEVEL);
   installTemporalRuntime(log);
+  const tags = new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag));
   const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-worker' });
   try {
     const state = new StateStore(await openBucket(nc, USERS_BUCKET));
@@ -45,13 +48,14 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
         caps: new KvCapStore(await openBucket(nc, CAPS_BUCKET)),
         consentMode: config.NUDGE_CONSENT_MODE,
         metrics,
+        tags,
         unsubscribeHeaders: (userId, topic) => ({
           ...unsubscribeHeaders({ userId, topic }, { baseUrl: config.NUDGE_PUBLIC_URL, mailto: config.NUDGE_UNSUBSCRIBE_MAILTO, secret: config.NUDGE_UNSUBSCRIBE_SECRET }),
         }),
       },
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
     });
-    log.info({ taskQueue: config.NUDGE_TASK_QUEUE }, 'worker started');
+    log.info({ taskQueue: config.NUDGE_TASK_QUEUE, tags: tags.names }, 'worker started');
     return {
       connectors,
       metrics,

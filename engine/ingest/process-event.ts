@@ -9,7 +9,7 @@ import type { Rule } from '../../rules/schema/rule';
 import { walkSteps } from '../../rules/schema/steps';
 import { mergeChannelSettings } from '../../rules/schema/guardrails';
 import { inHoldout } from '../../workflows/journey/assignment';
-import type { JourneyInput } from '../../workflows/journey/journey-input';
+import type { EntrySnapshot, JourneyInput } from '../../workflows/journey/journey-input';
 import type { GlobalGuardrails } from '../config';
 import type { JourneyEvent } from '../../workflows/journey/machine';
 import { behaviorEventOf, userKeyOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
@@ -88,7 +88,7 @@ export class EventProcessor {
       state.outbox = Object.entries(state.journeys)
         .filter(([, marker]) => marker.listens.includes(journeyEvent.event))
         .map(([ruleId, marker]) => ({ ruleId, workflowId: marker.workflowId, event: journeyEvent }));
-      await this.matchRules(state, event, behavior, journeyEvent, outcome);
+      await this.matchRules(state, event, seq, behavior, journeyEvent, outcome);
     }
     revision = await this.deps.state.save(state, revision);
     await this.flushOutbox(state, revision, outcome);
@@ -107,12 +107,14 @@ export class EventProcessor {
     return { state: cleared, revision: await this.deps.state.save(cleared, revision) };
   }
 
-  private async matchRules(state: UserState, event: EventEnvelope, behavior: BehaviorEvent, journeyEvent: JourneyEvent, outcome: EventOutcome): Promise<void> {
+  private async matchRules(state: UserState, event: EventEnvelope, seq: number, behavior: BehaviorEvent, journeyEvent: JourneyEvent, outcome: EventOutcome): Promise<void> {
     const at = Date.parse(event.timestamp);
+    const tags = this.deps.rules.tags;
+    let entry: EntrySnapshot | undefined; // computed once, when the first journey of this event starts
     // Conditions see the envelope under its behavior name and properties (a page as `page_viewed` with `path`).
     const eventFact: Record<string, unknown> = { ...event, event: behavior.name, properties: behavior.properties };
     for (const { rule, trigger } of this.deps.rules.candidates(behavior.name)) {
-      const match = await trigger.evaluate({ event: eventFact, traits: state.traits, state, now: state.clock, before: at });
+      const match = await trigger.evaluate({ event: eventFact, traits: state.traits, state, now: state.clock, before: at, tags });
       if (!match.passed) {
         outcome.decisions.push({ ruleId: rule.id, outcome: 'no_match', leaves: match.leaves });
         continue;
@@ -131,6 +133,7 @@ export class EventProcessor {
         rule,
         trigger: journeyEvent,
         traits: state.traits,
+        ...(tags.names.length ? { entry: (entry ??= { seq, tags: await tags.compute(state, state.clock) }) } : {}),
         waitScale: this.deps.waitScale,
         quietHours: mergeChannelSettings(this.deps.guardrails?.quietHours ?? {}, rule.quietHours),
         frequencyCaps: mergeChannelSettings(this.deps.guardrails?.frequencyCaps ?? {}, rule.frequencyCaps),

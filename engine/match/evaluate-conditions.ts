@@ -4,7 +4,7 @@
  * (activities, simulator), so a condition means the same thing everywhere.
  */
 import { Engine, Operator, type RuleResult } from 'json-rules-engine';
-import type { TopLevelCondition } from '../../rules/schema/conditions';
+import { tagReferencesOf, type TopLevelCondition } from '../../rules/schema/conditions';
 import { factsFor, registerFacts, type EvaluationContext } from './facts';
 
 export interface LeafOutcome {
@@ -31,7 +31,7 @@ export class ConditionEvaluator {
     // A missing value (no such trait, event never seen) fails every comparison, notEqual included;
     // absence is tested with `not`. json-rules-engine's own notEqual would pass on a missing value.
     this.engine.addOperator(new Operator('notEqual', (a: unknown, b: unknown) => a !== b, (value: unknown) => value !== null && value !== undefined));
-    registerFacts(this.engine);
+    registerFacts(this.engine, conditions ? [...new Set(tagReferencesOf(conditions).map(([tag]) => tag))] : []);
     if (conditions) this.engine.addRule({ name, conditions: conditions as never, event: { type: name } });
   }
 

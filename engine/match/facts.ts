@@ -1,9 +1,11 @@
 /**
  * The facts rule conditions can use, registered on json-rules-engine engines: `event` and `traits` are
- * plain values; `count` and `secondsSinceLast` are computed from the user's behavior state.
+ * plain values; `count` and `secondsSinceLast` are computed from the user's behavior state; `tags` are
+ * computed from it by the tag set (tags.ts), only the tags the conditions read.
  */
 import type { Almanac, Engine } from 'json-rules-engine';
 import { parseDuration } from '../../rules/schema/parse-duration';
+import type { TagValue } from '../../rules/schema/tags';
 import { countWithin, secondsSinceLast, type UserState } from '../state/behavior-state';
 import { counterKey, type PropertyFilter } from '../state/counter-plan';
 
@@ -17,6 +19,13 @@ export interface EvaluationContext {
   now: number;
   /** secondsSinceLast looks at occurrences strictly before this time (the evaluated event's time). */
   before: number;
+  /** Computes the `tags` fact; absent: no tags are defined, so every tag comparison fails. */
+  tags?: TagSource;
+}
+
+/** Tag values of a state at a time (the compiled tag set, tags.ts). */
+export interface TagSource {
+  compute(state: UserState, now: number, only?: readonly string[]): Promise<Record<string, TagValue>>;
 }
 
 const CONTEXT_FACT = 'nudgeContext';
@@ -31,7 +40,8 @@ async function contextOf(almanac: Almanac): Promise<EvaluationContext> {
   return (await almanac.factValue(CONTEXT_FACT)) as EvaluationContext;
 }
 
-export function registerFacts(engine: Engine): void {
+/** `tagNames`: the tags the engine's conditions read, so the `tags` fact computes only those (and what they read). */
+export function registerFacts(engine: Engine, tagNames: readonly string[] = []): void {
   engine.addFact('count', async (raw: Record<string, any>, almanac) => {
     const params = raw as { event: string; where?: PropertyFilter; within: string };
     const ctx = await contextOf(almanac);
@@ -41,6 +51,10 @@ export function registerFacts(engine: Engine): void {
     const params = raw as { event: string; where?: PropertyFilter };
     const ctx = await contextOf(almanac);
     return secondsSinceLast(ctx.state, counterKey(params.event, params.where), ctx.before, ctx.now);
+  });
+  engine.addFact('tags', async (_params: Record<string, any>, almanac) => {
+    const ctx = await contextOf(almanac);
+    return ctx.tags ? ctx.tags.compute(ctx.state, ctx.now, tagNames) : {};
   });
 }
 

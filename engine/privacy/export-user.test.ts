@@ -35,6 +35,26 @@ describe('toExport', () => {
     });
   });
 
+  it('shows when each trait was set, the sessions of distinct tags, and the tag values when given', () => {
+    const at = Date.parse('2026-03-04T10:00:00.000Z');
+    const state: UserState = {
+      ...emptyState('alice'),
+      clock: at,
+      traits: { plan: 'team' },
+      traitsUpdatedAt: { plan: at - 86_400_000 },
+      sessions: { 'page_viewed#["path",1800000]': { startedAt: at - 60_000, lastAt: at, values: ['/pricing', '/'] } },
+      identifiers: { userId: 'alice', anonymousIds: ['device-1'] },
+    };
+    const exported = toExport({ ...nothing('alice'), state }, new Date(at), { funnel_stage: 'viewed_pricing', visit_depth: 2 });
+    expect(exported.profile).toMatchObject({
+      traitsUpdatedAt: { plan: '2026-03-03T10:00:00.000Z' },
+      sessions: { 'page_viewed#["path",1800000]': { startedAt: '2026-03-04T09:59:00.000Z', lastAt: '2026-03-04T10:00:00.000Z', values: ['/pricing', '/'] } },
+      identifiers: { userId: 'alice', anonymousIds: ['device-1'] },
+      tags: { funnel_stage: 'viewed_pricing', visit_depth: 2 },
+    });
+    expect(toExport({ ...nothing('alice'), state }, new Date(at)).profile).not.toHaveProperty('tags');
+  });
+
   it('passes fields it does not know through, so nothing stored is hidden', () => {
     const state = { ...emptyState('alice'), laterField: { note: 'kept' } } as UserState;
     expect(toExport({ ...nothing('alice'), state }, new Date()).profile).toMatchObject({ laterField: { note: 'kept' } });

@@ -1,10 +1,13 @@
 /**
  * `nudge export --user <id>`: everything nudge holds about a user as one JSON document — profile
- * (traits, counters, entries, journey markers; times as ISO-8601), journeys in Temporal, send ledger
- * records, coupon assignments, linked entries of other buckets (phone → user, frequency caps) and the
- * raw events still stored.
+ * (traits with the time each was set, counters, sessions, entries, journey markers; times as ISO-8601,
+ * and the behavior tags computed from it now), journeys in Temporal, send ledger records, coupon
+ * assignments, linked entries of other buckets (phone → user, frequency caps) and the raw events still
+ * stored.
  */
-import type { Config } from '../config';
+import { loadTags } from '../../rules/load-tags';
+import { pathsOf, type Config } from '../config';
+import { NO_TAGS, TagSet, type TagValues } from '../match/tags';
 import type { UserState } from '../state/behavior-state';
 import { findUserData, holdsNothing, type KeyHolding, type UserData } from './find-user-data';
 import { withPrivacyContext, type PrivacyContext } from './privacy-context';
@@ -30,12 +33,18 @@ export interface UserExport {
 
 export interface ProfileExport {
   traits: Record<string, unknown>;
+  /** When each trait was last set (the identify or group event's time). */
+  traitsUpdatedAt: Record<string, string>;
+  /** The behavior tags computed from the profile at export time (absent when no tag set was given). */
+  tags?: TagValues;
   /** Consent decisions by channel and topic. */
   consent: Record<string, Record<string, { granted: boolean; at: string; source: string }>>;
   /** The newest event time seen for the user. */
   lastEventAt: string | null;
-  /** Event times kept for the rules' counters, newest first. */
+  /** Event times kept for the rules' and tags' counters, newest first. */
   counters: Record<string, string[]>;
+  /** Current sessions of `distinct` tags: when each began, its last event and the distinct values seen. */
+  sessions?: Record<string, { startedAt: string; lastAt: string; values: string[] }>;
   entries: Record<string, { entries: number; lastEnteredAt: string; lastJourneyId: string }>;
   /** Journeys the engine believes are running, by rule. */
   journeyMarkers: Record<string, { journeyId: string; ruleVersion: number; startedAt: string; listens: string[] }>;
@@ -49,20 +58,24 @@ export const EXPORT_NOTES = [
 ];
 
 export async function exportUser(config: Config, userId: string, env: NodeJS.ProcessEnv = process.env): Promise<UserExport> {
-  return withPrivacyContext(config, env, (ctx) => exportUserData(ctx, userId));
+  const tags = new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag));
+  return withPrivacyContext(config, env, (ctx) => exportUserData(ctx, userId, tags));
 }
 
-export async function exportUserData(ctx: PrivacyContext, userId: string): Promise<UserExport> {
-  return toExport(await findUserData(ctx, userId), new Date());
+export async function exportUserData(ctx: PrivacyContext, userId: string, tags: TagSet = NO_TAGS): Promise<UserExport> {
+  const data = await findUserData(ctx, userId);
+  const now = new Date();
+  const values = data.state ? await tags.compute(data.state, Math.max(now.getTime(), data.state.clock)) : undefined;
+  return toExport(data, now, values);
 }
 
-/** Pure: the found data as the export document. */
-export function toExport(data: UserData, now: Date): UserExport {
+/** Pure: the found data as the export document; `tags`: the tag values computed from the profile. */
+export function toExport(data: UserData, now: Date, tags?: TagValues): UserExport {
   return {
     userId: data.userKey,
     exportedAt: now.toISOString(),
     held: !holdsNothing(data),
-    profile: data.state ? profileOf(data.state) : null,
+    profile: data.state ? { ...profileOf(data.state), ...(tags ? { tags } : {}) } : null,
     journeys: data.journeys,
     sends: data.sends.map(({ journeyId, stepId, record }) => ({ ...record, journeyId, stepId })),
     coupons: data.coupons.map(({ journeyId, stepId, value }) => ({ ...(value && typeof value === 'object' ? value : { value }), journeyId, stepId })),
@@ -75,15 +88,17 @@ export function toExport(data: UserData, now: Date): UserExport {
 
 export function profileOf(state: UserState): ProfileExport {
   const iso = (ms: number) => new Date(ms).toISOString();
-  const { v: _v, userKey: _userKey, lastSeq: _lastSeq, clock, traits, counters, entries, journeys, consent, ...rest } = state;
+  const { v: _v, userKey: _userKey, lastSeq: _lastSeq, clock, traits, traitsUpdatedAt, counters, sessions, entries, journeys, consent, ...rest } = state;
   return {
     ...rest,
     traits,
+    traitsUpdatedAt: Object.fromEntries(Object.entries(traitsUpdatedAt ?? {}).map(([name, at]) => [name, iso(at)])),
     consent: Object.fromEntries(
       Object.entries(consent ?? {}).map(([channel, topics]) => [channel, Object.fromEntries(Object.entries(topics).map(([topic, c]) => [topic, { ...c, at: iso(c.at) }]))]),
     ),
     lastEventAt: clock ? iso(clock) : null,
     counters: Object.fromEntries(Object.entries(counters).map(([key, times]) => [key, times.map(iso)])),
+    ...(sessions ? { sessions: Object.fromEntries(Object.entries(sessions).map(([key, s]) => [key, { startedAt: iso(s.startedAt), lastAt: iso(s.lastAt), values: s.values }])) } : {}),
     entries: Object.fromEntries(
       Object.entries(entries).map(([rule, e]) => [rule, { entries: e.entries, lastEnteredAt: iso(e.lastEnteredAt), lastJourneyId: e.lastWorkflowId }]),
     ),

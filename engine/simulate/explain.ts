@@ -28,6 +28,7 @@ export function describeLeaf(leaf: LeafOutcome): string {
   switch (leaf.fact) {
     case 'event': subject = `the event's ${leaf.path?.replace(/^\$\./, '')}`; break;
     case 'traits': subject = `trait ${leaf.path?.replace(/^\$\./, '')}`; break;
+    case 'tags': subject = `tag ${leaf.path?.replace(/^\$\./, '')}`; break;
     case 'count': subject = `number of ${params.event} events${where} in the last ${params.within}`; break;
     case 'secondsSinceLast': subject = `seconds since the previous ${params.event}${where}`; break;
     default: subject = leaf.fact;

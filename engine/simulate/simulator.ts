@@ -5,6 +5,7 @@
  * shows is what production does.
  */
 import type { LoadedRule } from '../../rules/load-rules';
+import type { LoadedTag } from '../../rules/load-tags';
 import { parseDuration } from '../../rules/schema/parse-duration';
 import { mergeChannelSettings } from '../../rules/schema/guardrails';
 import type { Rule } from '../../rules/schema/rule';
@@ -42,6 +43,8 @@ export interface SimulationAction {
 
 export interface SimulationInput {
   rules: LoadedRule[];
+  /** The behavior tags rule conditions and templates may read. */
+  tags?: LoadedTag[];
   events: EventEnvelope[];
   profiles?: { userId: string; traits: Record<string, unknown> }[];
   /** Run the clock on to here (ms); default: the last event plus the longest journey any rule can take. */
@@ -55,7 +58,7 @@ export interface SimulationHooks {
 }
 
 export async function simulate(input: SimulationInput, hooks: SimulationHooks = {}): Promise<SimulationAction[]> {
-  const index = new RuleIndex(input.rules);
+  const index = new RuleIndex(input.rules, input.tags);
   const config = loadConfig(input.env ?? process.env); // the same global guardrails as the engine and worker
   const clock = { now: 0 };
   const states = new Map<string, { state: UserState; revision: number }>();
@@ -77,6 +80,7 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     clock: () => clock.now,
     caps: new MemoryCapStore(),
     consentMode: config.NUDGE_CONSENT_MODE,
+    tags: index.tags,
   });
   const journeys = new VirtualJourneys(activities, clock, recordAction(actions));
   const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config) });

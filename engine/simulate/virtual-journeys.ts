@@ -116,7 +116,7 @@ export class VirtualJourneys implements JourneyStarter {
     const { input } = journey;
     try {
       const frequencyCap = step.type === 'email' || step.type === 'sms' ? input.frequencyCaps?.[step.type] : undefined;
-      return await this.activities.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon: journey.coupon, ...(frequencyCap ? { frequencyCap } : {}) });
+      return await this.activities.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon: journey.coupon, ...(frequencyCap ? { frequencyCap } : {}), ...(input.entry ? { entry: input.entry } : {}) });
     } catch (error) {
       // The same mapping as the workflow: a failed activity becomes a recorded skip with its reason.
       if (error instanceof ApplicationFailure) return { status: 'skipped', reason: error.type ?? 'delivery_failed', detail: error.message };

@@ -1,11 +1,13 @@
 /**
  * A user's behavior state and the pure function that applies one event to it. Counters hold event
- * timestamps (newest first), pruned to what the counter plan says rules can need. `lastSeq` is the
- * JetStream sequence of the last event applied: a redelivered event (sequence <= lastSeq) is recognised
- * and not applied twice.
+ * timestamps (newest first), pruned to what the counter plan says rules and tags can need; sessions
+ * hold the current session of each `distinct` tag (sessions.ts). Traits carry the time each was set.
+ * `lastSeq` is the JetStream sequence of the last event applied: a redelivered event (sequence <=
+ * lastSeq) is recognised and not applied twice.
  */
-import { behaviorEventOf, type EventEnvelope } from '../events/envelope';
+import { behaviorEventOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
 import { matchesFilter, type CounterPlan, type CounterSpec } from './counter-plan';
+import { recordInSession, sessionIsCurrent, sessionValue, type SessionRecord } from './sessions';
 
 export interface JourneyMarker {
   workflowId: string;
@@ -42,7 +44,21 @@ export interface UserState {
   outbox?: { ruleId: string; workflowId: string; event: { messageId: string; event: string; timestamp: string; properties: Record<string, unknown> } }[];
   /** channel -> topic (or "all") -> consent; absent in states written before consent existed. */
   consent?: Record<string, Record<string, ConsentRecord>>;
+  /** Trait name -> time (ms) of the identify or group event that set its current value. */
+  traitsUpdatedAt?: Record<string, number>;
+  /** The identifiers the user's events carried (the state is kept under userId ?? anonymousId). */
+  identifiers?: Identifiers;
+  /** Current sessions of `distinct` tags, by session key (see sessions.ts); absent when there are none. */
+  sessions?: Record<string, SessionRecord>;
 }
+
+export interface Identifiers {
+  userId?: string;
+  /** Most recently seen first, at most MAX_ANONYMOUS_IDS (a user on many devices keeps a small state). */
+  anonymousIds?: string[];
+}
+
+export const MAX_ANONYMOUS_IDS = 10;
 
 export function emptyState(userKey: string): UserState {
   return { v: 1, userKey, lastSeq: 0, clock: 0, traits: {}, counters: {}, entries: {}, journeys: {} };
@@ -55,14 +71,16 @@ export function emptyState(userKey: string): UserState {
 export function applyEvent(state: UserState, event: EventEnvelope, seq: number, plan: CounterPlan): UserState {
   const at = Date.parse(event.timestamp);
   const clock = Math.max(state.clock, at);
-  const next: UserState = { ...state, lastSeq: Math.max(state.lastSeq, seq), clock, counters: { ...state.counters } };
+  const next: UserState = { ...state, lastSeq: Math.max(state.lastSeq, seq), clock, counters: { ...state.counters }, identifiers: withIdentifiers(state.identifiers, event) };
   const behavior = behaviorEventOf(event);
   if (event.type === 'identify') {
     const { consent, ...traits } = event.traits;
     next.traits = { ...state.traits, ...traits };
+    next.traitsUpdatedAt = setAt(state.traitsUpdatedAt, Object.keys(traits), at);
     if (consent !== undefined) next.consent = applyConsentTrait(state.consent ?? {}, consent, at);
   } else if (event.type === 'group') {
     next.traits = { ...state.traits, groupId: event.groupId, group: { ...objectOrEmpty(state.traits.group), ...event.traits } };
+    next.traitsUpdatedAt = setAt(state.traitsUpdatedAt, ['groupId', 'group'], at);
   } else if (behavior) {
     if (behavior.name === 'unsubscribed' || behavior.name === 'subscribed') next.consent = applyConsentEvent(state.consent ?? {}, behavior.name === 'subscribed', behavior.properties, at);
     for (const spec of plan.byEvent.get(behavior.name) ?? []) {
@@ -75,7 +93,38 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
     if (!spec) delete next.counters[key]; // no rule uses this counter any more
     else next.counters[key] = prune(timestamps, spec, clock);
   }
+  const sessions = applySessions(state.sessions ?? {}, behavior, at, clock, plan);
+  if (Object.keys(sessions).length) next.sessions = sessions;
+  else delete next.sessions;
   return next;
+}
+
+function setAt(times: Record<string, number> | undefined, names: string[], at: number): Record<string, number> {
+  return { ...times, ...Object.fromEntries(names.map((name) => [name, at])) };
+}
+
+function withIdentifiers(ids: Identifiers | undefined, event: EventEnvelope): Identifiers {
+  const anonymousIds = event.anonymousId
+    ? [event.anonymousId, ...(ids?.anonymousIds ?? []).filter((id) => id !== event.anonymousId)].slice(0, MAX_ANONYMOUS_IDS)
+    : ids?.anonymousIds;
+  const userId = event.userId ?? ids?.userId;
+  return { ...(userId !== undefined ? { userId } : {}), ...(anonymousIds?.length ? { anonymousIds } : {}) };
+}
+
+/** Records a behavior event in the sessions of distinct tags; drops ended sessions and those no tag reads. */
+function applySessions(current: Record<string, SessionRecord>, behavior: BehaviorEvent | null, at: number, clock: number, plan: CounterPlan): Record<string, SessionRecord> {
+  const sessions = { ...current };
+  const specs = behavior ? (plan.sessionsByEvent.get(behavior.name) ?? []) : [];
+  for (const spec of specs) {
+    const value = behavior && matchesFilter(behavior.properties, spec.where) ? sessionValue(behavior.properties[spec.property]) : undefined;
+    if (value !== undefined) sessions[spec.key] = recordInSession(sessions[spec.key], spec, value, at);
+  }
+  for (const [key, record] of Object.entries(sessions)) {
+    const spec = plan.sessionsByKey.get(key);
+    if (!spec || !sessionIsCurrent(record, spec.gapMs, clock)) delete sessions[key];
+    else if (record.values.length > spec.maxValues) sessions[key] = { ...record, values: record.values.slice(0, spec.maxValues) };
+  }
+  return sessions;
 }
 
 const objectOrEmpty = (value: unknown): Record<string, unknown> =>

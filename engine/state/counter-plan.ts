@@ -1,14 +1,16 @@
 /**
- * Which behavior counters the engine keeps, derived from the rules at load. A counter is an event name
- * plus property filters. For each one the plan records the longest window any rule asks about and how
- * many timestamps a rule can ever need (a comparison with N needs at most N+1 to decide), so a user's
- * state is bounded by the rules, not by how many events the user sends.
+ * Which behavior counters the engine keeps, derived from the rules and tags at load. A counter is an
+ * event name plus property filters. For each one the plan records the longest window any rule or tag
+ * asks about and how many timestamps a rule can ever need (a comparison with N needs at most N+1 to
+ * decide; a count tag stops at its `max`), so a user's state is bounded by the rules and tags, not by
+ * how many events the user sends. `distinct` tags add session records (see sessions.ts), bounded by
+ * their `max` values each.
  */
-import type { Condition, ConditionLeaf } from '../../rules/schema/conditions';
+import type { Condition } from '../../rules/schema/conditions';
 import { leavesOf } from '../../rules/schema/conditions';
 import { parseDuration } from '../../rules/schema/parse-duration';
-import type { Rule } from '../../rules/schema/rule';
-import { walkSteps } from '../../rules/schema/steps';
+import { conditionTreesOfRule, type Rule } from '../../rules/schema/rule';
+import { conditionTreesOfTag, type DistinctTag, type Tag } from '../../rules/schema/tags';
 
 export type PropertyFilter = Record<string, string | number | boolean>;
 
@@ -24,9 +26,23 @@ export interface CounterSpec {
   keepLatest: number;
 }
 
+/** A `distinct` tag's session record: distinct values of one property of one (filtered) event. */
+export interface SessionSpec {
+  key: string;
+  event: string;
+  where: PropertyFilter;
+  property: string;
+  /** A longer pause between two of the events starts a new session. */
+  gapMs: number;
+  /** Most distinct values any tag reading this record can count. */
+  maxValues: number;
+}
+
 export interface CounterPlan {
   byKey: Map<string, CounterSpec>;
   byEvent: Map<string, CounterSpec[]>;
+  sessionsByKey: Map<string, SessionSpec>;
+  sessionsByEvent: Map<string, SessionSpec[]>;
 }
 
 export function counterKey(event: string, where: PropertyFilter = {}): string {
@@ -34,21 +50,44 @@ export function counterKey(event: string, where: PropertyFilter = {}): string {
   return sorted.length ? `${event}|${JSON.stringify(sorted)}` : event;
 }
 
-/** Every condition tree in a rule: trigger, exit conditions, branch and wait-for conditions. */
-export function conditionTreesOf(rule: Rule): Condition[] {
-  const trees: Condition[] = [];
-  if (rule.trigger.conditions) trees.push(rule.trigger.conditions);
-  for (const exit of rule.exitOn) if (exit.conditions) trees.push(exit.conditions);
-  for (const [step] of walkSteps(rule.steps)) {
-    if (step.type === 'branch') trees.push(step.conditions);
-    if (step.type === 'waitForEvent' && step.conditions) trees.push(step.conditions);
+/** The event and filter of a counter key (the inverse of counterKey). */
+export function parseCounterKey(key: string): { event: string; where: PropertyFilter } {
+  const at = key.lastIndexOf('|[');
+  if (at !== -1) {
+    try {
+      const pairs = JSON.parse(key.slice(at + 1)) as [string, string | number | boolean][];
+      if (Array.isArray(pairs) && pairs.every((p) => Array.isArray(p) && p.length === 2)) return { event: key.slice(0, at), where: Object.fromEntries(pairs) };
+    } catch {
+      /* an event name that merely contains "|[" */
+    }
   }
-  return trees;
+  return { event: key, where: {} };
 }
 
-export function buildCounterPlan(rules: Rule[]): CounterPlan {
+/** Every condition tree in a rule: trigger, exit conditions, branch and wait-for conditions. */
+export function conditionTreesOf(rule: Rule): Condition[] {
+  return conditionTreesOfRule(rule).map(([tree]) => tree);
+}
+
+/** The session record a distinct tag reads. */
+export function sessionKey(tag: Pick<DistinctTag, 'event' | 'where' | 'property'> & { gapMs: number }): string {
+  return `${counterKey(tag.event, tag.where)}#${JSON.stringify([tag.property, tag.gapMs])}`;
+}
+
+/** The event, filter, property and gap of a session key (the inverse of sessionKey). */
+export function parseSessionKey(key: string): { event: string; where: PropertyFilter; property: string; gapMs: number } | null {
+  const at = key.lastIndexOf('#[');
+  try {
+    const [property, gapMs] = JSON.parse(key.slice(at + 1)) as [string, number];
+    return at === -1 ? null : { ...parseCounterKey(key.slice(0, at)), property, gapMs };
+  } catch {
+    return null;
+  }
+}
+
+export function buildCounterPlan(rules: Rule[], tags: Tag[] = []): CounterPlan {
   const byKey = new Map<string, CounterSpec>();
-  const need = (leaf: ConditionLeaf & { params: { event: string; where?: PropertyFilter } }) => {
+  const need = (leaf: { params: { event: string; where?: PropertyFilter } }) => {
     const key = counterKey(leaf.params.event, leaf.params.where);
     let spec = byKey.get(key);
     if (!spec) {
@@ -57,22 +96,38 @@ export function buildCounterPlan(rules: Rule[]): CounterPlan {
     }
     return spec;
   };
-  for (const rule of rules) {
-    for (const tree of conditionTreesOf(rule)) {
-      for (const [leaf] of leavesOf(tree)) {
-        if (leaf.fact === 'count') {
-          const spec = need(leaf);
-          spec.windowMs = Math.max(spec.windowMs, parseDuration(leaf.params.within));
-          spec.maxCount = Math.max(spec.maxCount, leaf.value + 1);
-        } else if (leaf.fact === 'secondsSinceLast') {
-          need(leaf).keepLatest = 2;
-        }
+  const trees = [...rules.flatMap(conditionTreesOf), ...tags.flatMap((tag) => conditionTreesOfTag(tag).map(([tree]) => tree))];
+  for (const tree of trees) {
+    for (const [leaf] of leavesOf(tree)) {
+      if (leaf.fact === 'count') {
+        const spec = need(leaf);
+        spec.windowMs = Math.max(spec.windowMs, parseDuration(leaf.params.within));
+        spec.maxCount = Math.max(spec.maxCount, leaf.value + 1);
+      } else if (leaf.fact === 'secondsSinceLast') {
+        need(leaf).keepLatest = 2;
       }
     }
   }
-  const byEvent = new Map<string, CounterSpec[]>();
-  for (const spec of byKey.values()) byEvent.set(spec.event, [...(byEvent.get(spec.event) ?? []), spec]);
-  return { byKey, byEvent };
+  const sessionsByKey = new Map<string, SessionSpec>();
+  for (const tag of tags) {
+    if (tag.kind === 'count') {
+      const spec = need({ params: tag });
+      spec.windowMs = Math.max(spec.windowMs, parseDuration(tag.within));
+      spec.maxCount = Math.max(spec.maxCount, tag.max);
+    } else if (tag.kind === 'distinct') {
+      const gapMs = parseDuration(tag.sessionGap);
+      const key = sessionKey({ ...tag, gapMs });
+      const existing = sessionsByKey.get(key);
+      sessionsByKey.set(key, { key, event: tag.event, where: tag.where ?? {}, property: tag.property, gapMs, maxValues: Math.max(existing?.maxValues ?? 0, tag.max) });
+    }
+  }
+  return { byKey, byEvent: byEventOf(byKey), sessionsByKey, sessionsByEvent: byEventOf(sessionsByKey) };
+}
+
+function byEventOf<T extends { event: string }>(specs: Map<string, T>): Map<string, T[]> {
+  const byEvent = new Map<string, T[]>();
+  for (const spec of specs.values()) byEvent.set(spec.event, [...(byEvent.get(spec.event) ?? []), spec]);
+  return byEvent;
 }
 
 export function matchesFilter(properties: Record<string, unknown>, where: PropertyFilter): boolean {

@@ -36,6 +36,7 @@ function summarizeLeaf(leaf: ConditionLeaf): string {
   switch (leaf.fact) {
     case 'event':
     case 'traits':
+    case 'tags':
       return `${leaf.fact}${leaf.path.slice(1)} ${operator} ${value(leaf.value)}`;
     case 'count':
       return `count(${leaf.params.event}${where(leaf.params.where)}, ${leaf.params.within}) ${operator} ${leaf.value}`;

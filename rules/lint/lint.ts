@@ -21,4 +21,6 @@ export interface LintContext {
   /** Trigger events of the enabled rules of the set. */
   triggerEvents: ReadonlySet<string>;
   catalog?: Catalog;
+  /** Names of the tags defined by the tag files; absent: not checked. */
+  tags?: ReadonlySet<string>;
 }

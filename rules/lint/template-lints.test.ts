@@ -11,8 +11,12 @@ const catalog: Catalog = {
   traits: { email: { type: 'string' }, first_name: { type: 'string' } },
 };
 
-const lintsOf = (steps: Step[], options: { catalog?: Catalog; trigger?: string } = {}) =>
-  templateLints(ruleOf({ trigger: { event: options.trigger ?? 'product_added' }, steps }), { triggerEvents: new Set(), ...(options.catalog ? { catalog: options.catalog } : {}) }).map((lint) => {
+const lintsOf = (steps: Step[], options: { catalog?: Catalog; trigger?: string; tags?: string[] } = {}) =>
+  templateLints(ruleOf({ trigger: { event: options.trigger ?? 'product_added' }, steps }), {
+    triggerEvents: new Set(),
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.tags ? { tags: new Set(options.tags) } : {}),
+  }).map((lint) => {
     expect(lint.code).toBe('unknown-template-variable');
     return { path: formatJsonPath(lint.path), message: lint.message };
   });
@@ -21,7 +25,7 @@ const isTeam = { all: [traitAt('$.plan', 'equal', 'team')] };
 
 describe('variables outside the template context', () => {
   it.each<[string, string, RegExp]>([
-    ['an unknown root', 'Hi {{ customer.name }}', /^\{\{ customer\.name \}\}: templates have no variable "customer"; they can use user, traits, event, coupon, journey, rule$/],
+    ['an unknown root', 'Hi {{ customer.name }}', /^\{\{ customer\.name \}\}: templates have no variable "customer"; they can use user, traits, tags, event, coupon, journey, rule$/],
     ['an unknown user property', '{{ user.email }}', /^\{\{ user\.email \}\}: user has user\.id, not "email"$/],
     ['an unknown event property', '{{ event.name }}', /event has event\.event, event\.messageId, event\.timestamp, event\.properties, not "name"/],
   ])('%s fires', (_name, template, message) => {
@@ -81,5 +85,21 @@ describe('with a catalog', () => {
     expect(lintsOf([email('e', '{{ traits.first_name }} {{ event.properties.price }}', 't')], { catalog })).toEqual([]);
     expect(lintsOf([email('e', '{{ event.properties.anything }}', 't')], { catalog, trigger: 'page_viewed' })).toEqual([]);
     expect(lintsOf([email('e', '{{ traits.frist_name }} {{ event.properties.prodcut }}', 't')])).toEqual([]);
+  });
+});
+
+describe('tags', () => {
+  it('fires on a tag no tag file defines', () => {
+    expect(lintsOf([email('e', 'Stage {{ tags.funnel_stage }}, depth {{ tags.visit_deep }}', 't')], { tags: ['funnel_stage', 'visit_depth'] })).toEqual([
+      { path: '$.steps[0].subject', message: '{{ tags.visit_deep }}: no tag "visit_deep" is defined (tags: funnel_stage, visit_depth)' },
+    ]);
+    expect(lintsOf([email('e', '{{ tags.funnel_stage }}', 't')], { tags: [] })).toEqual([
+      { path: '$.steps[0].subject', message: '{{ tags.funnel_stage }}: no tag "funnel_stage" is defined: there are no tag files' },
+    ]);
+  });
+
+  it('is quiet for defined tags, and when the tag set is not known', () => {
+    expect(lintsOf([email('e', '{% if tags.high_intent %}{{ tags.funnel_stage }}{% endif %}', 't')], { tags: ['funnel_stage', 'high_intent'] })).toEqual([]);
+    expect(lintsOf([email('e', '{{ tags.anything }}', 't')])).toEqual([]);
   });
 });

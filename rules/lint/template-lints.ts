@@ -1,13 +1,14 @@
 /**
- * Template variables nothing provides. Templates render with user, traits, event (the trigger),
+ * Template variables nothing provides. Templates render with user, traits, tags, event (the trigger),
  * coupon, journey and rule (workflows/activities/render.ts); a variable outside those, a coupon code
- * before any coupon step, or a trait or event property the catalog does not list renders as an empty
- * string in a real message. Variables come from liquidjs's own static analysis, so loop variables and
+ * before any coupon step, a tag no tag file defines, or a trait or event property the catalog does not
+ * list renders as an empty string in a real message. Variables come from liquidjs's own static analysis, so loop variables and
  * `assign`s are not mistaken for context variables.
  */
 import { Liquid } from 'liquidjs';
 import type { Rule } from '../schema/rule';
 import type { Step } from '../schema/steps';
+import { unknownTagMessage } from '../schema/tags';
 import type { Lint, LintContext } from './lint';
 
 const liquid = new Liquid({ strictFilters: true });
@@ -18,6 +19,7 @@ type Segments = ReturnType<Liquid['globalVariableSegmentsSync']>[number];
 const ROOTS: Record<string, readonly string[] | null> = {
   user: ['id'],
   traits: null,
+  tags: null,
   event: ['event', 'messageId', 'timestamp', 'properties'],
   coupon: ['code'],
   journey: ['id'],
@@ -33,7 +35,7 @@ export function templateLints(rule: Rule, context: LintContext): Lint[] {
       const here = [...path, i];
       for (const [field, template] of templatesOf(step)) {
         for (const segments of variablesOf(template)) {
-          const problem = variableProblem(segments, { couponIssued, traits: context.catalog?.traits, eventProperties, triggerEvent: rule.trigger.event });
+          const problem = variableProblem(segments, { couponIssued, traits: context.catalog?.traits, tags: context.tags, eventProperties, triggerEvent: rule.trigger.event });
           if (problem) lints.push({ code: 'unknown-template-variable', path: [...here, ...field], message: `{{ ${display(segments)} }}: ${problem}` });
         }
       }
@@ -50,6 +52,7 @@ export function templateLints(rule: Rule, context: LintContext): Lint[] {
 interface Provided {
   couponIssued: boolean;
   traits?: Record<string, unknown>;
+  tags?: ReadonlySet<string>;
   eventProperties?: Record<string, unknown>;
   triggerEvent: string;
 }
@@ -63,6 +66,7 @@ function variableProblem(segments: Segments, provided: Provided): string | undef
   if (typeof property !== 'string') return undefined;
   if (known && !known.includes(property)) return `${root} has ${known.map((p) => `${root}.${p}`).join(', ')}, not "${property}"`;
   if (root === 'traits' && provided.traits && !Object.hasOwn(provided.traits, property)) return `"${property}" is not a trait in the catalog`;
+  if (root === 'tags' && provided.tags && !provided.tags.has(property)) return unknownTagMessage(property, provided.tags);
   if (root === 'event' && property === 'properties' && typeof name === 'string' && provided.eventProperties && !Object.hasOwn(provided.eventProperties, name)) {
     return `the catalog lists no property "${name}" on "${provided.triggerEvent}", the trigger event`;
   }

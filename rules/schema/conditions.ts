@@ -76,9 +76,35 @@ const SinceLastLeaf = z
   })
   .strict();
 
-export const ConditionLeaf = z.discriminatedUnion('fact', [EventLeaf, TraitsLeaf, CountLeaf, SinceLastLeaf]);
+/** Tag names: usable as a JSONPath member (`$.funnel_stage`) and a Liquid variable (`tags.funnel_stage`). */
+export const TAG_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+const TagsLeaf = z
+  .object({
+    fact: z.literal('tags').meta({ description: "The user's behavior tags (rules/tags/*.json), computed from their state when the condition is evaluated." }),
+    path: z
+      .string()
+      .regex(/^\$\.[a-z][a-z0-9_]{0,63}$/, 'a tags path names one tag, e.g. "$.funnel_stage"')
+      .meta({ description: 'The tag, as "$.<tag name>", e.g. "$.funnel_stage".' }),
+    operator: ValueOperator,
+    value: z.unknown(),
+  })
+  .strict();
+
+export const ConditionLeaf = z.discriminatedUnion('fact', [EventLeaf, TraitsLeaf, CountLeaf, SinceLastLeaf, TagsLeaf]);
 
 export type ConditionLeaf = z.infer<typeof ConditionLeaf>;
+export type TagsLeaf = z.infer<typeof TagsLeaf>;
+
+/** The tag a `tags` leaf reads ("$.funnel_stage" → "funnel_stage"). */
+export const tagNameOf = (leaf: TagsLeaf): string => leaf.path.slice(2);
+
+/** Every tag a condition tree reads, with the JSON path of the leaf (relative to the tree). */
+export function tagReferencesOf(node: Condition): [string, (string | number)[]][] {
+  const references: [string, (string | number)[]][] = [];
+  for (const [leaf, path] of leavesOf(node)) if (leaf.fact === 'tags') references.push([tagNameOf(leaf), path]);
+  return references;
+}
 export type Condition = ConditionLeaf | AllCondition | AnyCondition | NotCondition;
 export interface AllCondition { all: Condition[] }
 export interface AnyCondition { any: Condition[] }

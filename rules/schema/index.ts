@@ -2,3 +2,4 @@ export * from './conditions';
 export * from './duration';
 export * from './rule';
 export * from './steps';
+export * from './tags';

@@ -12,7 +12,7 @@ const StepId = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a step id is 1-64 lowercase letters, digits, "_" or "-"')
   .meta({ description: 'Unique id of the step within the rule, e.g. "send-coupon-email".' });
 
-const LiquidTemplate = (description: string) => z.string().min(1).meta({ description: `${description} Liquid template; variables: user.id, traits.*, event.*, coupon.code, journey.id, rule.id.` });
+const LiquidTemplate = (description: string) => z.string().min(1).meta({ description: `${description} Liquid template; variables: user.id, traits.*, tags.*, event.*, coupon.code, journey.id, rule.id.` });
 
 export const CouponStep = z.object({
   id: StepId,

@@ -6,6 +6,7 @@
 import type { ConditionLeaf, TopLevelCondition } from '../../rules/schema/conditions';
 import { RuleSchema, type Rule, type RuleInput } from '../../rules/schema/rule';
 import type { Step } from '../../rules/schema/steps';
+import { TagSchema, type Tag } from '../../rules/schema/tags';
 
 /** A minimal valid rule file; every case overrides what it is about. */
 export function ruleJson(overrides: Partial<RuleInput> & Record<string, unknown> = {}): Record<string, unknown> {
@@ -50,3 +51,7 @@ export const sinceLast = (event: string, operator: string, value: number, where?
   ({ fact: 'secondsSinceLast', params: { event, ...(where ? { where } : {}) }, operator, value }) as ConditionLeaf;
 export const eventAt = (path: string, operator: string, value: unknown): ConditionLeaf => ({ fact: 'event', path, operator, value }) as ConditionLeaf;
 export const traitAt = (path: string, operator: string, value: unknown): ConditionLeaf => ({ fact: 'traits', path, operator, value }) as ConditionLeaf;
+export const tagIs = (name: string, operator: string, value: unknown): ConditionLeaf => ({ fact: 'tags', path: `$.${name}`, operator, value }) as ConditionLeaf;
+
+/** A tag as the loader returns it (defaults applied). Throws if the fixture is not a valid tag file. */
+export const tagOf = (json: Record<string, unknown>): Tag => TagSchema.parse(json);

@@ -10,7 +10,9 @@ import type { FrequencyCap } from '../../rules/schema/guardrails';
 import type { CapStore } from './frequency-caps';
 import type { DeliveryMetrics } from './delivery-metrics';
 import { evaluateConditions } from '../../engine/match/evaluate-conditions';
+import type { TagSource } from '../../engine/match/facts';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
+import type { EntrySnapshot } from '../journey/journey-input';
 import type { ActionStep, JourneyEvent, PerformResult } from '../journey/machine';
 import type { DeliveryStatusStore, LedgerRecord, SendLedgerStore } from './send-ledger';
 import { render, renderPayload, type TemplateVariables } from './render';
@@ -27,6 +29,12 @@ export interface ActivityDeps {
   metrics?: DeliveryMetrics;
   /** List-Unsubscribe headers for a marketing email (RFC 8058); absent: no headers. */
   unsubscribeHeaders?: (userId: string, topic: string) => Record<string, string>;
+  /**
+   * The behavior tags ({{ tags.* }}, the `tags` fact in journey conditions), computed from the user's
+   * current state when a step runs. Tags are the person's current facts, like traits: the worker's tag
+   * files apply, not the ones the engine had when the journey started. Absent: no tags.
+   */
+  tags?: TagSource;
 }
 
 export interface PerformStepInput {
@@ -39,6 +47,8 @@ export interface PerformStepInput {
   coupon: string | null;
   /** The frequency cap of the step's channel, resolved when the journey started. */
   frequencyCap?: FrequencyCap;
+  /** The user at entry (JourneyInput.entry): tags for a step that runs before the state with the trigger is saved. */
+  entry?: EntrySnapshot;
 }
 
 export interface EvaluateInput {
@@ -50,10 +60,27 @@ export interface EvaluateInput {
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? Date.now;
 
+  /**
+   * Windows end now, or at the user's newest event if its timestamp is ahead of this clock (client
+   * clock skew; replays of future-dated events), so no counted event is left out.
+   */
+  const nowFor = (state: UserState) => Math.max(clock(), state.clock);
+
+  /**
+   * Tags from the user's current state; but a step that runs before the engine saved the state with the
+   * trigger event (the journey starts first) uses the tags the engine computed at entry, so a message
+   * never misses the event that started its journey.
+   */
+  async function tagsFor(input: PerformStepInput, current: UserState): Promise<Record<string, unknown>> {
+    if (input.entry && current.lastSeq < input.entry.seq) return input.entry.tags;
+    return deps.tags ? deps.tags.compute(current, nowFor(current)) : {};
+  }
+
   async function variablesFor(input: PerformStepInput, current: UserState): Promise<TemplateVariables> {
     return {
       user: { id: input.userId },
       traits: { ...input.traits, ...current.traits },
+      tags: await tagsFor(input, current),
       event: input.trigger as unknown as Record<string, unknown>,
       coupon: { code: input.coupon },
       journey: { id: input.journeyId },
@@ -186,10 +213,9 @@ export function createActivities(deps: ActivityDeps) {
         event: input.event as unknown as Record<string, unknown>,
         traits: state.traits,
         state,
-        // Windows end now, or at the user's newest event if its timestamp is ahead of this clock
-        // (client clock skew; replays of future-dated events), so no counted event is left out.
-        now: Math.max(clock(), state.clock),
+        now: nowFor(state),
         before: Date.parse(input.event.timestamp),
+        ...(deps.tags ? { tags: deps.tags } : {}),
       });
       return outcome.passed;
     },

@@ -7,6 +7,8 @@ const liquid = new Liquid({ strictFilters: true, ownPropertyOnly: true, cache: t
 export interface TemplateVariables {
   user: { id: string };
   traits: Record<string, unknown>;
+  /** Behavior tags by name, computed from the user's state when the step runs (a stage name, a count, a boolean; null: no stage). */
+  tags: Record<string, unknown>;
   event: Record<string, unknown>;
   coupon: { code: string | null };
   journey: { id: string };

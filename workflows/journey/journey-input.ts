@@ -10,6 +10,11 @@ import { compileProgram } from './program';
 
 export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
 
+export interface EntrySnapshot {
+  seq: number;
+  tags: Record<string, string | number | boolean | null>;
+}
+
 export interface JourneyInput {
   v: 1;
   journeyId: string;
@@ -18,6 +23,12 @@ export interface JourneyInput {
   trigger: JourneyEvent;
   /** Profile traits when the user entered (templates and waitUntil time zones read them). */
   traits: Record<string, unknown>;
+  /**
+   * The user at entry, for steps that run before the engine has saved the state with the trigger event
+   * (it starts the journey first): the trigger's stream sequence and the behavior tags then. Absent
+   * when no tags are defined.
+   */
+  entry?: EntrySnapshot;
   /** Multiplies wait durations (1 = real time). Recorded in history, so replays stay deterministic. */
   waitScale: number;
   /** Guardrails resolved at entry (global settings merged with the rule's), so they cannot change mid-journey. */

@@ -81,7 +81,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 async function perform(input: JourneyInput, step: Parameters<JourneyActivities['performStep']>[0]['step'], coupon: string | null): Promise<PerformResult> {
   try {
     const frequencyCap = step.type === 'email' || step.type === 'sms' ? input.frequencyCaps?.[step.type] : undefined;
-    return await sends.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon, ...(frequencyCap ? { frequencyCap } : {}) });
+    return await sends.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon, ...(frequencyCap ? { frequencyCap } : {}), ...(input.entry ? { entry: input.entry } : {}) });
   } catch (error) {
     // Non-retryable failures (invalid number, rejected address) and exhausted retries are recorded as
     // skips with the provider's reason; the journey goes on with its next step.

@@ -1,0 +1,94 @@
+/**
+ * The person as `nudge profile` shows them, built from their behavior state (pure): ids, traits with the
+ * time each was set, behavior tags, the recent events kept for rules and tags, consent, running
+ * journeys and entries. Times are ISO-8601.
+ */
+import ms from 'ms';
+import type { TagValue } from '../../rules/schema/tags';
+import type { UserState } from '../state/behavior-state';
+import { parseCounterKey, parseSessionKey, type PropertyFilter } from '../state/counter-plan';
+
+export interface UserProfile {
+  /** The id the state is kept under: the events' userId, else their anonymousId. */
+  id: string;
+  /** Null when the events carried none (or the state predates recording identifiers). */
+  userId: string | null;
+  /** anonymousIds the user's events carried, most recent first (no identity stitching: looked up by `id` only). */
+  anonymousIds: string[];
+  lastEventAt: string | null;
+  traits: { name: string; value: unknown; setAt: string | null }[];
+  tags: Record<string, TagValue>;
+  /** Event times kept for the rules' and tags' counters, newest first (as many as the rules and tags can need). */
+  recentEvents: { event: string; where: PropertyFilter; times: string[] }[];
+  sessions: { event: string; where: PropertyFilter; property: string; gap: string; startedAt: string; lastAt: string; values: string[] }[];
+  consent: { channel: string; topic: string; granted: boolean; at: string; source: string }[];
+  /** Journeys the engine started and believes are running; `status` when confirmed with Temporal. */
+  journeys: { ruleId: string; journeyId: string; ruleVersion: number; startedAt: string; listens: string[]; status?: string }[];
+  entries: { ruleId: string; entries: number; lastEnteredAt: string; lastJourneyId: string }[];
+}
+
+const iso = (at: number) => new Date(at).toISOString();
+
+/** `statuses`: journey id → Temporal status name (RUNNING, COMPLETED, NOT_FOUND, …), when confirmed. */
+export function profileFrom(state: UserState, tags: Record<string, TagValue>, statuses?: ReadonlyMap<string, string>): UserProfile {
+  const anonymousIds = state.identifiers?.anonymousIds ?? [];
+  return {
+    id: state.userKey,
+    userId: state.identifiers?.userId ?? null,
+    anonymousIds,
+    lastEventAt: state.clock ? iso(state.clock) : null,
+    traits: Object.entries(state.traits).map(([name, value]) => ({ name, value, setAt: state.traitsUpdatedAt?.[name] !== undefined ? iso(state.traitsUpdatedAt[name]!) : null })),
+    tags,
+    recentEvents: Object.entries(state.counters).map(([key, times]) => ({ ...parseCounterKey(key), times: times.map(iso) })),
+    sessions: Object.entries(state.sessions ?? {}).flatMap(([key, s]) => {
+      const spec = parseSessionKey(key);
+      return spec ? [{ event: spec.event, where: spec.where, property: spec.property, gap: ms(spec.gapMs), startedAt: iso(s.startedAt), lastAt: iso(s.lastAt), values: s.values }] : [];
+    }),
+    consent: Object.entries(state.consent ?? {}).flatMap(([channel, topics]) => Object.entries(topics).map(([topic, c]) => ({ channel, topic, granted: c.granted, at: iso(c.at), source: c.source }))),
+    journeys: Object.entries(state.journeys).map(([ruleId, m]) => ({
+      ruleId,
+      journeyId: m.workflowId,
+      ruleVersion: m.ruleVersion,
+      startedAt: iso(m.startedAt),
+      listens: m.listens,
+      ...(statuses?.has(m.workflowId) ? { status: statuses.get(m.workflowId)! } : {}),
+    })),
+    entries: Object.entries(state.entries).map(([ruleId, e]) => ({ ruleId, entries: e.entries, lastEnteredAt: iso(e.lastEnteredAt), lastJourneyId: e.lastWorkflowId })),
+  };
+}
+
+/** The profile as readable text, one section per part; empty sections say so. */
+export function formatProfile(profile: UserProfile): string {
+  const lines: string[] = [];
+  const section = (title: string, rows: string[][], empty: string) => {
+    lines.push('', title);
+    if (rows.length === 0) lines.push(`  ${empty}`);
+    const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+    for (const row of rows) lines.push(('  ' + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).trimEnd());
+  };
+  lines.push(`profile ${profile.id}`);
+  lines.push(`  userId       ${profile.userId ?? (profile.anonymousIds.length ? '(none: the events carry only an anonymousId)' : '(not recorded)')}`);
+  lines.push(`  anonymousIds ${profile.anonymousIds.length ? profile.anonymousIds.join(', ') : '(none seen)'}`);
+  lines.push(`  last event   ${profile.lastEventAt ?? '(none)'}`);
+  section('traits', profile.traits.map((t) => [t.name, show(t.value), t.setAt ? `set ${t.setAt}` : '']), 'no traits');
+  section('tags', Object.entries(profile.tags).map(([name, value]) => [name, show(value)]), 'no tags are defined');
+  section('recent events (kept for rules and tags, newest first)', profile.recentEvents.map((e) => [`${e.event}${where(e.where)}`, String(e.times.length), e.times.join(', ')]), 'none kept');
+  if (profile.sessions.length) {
+    section('sessions (distinct tags)', profile.sessions.map((s) => [`${s.event}${where(s.where)}`, `${s.property}, gap ${s.gap}`, `${s.startedAt} – ${s.lastAt}`, s.values.join(', ')]), '');
+  }
+  section('consent', profile.consent.map((c) => [`${c.channel}/${c.topic}`, c.granted ? 'granted' : 'withdrawn', c.at, c.source]), 'no decisions (the consent mode applies)');
+  section(
+    'journeys',
+    profile.journeys.map((j) => [`${j.ruleId} v${j.ruleVersion}`, j.journeyId, `started ${j.startedAt}`, j.status ?? 'running (not confirmed with Temporal)']),
+    'none running',
+  );
+  section('entries', profile.entries.map((e) => [e.ruleId, `${e.entries} ${e.entries === 1 ? 'entry' : 'entries'}`, `last ${e.lastEnteredAt}`]), 'never entered a journey');
+  return lines.join('\n') + '\n';
+}
+
+const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? 'null');
+
+function where(filter: PropertyFilter): string {
+  const parts = Object.entries(filter).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return parts.length ? ` where ${parts.join(', ')}` : '';
+}
