@@ -3,11 +3,10 @@
  * Every problem names the file, the line and column, the JSON path and the reason; one bad file fails
  * the whole set so the engine never starts on a rule set that is partly wrong.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
 import type { z } from 'zod';
 import { JsonSyntaxError, parseJsonDocument, type JsonDocument } from './lint/json-positions';
 import { InvalidRuleSetError, type RuleProblem } from './rule-errors';
+import { listJsonFiles, readSourceFile } from './source-files';
 import { CATALOG_FILE_NAME } from './schema/catalog';
 import { RuleSchema, type Rule } from './schema/rule';
 import { semanticProblems } from './semantic-checks';
@@ -22,17 +21,7 @@ export interface LoadedRule {
  * and the event catalog (catalog.json, even when named directly: it is checked as the catalog).
  */
 export function listRuleFiles(paths: string[]): string[] {
-  const files: string[] = [];
-  for (const path of paths) {
-    if (statSync(path).isDirectory()) {
-      for (const name of readdirSync(path).sort()) {
-        if (name.endsWith('.json') && !name.endsWith('.schema.json') && name !== CATALOG_FILE_NAME) files.push(join(path, name));
-      }
-    } else if (basename(path) !== CATALOG_FILE_NAME) {
-      files.push(path);
-    }
-  }
-  return files;
+  return listJsonFiles(paths, { skip: (name) => name === CATALOG_FILE_NAME });
 }
 
 export interface ParsedJsonFile<T> {
@@ -108,12 +97,9 @@ export function validateRuleFiles(paths: string[], cwd = process.cwd()): { rules
   const documents = new Map<string, JsonDocument>();
   const owners = new Map<string, string>();
   for (const path of listRuleFiles(paths)) {
-    const file = relative(cwd, path) || path;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      problems.push({ file, path: [], message: `cannot read: ${(error as Error).message}` });
+    const { file, text, problem } = readSourceFile(path, cwd);
+    if (text === undefined) {
+      problems.push(problem!);
       continue;
     }
     const result = parseRuleText(text, file);

@@ -4,11 +4,10 @@
  * are unique; every tag a condition reads exists; tags never read each other in a cycle. Every problem
  * names the file, the line and column, the JSON path and the reason.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { parseJsonFile } from './load-rules';
 import type { JsonDocument } from './lint/json-positions';
 import { InvalidRuleSetError, type RuleProblem } from './rule-errors';
+import { listJsonFiles, readSourceFile } from './source-files';
 import { leavesOf } from './schema/conditions';
 import { conditionTreesOfTag, tagCycles, tagDependencies, TagSchema, unknownTagMessage, type Tag } from './schema/tags';
 
@@ -17,18 +16,9 @@ export interface LoadedTag {
   file: string;
 }
 
-/** The *.json files (not *.schema.json) of the given files and directories; a path that does not exist holds no tags. */
+/** The tag files: *.json (not *.schema.json) of the given files and directories; a path that does not exist holds no tags. */
 export function listTagFiles(paths: string[]): string[] {
-  const files: string[] = [];
-  for (const path of paths) {
-    if (!existsSync(path)) continue;
-    if (statSync(path).isDirectory()) {
-      for (const name of readdirSync(path).sort()) if (name.endsWith('.json') && !name.endsWith('.schema.json')) files.push(join(path, name));
-    } else {
-      files.push(path);
-    }
-  }
-  return files;
+  return listJsonFiles(paths, { missingOk: true });
 }
 
 /**
@@ -42,12 +32,9 @@ export function validateTagFiles(paths: string[], cwd = process.cwd()): { tags: 
   const owners = new Map<string, string>();
   const invalidNames = new Set<string>();
   for (const path of listTagFiles(paths)) {
-    const file = relative(cwd, path) || path;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      problems.push({ file, path: [], message: `cannot read: ${(error as Error).message}` });
+    const { file, text, problem } = readSourceFile(path, cwd);
+    if (text === undefined) {
+      problems.push(problem!);
       continue;
     }
     const { value: tag, document, problems: parseProblems } = parseJsonFile(text, file, TagSchema);

@@ -1,6 +1,7 @@
 /** Finds the event catalog next to the rule files and validates it like a rule file. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { readSourceFile } from '../source-files';
+import { dirname, join } from 'node:path';
 import { parseJsonFile } from '../load-rules';
 import type { RuleProblem } from '../rule-errors';
 import { CATALOG_FILE_NAME, CatalogSchema, type Catalog } from '../schema/catalog';
@@ -14,13 +15,8 @@ export function findCatalogFile(paths: string[]): string | undefined {
 }
 
 export function readCatalogFile(path: string, cwd = process.cwd()): { file: string; catalog?: Catalog; problems: RuleProblem[] } {
-  const file = relative(cwd, path) || path;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    return { file, problems: [{ file, path: [], message: `cannot read: ${(error as Error).message}` }] };
-  }
+  const { file, text, problem } = readSourceFile(path, cwd);
+  if (text === undefined) return { file, problems: [problem!] };
   const { value, problems } = parseJsonFile(text, file, CatalogSchema);
   return { file, catalog: value, problems };
 }
