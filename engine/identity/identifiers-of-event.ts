@@ -1,0 +1,51 @@
+/**
+ * Which identifiers an event carries, strongest first: its userId and anonymousId, an alias's
+ * previousId, identifier traits (identify traits and Segment's `context.traits`) and Segment's
+ * `context.externalIds` ([{ id, type }] with a configured type). Values are normalised per type (phone
+ * to E.164, email lower-cased); a value that cannot be normalised is reported, not linked.
+ */
+import type { EventEnvelope } from '../events/envelope';
+import type { Identifier, IdentifierType, IdentifierTypes } from './identifier-types';
+
+export interface EventIdentifiers {
+  /** Strongest first, each (type, value) once. */
+  identifiers: Identifier[];
+  /** Values that could not identify anyone, with the reason (e.g. an invalid phone number). */
+  rejected: { type: string; reason: string }[];
+}
+
+/**
+ * `previousIdType` says what an alias's previousId is: Segment allows an earlier userId or an
+ * anonymousId; the resolver knows which from the graph.
+ */
+export function identifiersOf(event: EventEnvelope, types: IdentifierTypes, previousIdType: 'userId' | 'anonymousId' = 'anonymousId'): EventIdentifiers {
+  const found: Identifier[] = [];
+  const rejected: EventIdentifiers['rejected'] = [];
+  const add = (type: IdentifierType | undefined, raw: unknown) => {
+    if (!type || raw === undefined || raw === null || raw === '') return;
+    const normalised = types.normalize(type, raw);
+    if (!normalised.ok) rejected.push({ type: type.name, reason: normalised.reason });
+    else if (!found.some((id) => id.type === type.name && id.value === normalised.value)) found.push({ type: type.name, value: normalised.value });
+  };
+
+  add(types.get('userId'), event.userId);
+  add(types.get('anonymousId'), event.anonymousId);
+  if (event.type === 'alias') add(types.get(previousIdType), event.previousId);
+
+  const traitSources = [event.type === 'identify' ? event.traits : undefined, objectOrUndefined(event.context.traits)];
+  for (const type of types.ordered) {
+    for (const traits of traitSources) for (const name of type.traits) add(type, traits?.[name]);
+  }
+  const externalIds = event.context.externalIds;
+  if (Array.isArray(externalIds)) {
+    for (const external of externalIds) {
+      const entry = objectOrUndefined(external);
+      if (entry && typeof entry.type === 'string') add(types.get(entry.type), entry.id);
+    }
+  }
+  const priority = (id: Identifier) => types.get(id.type)!.priority;
+  return { identifiers: found.sort((a, b) => priority(a) - priority(b)), rejected };
+}
+
+const objectOrUndefined = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../events/envelope';
+import { IdentifierTypes, IdentifierTypesConfig } from './identifier-types';
+import { IdentityResolver } from './identity-resolver';
+import { IdentityConflictError, livePerson, MemoryIdentityStore } from './identity-store';
+
+let n = 0;
+const at = '2026-11-28T10:00:00.000Z';
+const track = (ids: { userId?: string; anonymousId?: string }, context: Record<string, unknown> = {}): EventEnvelope => ({ type: 'track', event: 'page_viewed', properties: {}, context, timestamp: at, messageId: `m${++n}`, ...ids });
+const identify = (ids: { userId?: string; anonymousId?: string }, traits: Record<string, unknown>): EventEnvelope => ({ type: 'identify', traits, context: {}, timestamp: at, messageId: `m${++n}`, ...ids });
+
+function setup(types = IdentifierTypes.defaults('CN')) {
+  const store = new MemoryIdentityStore();
+  const resolver = new IdentityResolver(store, types);
+  let clock = 1_000;
+  const resolve = async (event: EventEnvelope) => {
+    const plan = await resolver.plan(event, clock++);
+    await resolver.commit(plan);
+    return plan;
+  };
+  const person = async (id: string) => (await livePerson(store, id))?.value;
+  return { store, resolver, resolve, person };
+}
+
+describe('IdentityResolver', () => {
+  it('names a new person after the userId, else the anonymousId, so unlinked users keep their ids', async () => {
+    const { resolve } = setup();
+    expect((await resolve(track({ userId: 'alice' }))).person).toBe('alice');
+    expect((await resolve(track({ anonymousId: 'dev-1' }))).person).toBe('dev-1');
+    const again = await resolve(track({ userId: 'alice' }));
+    expect(again).toMatchObject({ person: 'alice', created: false, linked: [], merges: [] });
+    expect(again.writes.people).toEqual([]); // a known person costs no writes
+  });
+
+  it('links a login to the anonymous person, then a second device through the same userId', async () => {
+    const { resolve, person } = setup();
+    await resolve(track({ anonymousId: 'phone' }));
+    const login = await resolve(identify({ userId: 'u1', anonymousId: 'phone' }, {}));
+    expect(login).toMatchObject({ person: 'phone', linked: [{ type: 'userId', value: 'u1' }], merges: [] });
+    const laptop = await resolve(track({ userId: 'u1', anonymousId: 'laptop' }));
+    expect(laptop.person).toBe('phone');
+    expect((await person('phone'))!.identifiers).toEqual({ userId: ['u1'], anonymousId: ['phone', 'laptop'] });
+    expect((await resolve(track({ anonymousId: 'laptop' }))).person).toBe('phone');
+  });
+
+  it('merges two people who turn out to share an identifier; the stronger one survives and the other redirects', async () => {
+    const { resolve, person } = setup();
+    await resolve(track({ anonymousId: 'a' }));
+    await resolve(track({ anonymousId: 'b' }));
+    await resolve(identify({ userId: 'u', anonymousId: 'b' }, {}));
+    const merge = await resolve(identify({ userId: 'u', anonymousId: 'a' }, {}));
+    // b holds a userId now, so b's person is stronger than a's even though a is older
+    expect(merge.person).toBe('b');
+    expect(merge.merges).toEqual([{ at: expect.any(String), from: 'a', into: 'b', via: { type: 'anonymousId', value: 'a' }, messageId: merge.messageId }]);
+    expect((await person('a'))!.id).toBe('b');
+    expect((await person('b'))!.identifiers).toEqual({ anonymousId: ['b', 'a'], userId: ['u'] });
+    expect((await resolve(track({ anonymousId: 'a' }))).person).toBe('b');
+  });
+
+  it('between equally strong people the older survives', async () => {
+    const { resolve } = setup();
+    await resolve(identify({ anonymousId: 'first' }, { email: 'one@example.com' }));
+    await resolve(identify({ anonymousId: 'second' }, { email: 'two@example.com' }));
+    const merge = await resolve(identify({ anonymousId: 'first' }, { email: 'TWO@example.com' }));
+    expect(merge.merges.map((m) => `${m.from}->${m.into}`)).toEqual(['second->first']);
+    expect(merge.person).toBe('first');
+  });
+
+  it('never merges two member ids; the refused link is recorded on both people', async () => {
+    const { resolve, person } = setup();
+    await resolve(track({ userId: 'm1', anonymousId: 'shared-tablet' }));
+    const second = await resolve(track({ userId: 'm2', anonymousId: 'shared-tablet' }));
+    expect(second.person).toBe('m2');
+    expect(second.merges).toEqual([]);
+    expect(second.refusals).toEqual([expect.objectContaining({ reason: 'unique', identifier: { type: 'anonymousId', value: 'shared-tablet' }, otherPerson: 'm1' })]);
+    expect((await person('m1'))!.refusals).toEqual([expect.objectContaining({ otherPerson: 'm2', reason: 'unique' })]);
+    expect((await person('m2'))!.refusals).toEqual([expect.objectContaining({ otherPerson: 'm1', reason: 'unique' })]);
+    // the same refusal again writes nothing
+    expect((await resolve(track({ userId: 'm2', anonymousId: 'shared-tablet' }))).writes.people).toEqual([]);
+    // an alias between two member ids is refused too
+    const alias = await resolve({ type: 'alias', userId: 'm2', previousId: 'm1', context: {}, timestamp: at, messageId: 'alias-1' });
+    expect(alias.refusals[0]).toMatchObject({ reason: 'unique', identifier: { type: 'userId', value: 'm1' } });
+    expect((await person('m1'))!.id).toBe('m1');
+  });
+
+  it('refuses a second value of a unique type on a person and stops at a type limit', async () => {
+    const types = new IdentifierTypes(IdentifierTypesConfig.parse({ userId: { priority: 1, unique: true }, anonymousId: { priority: 2, limit: 2 } }), 'US');
+    const { resolve, person } = setup(types);
+    await resolve(track({ userId: 'u', anonymousId: 'd1' }));
+    await resolve(track({ userId: 'u', anonymousId: 'd2' }));
+    const third = await resolve(track({ userId: 'u', anonymousId: 'd3' }));
+    expect(third).toMatchObject({ person: 'u', refusals: [expect.objectContaining({ reason: 'limit' })] });
+    expect((await person('u'))!.identifiers.anonymousId).toEqual(['d1', 'd2']);
+    // d3 becomes its own person when it shows up alone
+    expect((await resolve(track({ anonymousId: 'd3' }))).person).toBe('d3');
+    // and merging it into u would exceed the limit
+    expect((await resolve(track({ userId: 'u', anonymousId: 'd3' }))).refusals[0]).toMatchObject({ reason: 'limit', otherPerson: 'd3' });
+  });
+
+  it('links phone numbers written differently as one E.164 identifier', async () => {
+    const { resolve, person } = setup();
+    await resolve(identify({ anonymousId: 'web' }, { phone: '+86 138 0013 8000' }));
+    const plan = await resolve(identify({ anonymousId: 'app' }, { phone: '13800138000' }));
+    expect(plan).toMatchObject({ person: 'web', linked: [{ type: 'anonymousId', value: 'app' }] });
+    expect((await person('web'))!.identifiers.phone).toEqual(['+8613800138000']);
+    const bad = await resolve(identify({ anonymousId: 'app2' }, { phone: '12' }));
+    expect(bad.rejected).toEqual([{ type: 'phone', reason: expect.stringContaining('not a valid phone number') }]);
+  });
+
+  it('reads identifiers from context.traits and context.externalIds', async () => {
+    const { resolve } = setup();
+    await resolve(identify({ userId: 'w' }, { wechat_unionid: 'o6_bmasdasdsad6_2sgVt7hMZOPfL' }));
+    expect((await resolve(track({ anonymousId: 'mini-1' }, { externalIds: [{ id: 'o6_bmasdasdsad6_2sgVt7hMZOPfL', type: 'wechat_unionid' }] }))).person).toBe('w');
+    expect((await resolve(track({ anonymousId: 'mini-2' }, { traits: { email: 'W@x.io' } }))).person).toBe('mini-2');
+  });
+
+  it('a lost race is a conflict, and planning again from fresh reads succeeds', async () => {
+    const { resolver, resolve, store } = setup();
+    await resolve(track({ anonymousId: 'a' }));
+    const stale = await resolver.plan(identify({ userId: 'u', anonymousId: 'a' }, {}), 5);
+    await resolve(track({ userId: 'v', anonymousId: 'a' }));
+    await expect(resolver.commit(stale)).rejects.toBeInstanceOf(IdentityConflictError);
+    const fresh = await resolver.plan(identify({ userId: 'u', anonymousId: 'a' }, {}), 6);
+    expect(fresh.refusals[0]).toMatchObject({ reason: 'unique' });
+    await resolver.commit(fresh);
+    expect((await livePerson(store, 'a'))!.value.identifiers.userId).toEqual(['v']);
+  });
+
+  it('an event whose only identifiers are unusable is refused with the reason', async () => {
+    const { resolver } = setup();
+    await expect(resolver.plan(track({ userId: '   ' }), 1)).rejects.toThrow(/no usable identifier: userId is empty/);
+  });
+});
