@@ -2,7 +2,7 @@
  * Collector throughput against a bare JetStream baseline, measured in one run on the same nats-server
  * with the same events (track events of 10k users, Segment batches of --batch messages):
  *  - baseline:  --concurrency workers in this process, each taking the next batch's envelopes and
- *               publishing them one after another with publishEvent (partition subject, messageId as
+ *               publishing them one after another with publishEvent (raw stream, messageId as
  *               Nats-Msg-Id), as the collector does for one request; so both keep --concurrency
  *               publishes in flight. The envelopes are the ones the collector makes of the batch.
  *  - collector: `nudge collect` in its own process; --concurrency fetch requests in flight (keep-alive),
@@ -20,7 +20,7 @@ import { freePort, spawnServer, waitUntilReady } from '../dev/servers/process';
 import { collectBatch } from '../engine/collect/segment-messages';
 import type { EventEnvelope } from '../engine/events/envelope';
 import { publishEvent } from '../engine/events/publisher';
-import { EVENTS_STREAM } from '../engine/events/subjects';
+import { RAW_STREAM } from '../engine/events/subjects';
 import { ensureStreams } from '../engine/nats/setup';
 
 function arg(name: string, fallback: number): number {
@@ -103,12 +103,12 @@ async function main() {
     await waitUntilReady('nudge collect', collector, async () => (await fetch(`${url}/healthz`)).ok, 30_000);
     const jsm = await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: 86_400_000 });
     const js = jetstream(nc, { timeout: 5000 });
-    const storedCount = async () => (await jsm.streams.info(EVENTS_STREAM)).state.messages;
+    const storedCount = async () => (await jsm.streams.info(RAW_STREAM)).state.messages;
 
     const statuses = new Map<string, number>();
     let answered200 = 0;
     const bare = async (batch: Batch) => {
-      for (const event of batch.events) await publishEvent(js, event, PARTITIONS);
+      for (const event of batch.events) await publishEvent(js, event);
     };
     const authorization = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
     const post = async (batch: Batch) => {
@@ -124,14 +124,14 @@ async function main() {
     statuses.clear();
     answered200 = 0;
 
-    await jsm.streams.purge(EVENTS_STREAM);
+    await jsm.streams.purge(RAW_STREAM);
     const bareBatches = sampleBatches('bare', EVENTS);
     let t0 = performance.now();
     const bareLatencies = await inFlight(bareBatches, bare);
     const bareSeconds = (performance.now() - t0) / 1000;
     const bareStored = await storedCount();
 
-    await jsm.streams.purge(EVENTS_STREAM);
+    await jsm.streams.purge(RAW_STREAM);
     const httpBatches = sampleBatches('http', EVENTS);
     const memoryBefore = memoryOf(collector.child.pid!);
     t0 = performance.now();

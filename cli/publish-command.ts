@@ -12,7 +12,7 @@ export async function runPublish(config: Config, file: string | undefined, out: 
   const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-publish' });
   try {
     await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
-    const result = await publishJsonLines(jetstream(nc), createInterface({ input, crlfDelay: Infinity }), config.NUDGE_PARTITIONS);
+    const result = await publishJsonLines(jetstream(nc), createInterface({ input, crlfDelay: Infinity }));
     for (const problem of result.problems) out(`${file ?? 'stdin'}:${problem.line}: ${problem.reason}`);
     out(`published ${result.published}, duplicates dropped ${result.duplicates}, rejected ${result.problems.length}`);
     return result.problems.length ? 1 : 0;

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { IANAZone } from 'luxon';
 import { FrequencyCap, QuietHours } from '../rules/schema/guardrails';
 import { parseDuration } from '../rules/schema/parse-duration';
+import { DEFAULT_IDENTIFIER_TYPES, IdentifierTypes, IdentifierTypesConfig } from './identity/identifier-types';
+import { getCountries, type CountryCode } from 'libphonenumber-js';
 
 /** A JSON value in an environment variable, validated with a schema. */
 const JsonSetting = <T extends z.ZodType>(schema: T) =>
@@ -84,6 +86,13 @@ export const ConfigSchema = z.object({
   )
     .default({ 'nudge-dev-write-key': 'demo' })
     .describe('Write keys the collector accepts, as a JSON object of write key -> source name; the source name is recorded in each event\'s context.source. Example: {"wk_live_3f9a…":"web","wk_live_77c1…":"ios"}. The default key is for development only.'),
+  NUDGE_RESOLVER: z.enum(['auto', 'on', 'off']).default('auto')
+    .describe('Whether this engine process runs the identity resolver (raw stream → identity graph → partitions). Exactly one process should: "auto" runs it in the engine that owns partition 0.'),
+  NUDGE_IDENTIFIERS: JsonSetting(IdentifierTypesConfig)
+    .default(IdentifierTypesConfig.parse(DEFAULT_IDENTIFIER_TYPES))
+    .describe('Identifier types of the identity graph, as JSON: type -> {priority (1 strongest), unique, limit, traits, normalize}. userId and anonymousId must be listed. Default: userId (1, unique), wechat_unionid (2, unique, trait wechat_unionid), email (3, limit 5, trait email), phone (4, limit 5, trait phone, E.164), anonymousId (10, limit 25).'),
+  NUDGE_PHONE_REGION: z.string().default('US').transform((c) => c.toUpperCase()).refine((c) => (getCountries() as string[]).includes(c), 'not an ISO 3166 country code that has phone numbers (e.g. "US", "CN", "DE")')
+    .describe('Country of phone numbers written without a country code, when phone identifiers are normalised to E.164. Example: "CN" reads 13800138000 as +8613800138000.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -124,6 +133,9 @@ export function ownedPartitions(spec: string, count: number): number[] {
   }
   return [...owned].sort((a, b) => a - b);
 }
+
+/** The identifier types of the identity graph, strongest first. */
+export const identifierTypesOf = (config: Config) => new IdentifierTypes(config.NUDGE_IDENTIFIERS, config.NUDGE_PHONE_REGION as CountryCode);
 
 /** The guardrails that apply to every rule unless a rule overrides them. */
 export const globalGuardrails = (config: Config) => ({

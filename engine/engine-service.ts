@@ -19,6 +19,12 @@ import { RuleIndex } from './match/rule-index';
 import { PhoneDirectory } from './inbound/phone-directory';
 import { ensureStreams, openBucket, USERS_BUCKET } from './nats/setup';
 import { StateStore } from './state/state-store';
+import { identifierTypesOf } from './config';
+import { IdentityResolver } from './identity/identity-resolver';
+import { IDENTITY_BUCKET, KvIdentityStore } from './identity/identity-store';
+import { consumeRawEvents, ensureResolverConsumer } from './identity/resolver-consumer';
+import { PersonMerger } from './ingest/merge-people';
+import { natsHandoff } from './ingest/nats-handoff';
 import { TemporalJourneyStarter } from './trigger/journey-starter';
 
 export interface EngineHandle {
@@ -52,10 +58,14 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   for (const p of partitions) await ensurePartitionConsumer(jsm, p);
   const state = new StateStore(await openBucket(nc, USERS_BUCKET));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const js = jetstream(nc);
+  const journeys = new TemporalJourneyStarter(client, config.NUDGE_TASK_QUEUE);
+  const handoff = natsHandoff(js, config.NUDGE_PARTITIONS);
   const processor = new EventProcessor({
     rules: index,
     state,
-    journeys: new TemporalJourneyStarter(client, config.NUDGE_TASK_QUEUE),
+    journeys,
+    handoff,
     waitScale: waitScaleOf(config),
     guardrails: globalGuardrails(config),
     phones: await PhoneDirectory.open(nc, smsCountry(process.env)),
@@ -74,13 +84,24 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
 
   const stopping = new AbortController();
   setMaxListeners(partitions.length + 10, stopping.signal); // one listener per partition loop
-  const js = jetstream(nc);
+  const merger = new PersonMerger(processor, { state, journeys, handoff });
   const loops = partitions.map((p) =>
-    consumePartition({ js, processor, partitions: config.NUDGE_PARTITIONS, log, onOutcome, onDeadLetter }, p, stopping.signal).catch((error) => {
+    consumePartition({ js, processor, merger, partitions: config.NUDGE_PARTITIONS, log, onOutcome, onDeadLetter }, p, stopping.signal).catch((error) => {
       if (!stopping.signal.aborted) log.error({ partition: p, err: (error as Error).message }, 'partition consumer stopped');
     }),
   );
-  log.info({ rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), tags: tags.map((t) => t.tag.name), partitions: partitions.length }, 'engine started');
+  const runResolver = config.NUDGE_RESOLVER === 'on' || (config.NUDGE_RESOLVER === 'auto' && partitions.includes(0));
+  if (runResolver) {
+    await ensureResolverConsumer(jsm);
+    const store = new KvIdentityStore(await openBucket(nc, IDENTITY_BUCKET));
+    const resolver = new IdentityResolver(store, identifierTypesOf(config));
+    loops.push(
+      consumeRawEvents({ js, resolver, store, partitions: config.NUDGE_PARTITIONS, log, onResolved: (plan) => metrics.recordResolution(plan), onDeadLetter }, stopping.signal).catch((error) => {
+        if (!stopping.signal.aborted) log.error({ err: (error as Error).message }, 'identity resolver stopped');
+      }),
+    );
+  }
+  log.info({ resolver: runResolver, rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), tags: tags.map((t) => t.tag.name), partitions: partitions.length }, 'engine started');
 
   return {
     rules,

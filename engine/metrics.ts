@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventOutcome } from './ingest/process-event';
+import type { ResolutionPlan } from './identity/identity-resolver';
 
 export class EngineMetrics {
   readonly registry = new Registry();
@@ -13,14 +14,26 @@ export class EngineMetrics {
   private readonly decisions = new Counter({ name: 'nudge_rule_decisions_total', help: 'Rule decisions for candidate rules, by rule and outcome', labelNames: ['rule', 'outcome'], registers: [this.registry] });
   private readonly signals = new Counter({ name: 'nudge_journey_signals_total', help: 'Events signalled to running journeys', registers: [this.registry] });
 
+  private readonly identity = new Counter({ name: 'nudge_identity_total', help: 'Identity resolution: events resolved, people created, identifiers linked, people merged, links refused (by reason), identifier values rejected', labelNames: ['result'], registers: [this.registry] });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'nudge_engine_' });
   }
 
   recordOutcome(outcome: EventOutcome): void {
-    this.events.inc({ result: outcome.duplicate ? 'redelivered' : 'applied' });
+    this.events.inc({ result: outcome.forwardedTo ? (outcome.kind === 'merge' ? 'handed_off' : 'forwarded') : outcome.kind === 'merge' ? 'merged' : outcome.duplicate ? 'redelivered' : 'applied' });
     this.signals.inc(outcome.signalled.length);
     for (const decision of outcome.decisions) this.decisions.inc({ rule: decision.ruleId, outcome: decision.outcome });
+  }
+
+  recordResolution(plan: ResolutionPlan | { person: string; internal: true }): void {
+    this.identity.inc({ result: 'resolved' });
+    if ('internal' in plan) return;
+    if (plan.created) this.identity.inc({ result: 'created' });
+    if (plan.linked.length) this.identity.inc({ result: 'linked' }, plan.linked.length);
+    if (plan.merges.length) this.identity.inc({ result: 'merged' }, plan.merges.length);
+    for (const refusal of plan.refusals) this.identity.inc({ result: `refused_${refusal.reason}` });
+    if (plan.rejected.length) this.identity.inc({ result: 'rejected' }, plan.rejected.length);
   }
 
   recordDeadLetter(reason: string): void {

@@ -44,7 +44,8 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
       connectors,
       activityDeps: {
         ledger,
-        loadUserState: async (userKey) => (await state.load(userKey)).state,
+        // Follows merges: a journey of a merged-away id reads (and caps) the live person.
+        loadUserState: async (userKey) => (await state.loadResolved(userKey)).state,
         caps: new KvCapStore(await openBucket(nc, CAPS_BUCKET)),
         consentMode: config.NUDGE_CONSENT_MODE,
         metrics,

@@ -21,9 +21,9 @@ export interface CollectServiceOptions {
   publishTimeoutMs?: number;
 }
 
-/** Events go to their user's partition with messageId as Nats-Msg-Id (events/publisher.ts). */
-export function jetStreamSink(js: JetStreamClient, partitions: number, connected: () => boolean): EventSink {
-  return { publish: (event: EventEnvelope) => publishEvent(js, event, partitions), ready: connected };
+/** Events go to the raw stream with messageId as Nats-Msg-Id (events/publisher.ts); the identity resolver takes them from there. */
+export function jetStreamSink(js: JetStreamClient, connected: () => boolean): EventSink {
+  return { publish: (event: EventEnvelope) => publishEvent(js, event), ready: connected };
 }
 
 export async function startCollectService(options: CollectServiceOptions = {}): Promise<CollectServer> {
@@ -40,7 +40,7 @@ export async function startCollectService(options: CollectServiceOptions = {}): 
       port: config.NUDGE_COLLECT_PORT,
       host: config.NUDGE_COLLECT_HOST,
       writeKeys: config.NUDGE_WRITE_KEYS,
-      sink: jetStreamSink(js, config.NUDGE_PARTITIONS, () => connected && !nc.isClosed()),
+      sink: jetStreamSink(js, () => connected && !nc.isClosed()),
       log,
     });
     return {

@@ -1,12 +1,13 @@
 /**
- * Publishes event envelopes to their user's partition subject, with messageId as Nats-Msg-Id so
- * JetStream drops duplicates. `publishJsonLines` validates every line first and reports bad lines by
+ * Publishes event envelopes to the raw stream (`nudge.raw`), with messageId as Nats-Msg-Id so JetStream
+ * drops duplicates; the identity resolver moves each one on to its person's partition. `publishJsonLines` validates every line first and reports bad lines by
  * number; good lines are still published.
  */
 import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { parseEnvelope, userKeyOf, type EventEnvelope } from './envelope';
-import { partitionOf, partitionSubject } from './subjects';
+import { headers } from '@nats-io/transport-node';
+import { parseEnvelope, type EventEnvelope } from './envelope';
+import { PERSON_HEADER, RAW_SUBJECT } from './subjects';
 
 export interface PublishResult {
   published: number;
@@ -14,9 +15,14 @@ export interface PublishResult {
   problems: { line: number; reason: string }[];
 }
 
-export async function publishEvent(js: JetStreamClient, event: EventEnvelope, partitions: number): Promise<'published' | 'duplicate'> {
-  const subject = partitionSubject(partitionOf(userKeyOf(event), partitions));
-  const ack = await js.publish(subject, JSON.stringify(event), { msgID: event.messageId });
+/**
+ * `person`: for nudge's own events about a person it already knows (an unsubscribe link, an SMS STOP),
+ * which name the person id rather than an identifier to resolve.
+ */
+export async function publishEvent(js: JetStreamClient, event: EventEnvelope, options: { person?: string } = {}): Promise<'published' | 'duplicate'> {
+  const h = options.person ? headers() : undefined;
+  if (h && options.person) h.set(PERSON_HEADER, options.person);
+  const ack = await js.publish(RAW_SUBJECT, JSON.stringify(event), { msgID: event.messageId, ...(h ? { headers: h } : {}) });
   return ack.duplicate ? 'duplicate' : 'published';
 }
 
@@ -32,7 +38,7 @@ export function completeEnvelope(raw: Record<string, unknown>, line: string, now
   };
 }
 
-export async function publishJsonLines(js: JetStreamClient, lines: AsyncIterable<string> | Iterable<string>, partitions: number, now = () => new Date()): Promise<PublishResult> {
+export async function publishJsonLines(js: JetStreamClient, lines: AsyncIterable<string> | Iterable<string>, now = () => new Date()): Promise<PublishResult> {
   const result: PublishResult = { published: 0, duplicates: 0, problems: [] };
   let number = 0;
   for await (const line of lines) {
@@ -54,7 +60,7 @@ export async function publishJsonLines(js: JetStreamClient, lines: AsyncIterable
       result.problems.push({ line: number, reason: parsed.reason });
       continue;
     }
-    if ((await publishEvent(js, parsed.event, partitions)) === 'duplicate') result.duplicates++;
+    if ((await publishEvent(js, parsed.event)) === 'duplicate') result.duplicates++;
     else result.published++;
   }
   return result;

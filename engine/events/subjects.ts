@@ -6,6 +6,12 @@
  */
 export const EVENTS_STREAM = 'NUDGE_EVENTS';
 export const EVENTS_SUBJECT_PREFIX = 'nudge.events';
+/** Events as trackers sent them, before identity resolution: the collector and `nudge publish` write here. */
+export const RAW_STREAM = 'NUDGE_RAW';
+export const RAW_SUBJECT = 'nudge.raw';
+/** Headers on partition messages: the canonical person an event was resolved to, and control messages. */
+export const PERSON_HEADER = 'Nudge-Person';
+export const CONTROL_HEADER = 'Nudge-Control';
 export const DEAD_LETTER_STREAM = 'NUDGE_DEAD_LETTERS';
 export const DEAD_LETTER_SUBJECT_PREFIX = 'nudge.dead';
 

@@ -53,7 +53,7 @@ export async function handleTwilioInbound(ctx: InboundContext, request: Incoming
     return sendEmptyTwiml(response);
   }
   const unsubscribe = { userId, channel: 'sms', topic: 'all', source: 'sms-stop', dedupeKey: `sms-stop\n${userId}\n${phone}` } as const;
-  const outcome = await publishUnsubscribe(ctx.js, ctx.partitions, unsubscribe, ctx.now()).catch((error: Error) => {
+  const outcome = await publishUnsubscribe(ctx.js, unsubscribe, ctx.now()).catch((error: Error) => {
     ctx.log.error({ err: error.message, userId }, 'could not publish an SMS opt-out');
     throw new HttpError(503, 'the opt-out could not be recorded right now', { 'Retry-After': '30' });
   });

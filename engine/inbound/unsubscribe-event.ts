@@ -36,7 +36,10 @@ export function unsubscribeEvent(unsubscribe: Unsubscribe, now: Date): TrackEven
   };
 }
 
-/** Publishes the event; 'duplicate' means the same unsubscribe was already recorded (still a success). */
-export function publishUnsubscribe(js: JetStreamClient, partitions: number, unsubscribe: Unsubscribe, now = new Date()): Promise<'published' | 'duplicate'> {
-  return publishEvent(js, unsubscribeEvent(unsubscribe, now), partitions);
+/**
+ * Publishes the event for the person the link or the phone number names (its id is the person id, not
+ * an identifier to resolve); 'duplicate' means the same unsubscribe was already recorded (still a success).
+ */
+export function publishUnsubscribe(js: JetStreamClient, unsubscribe: Unsubscribe, now = new Date()): Promise<'published' | 'duplicate'> {
+  return publishEvent(js, unsubscribeEvent(unsubscribe, now), { person: unsubscribe.userId });
 }

@@ -26,7 +26,7 @@ export async function handleUnsubscribeLink(ctx: InboundContext, request: Incomi
   if (!source) throw new HttpError(400, `expected the form field List-Unsubscribe=One-Click (RFC 8058) or ${CONFIRM_FIELD}=${CONFIRM_VALUE}`);
 
   // One token is one unsubscribe, whichever way it arrives: a one-click and a confirm share the messageId.
-  const outcome = await publishUnsubscribe(ctx.js, ctx.partitions, { ...target, source, dedupeKey: `link\n${token}` }, ctx.now()).catch((error: Error) => {
+  const outcome = await publishUnsubscribe(ctx.js, { ...target, source, dedupeKey: `link\n${token}` }, ctx.now()).catch((error: Error) => {
     ctx.log.error({ err: error.message, userId: target.userId }, 'could not publish an unsubscribe');
     throw new HttpError(503, 'the unsubscribe could not be recorded right now; please try again', { 'Retry-After': '30' });
   });

@@ -8,7 +8,8 @@ import { headers } from '@nats-io/transport-node';
 import { deadLetterSubject } from '../events/subjects';
 
 export interface DeadLetter {
-  partition: number;
+  /** 'unrouted': the event failed before it had a partition (the identity resolver's raw stream). */
+  partition: number | 'unrouted';
   data: Uint8Array;
   reason: string;
   sourceSubject: string;
@@ -20,6 +21,6 @@ export async function publishDeadLetter(js: JetStreamClient, letter: DeadLetter)
   h.set('Nudge-Reason', letter.reason.slice(0, 4000).replace(/[\r\n]+/g, ' '));
   h.set('Nudge-Source-Subject', letter.sourceSubject);
   h.set('Nudge-Source-Seq', String(letter.sourceSeq));
-  // The source sequence makes the dead letter itself idempotent when the engine dies before acking.
-  await js.publish(deadLetterSubject(letter.partition), letter.data, { headers: h, msgID: `dead-${letter.sourceSeq}` });
+  // The source subject and sequence make the dead letter itself idempotent when the engine dies before acking.
+  await js.publish(deadLetterSubject(letter.partition), letter.data, { headers: h, msgID: `dead-${letter.sourceSubject}-${letter.sourceSeq}` });
 }

@@ -6,18 +6,21 @@
  */
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { parseEnvelope, userKeyOf } from '../events/envelope';
-import { consumerName, EVENTS_STREAM, partitionOf, partitionSubject } from '../events/subjects';
+import { consumerName, CONTROL_HEADER, EVENTS_STREAM, PERSON_HEADER, partitionOf, partitionSubject } from '../events/subjects';
+import type { MergeControl } from '../identity/resolver-consumer';
 import type { Logger } from '../logger';
 import { StateConflictError } from '../state/state-store';
 import { TemporalUnavailableError } from '../trigger/journey-starter';
 import { publishDeadLetter } from './dead-letter';
-import type { EventOutcome, EventProcessor } from './process-event';
+import type { PersonMerger } from './merge-people';
+import type { AbsorbControl, EventOutcome, EventProcessor } from './process-event';
 
 const MAX_ATTEMPTS_FOR_UNEXPECTED_ERRORS = 5;
 
 export interface PartitionContext {
   js: JetStreamClient;
   processor: EventProcessor;
+  merger: PersonMerger;
   partitions: number;
   log: Logger;
   onOutcome?: (outcome: EventOutcome) => void;
@@ -67,14 +70,32 @@ async function handleMessage(ctx: PartitionContext, partition: number, msg: JsMs
   } catch (error) {
     return deadLetter(`not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = parseEnvelope(raw);
-  if (!parsed.ok) return deadLetter(`invalid event: ${parsed.reason}`);
-  const owner = partitionOf(userKeyOf(parsed.event), ctx.partitions);
-  if (owner !== partition) return deadLetter(`published to partition ${partition} but user "${userKeyOf(parsed.event)}" belongs to partition ${owner}`);
+  // The resolver names the person in a header; events published straight to a partition (older
+  // publishers) belong to their userId ?? anonymousId.
+  const control = msg.headers?.get(CONTROL_HEADER) || undefined;
+  let person = msg.headers?.get(PERSON_HEADER) || undefined;
+  let work: () => Promise<EventOutcome>;
+  if (control === 'merge' || control === 'absorb') {
+    const body = raw as Partial<AbsorbControl>;
+    if (typeof body?.from !== 'string' || typeof body.into !== 'string' || !person || (control === 'absorb' && typeof body.state !== 'object')) {
+      return deadLetter(`invalid ${control} control message`);
+    }
+    work = control === 'merge' ? () => ctx.merger.handOff(body as MergeControl) : () => ctx.merger.absorb(body as AbsorbControl, msg.seq);
+  } else if (control) {
+    return deadLetter(`unknown control message "${control}"`);
+  } else {
+    const parsed = parseEnvelope(raw);
+    if (!parsed.ok) return deadLetter(`invalid event: ${parsed.reason}`);
+    person ??= userKeyOf(parsed.event);
+    const of = person;
+    work = () => ctx.processor.process(parsed.event, msg.seq, of);
+  }
+  const owner = partitionOf(person!, ctx.partitions);
+  if (owner !== partition) return deadLetter(`published to partition ${partition} but person "${person}" belongs to partition ${owner}`);
 
   for (let attempt = 1; ; attempt++) {
     try {
-      const outcome = await ctx.processor.process(parsed.event, msg.seq);
+      const outcome = await work();
       ctx.onOutcome?.(outcome);
       await msg.ackAck();
       return;

@@ -15,10 +15,11 @@ import type { JourneyEvent } from '../../workflows/journey/machine';
 import { behaviorEventOf, userKeyOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
 import { decideEntry } from '../match/entry-policy';
 import type { LeafOutcome } from '../match/evaluate-conditions';
-import type { RuleIndex } from '../match/rule-index';
+import type { CompiledRule as RuleCandidate, RuleIndex } from '../match/rule-index';
 import { applyEvent, type UserState } from '../state/behavior-state';
 import type { VersionedState } from '../state/state-store';
 import type { JourneyStarter } from '../trigger/journey-starter';
+import type { MergeRecord } from '../identity/identity-store';
 
 export interface StateAccess {
   load(userKey: string): Promise<VersionedState>;
@@ -32,8 +33,20 @@ export type RuleDecision = { ruleId: string; leaves: LeafOutcome[] } & (
   | { outcome: 'entry_policy' | 'already_in_journey'; detail: string }
 );
 
+/** The tag snapshot of journeys started by one event, computed at most once. */
+export interface EntryCache {
+  snapshot?: EntrySnapshot;
+}
+
 export interface EventOutcome {
+  /** The person the event was applied to (the partition message's Nudge-Person). */
   userKey: string;
+  /** event: a behavior or profile event; merge: another person's state was merged into this one. */
+  kind?: 'event' | 'merge';
+  /** Set when the person had been merged into another: the event was passed on to that person. */
+  forwardedTo?: string;
+  /** For kind merge: the person merged in. */
+  mergedFrom?: string;
   /** True when the event had been applied before (a JetStream redelivery) and was skipped. */
   duplicate: boolean;
   signalled: string[];
@@ -49,6 +62,21 @@ export interface ProcessorDeps {
   guardrails?: GlobalGuardrails;
   /** Where an identify's phone trait is recorded, so an inbound SMS "STOP" finds its user. */
   phones?: { set(phone: string, userId: string): Promise<unknown> };
+  /** Passes messages on to another person's partition (identity merges; see merge-people.ts). */
+  handoff: Handoff;
+}
+
+/** How merges move between partitions; NATS in the engine, direct calls in the simulator. */
+export interface Handoff {
+  /** An event for a person merged into `to`: deliver it to `to` instead (idempotent). */
+  forward(to: string, event: EventEnvelope): Promise<void>;
+  /** A merged-away person's whole state, for the survivor's partition (idempotent). */
+  absorb(into: string, control: AbsorbControl): Promise<void>;
+}
+
+/** The state of person `from` handed over to person `into`, with the merge that caused it. */
+export interface AbsorbControl extends MergeRecord {
+  state: UserState;
 }
 
 /** Event names a journey of this rule wants to hear about: its exit events and wait-for events. */
@@ -66,10 +94,16 @@ export function toJourneyEvent(event: EventEnvelope, behavior: BehaviorEvent): J
 export class EventProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
-  async process(event: EventEnvelope, seq: number): Promise<EventOutcome> {
-    const userKey = userKeyOf(event);
+  /** `person`: who the identity resolver says the event belongs to (default: its userId ?? anonymousId). */
+  async process(event: EventEnvelope, seq: number, person = userKeyOf(event)): Promise<EventOutcome> {
+    const userKey = person;
     const loaded = await this.deps.state.load(userKey);
-    const outcome: EventOutcome = { userKey, duplicate: false, signalled: [], decisions: [] };
+    const outcome: EventOutcome = { userKey, kind: 'event', duplicate: false, signalled: [], decisions: [] };
+    if (loaded.state.mergedInto) {
+      // Routed before the resolver knew of the merge: the survivor's partition applies it.
+      await this.deps.handoff.forward(loaded.state.mergedInto, event);
+      return { ...outcome, forwardedTo: loaded.state.mergedInto };
+    }
     // Signals a crashed predecessor saved but may not have sent go out first (idempotent in the journey).
     let { state: before, revision } = await this.flushOutbox(loaded.state, loaded.revision, outcome);
     if (seq <= before.lastSeq) return { ...outcome, duplicate: true };
@@ -96,7 +130,7 @@ export class EventProcessor {
   }
 
   /** Sends the signals saved in the state's outbox, then saves the state without them. */
-  private async flushOutbox(state: UserState, revision: number, outcome: EventOutcome): Promise<VersionedState> {
+  async flushOutbox(state: UserState, revision: number, outcome: EventOutcome): Promise<VersionedState> {
     if (!state.outbox?.length) return { state, revision };
     const journeys = { ...state.journeys };
     for (const { ruleId, workflowId, event } of state.outbox) {
@@ -109,42 +143,57 @@ export class EventProcessor {
 
   private async matchRules(state: UserState, event: EventEnvelope, seq: number, behavior: BehaviorEvent, journeyEvent: JourneyEvent, outcome: EventOutcome): Promise<void> {
     const at = Date.parse(event.timestamp);
-    const tags = this.deps.rules.tags;
-    let entry: EntrySnapshot | undefined; // computed once, when the first journey of this event starts
+    const entry: EntryCache = {};
     // Conditions see the envelope under its behavior name and properties (a page as `page_viewed` with `path`).
     const eventFact: Record<string, unknown> = { ...event, event: behavior.name, properties: behavior.properties };
-    for (const { rule, trigger } of this.deps.rules.candidates(behavior.name)) {
-      const match = await trigger.evaluate({ event: eventFact, traits: state.traits, state, now: state.clock, before: at, tags });
-      if (!match.passed) {
-        outcome.decisions.push({ ruleId: rule.id, outcome: 'no_match', leaves: match.leaves });
-        continue;
-      }
-      const marker = state.journeys[rule.id];
-      if (marker && !(await this.deps.journeys.isRunning(marker.workflowId))) delete state.journeys[rule.id];
-      const decision = decideEntry(rule, state, event.messageId, state.clock);
-      if (!decision.enter) {
-        outcome.decisions.push({ ruleId: rule.id, outcome: decision.reason, detail: decision.detail, leaves: match.leaves });
-        continue;
-      }
-      const input: JourneyInput = {
-        v: 1,
-        journeyId: decision.workflowId,
-        userId: state.userKey,
-        rule,
-        trigger: journeyEvent,
-        traits: state.traits,
-        ...(tags.names.length ? { entry: (entry ??= { seq, tags: await tags.compute(state, state.clock) }) } : {}),
-        waitScale: this.deps.waitScale,
-        quietHours: mergeChannelSettings(this.deps.guardrails?.quietHours ?? {}, rule.quietHours),
-        frequencyCaps: mergeChannelSettings(this.deps.guardrails?.frequencyCaps ?? {}, rule.frequencyCaps),
-        defaultTimezone: this.deps.guardrails?.defaultTimezone ?? 'UTC',
-        ...(rule.holdout > 0 ? { assignment: inHoldout(rule.id, state.userKey, rule.holdout) ? 'control' : 'treatment' } : {}),
-      };
-      const started = await this.deps.journeys.start(input);
-      const previous = state.entries[rule.id];
-      state.entries[rule.id] = { lastEnteredAt: state.clock, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId };
-      state.journeys[rule.id] = { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: state.clock, listens: journeyListens(rule) };
-      outcome.decisions.push({ ruleId: rule.id, outcome: started, workflowId: decision.workflowId, leaves: match.leaves });
+    for (const candidate of this.deps.rules.candidates(behavior.name)) {
+      await this.consider(candidate, state, eventFact, journeyEvent, at, seq, outcome, entry);
     }
+  }
+
+  /**
+   * Evaluates one rule's trigger for an event and starts its journey when the entry policy allows.
+   * Returns whether the trigger matched. Used for live events and, after a merge, for the merged person's
+   * recent trigger events (merge-people.ts).
+   */
+  async consider({ rule, trigger }: RuleCandidate, state: UserState, eventFact: Record<string, unknown>, journeyEvent: JourneyEvent, at: number, seq: number, outcome: EventOutcome, entry: EntryCache): Promise<boolean> {
+    const tags = this.deps.rules.tags;
+    const match = await trigger.evaluate({ event: eventFact, traits: state.traits, state, now: state.clock, before: at, tags });
+    if (!match.passed) {
+      outcome.decisions.push({ ruleId: rule.id, outcome: 'no_match', leaves: match.leaves });
+      return false;
+    }
+    const marker = state.journeys[rule.id];
+    if (marker && !(await this.deps.journeys.isRunning(marker.workflowId))) delete state.journeys[rule.id];
+    const decision = decideEntry(rule, state, journeyEvent.messageId, state.clock);
+    if (!decision.enter) {
+      outcome.decisions.push({ ruleId: rule.id, outcome: decision.reason, detail: decision.detail, leaves: match.leaves });
+      return true;
+    }
+    const input: JourneyInput = {
+      v: 1,
+      journeyId: decision.workflowId,
+      userId: state.userKey,
+      rule,
+      trigger: journeyEvent,
+      traits: state.traits,
+      // computed once per event, when the first journey starts
+      ...(tags.names.length ? { entry: (entry.snapshot ??= { seq, tags: await tags.compute(state, state.clock) }) } : {}),
+      waitScale: this.deps.waitScale,
+      quietHours: mergeChannelSettings(this.deps.guardrails?.quietHours ?? {}, rule.quietHours),
+      frequencyCaps: mergeChannelSettings(this.deps.guardrails?.frequencyCaps ?? {}, rule.frequencyCaps),
+      defaultTimezone: this.deps.guardrails?.defaultTimezone ?? 'UTC',
+      ...(rule.holdout > 0 ? { assignment: inHoldout(rule.id, state.userKey, rule.holdout) ? 'control' : 'treatment' } : {}),
+    };
+    const started = await this.deps.journeys.start(input);
+    const previous = state.entries[rule.id];
+    state.entries[rule.id] = { lastEnteredAt: state.clock, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId };
+    state.journeys[rule.id] = { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: state.clock, listens: journeyListens(rule) };
+    outcome.decisions.push({ ruleId: rule.id, outcome: started, workflowId: decision.workflowId, leaves: match.leaves });
+    return true;
+  }
+
+  get rules(): RuleIndex {
+    return this.deps.rules;
   }
 }

@@ -5,7 +5,7 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECT_PREFIX, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX } from '../events/subjects';
+import { DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECT_PREFIX, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, RAW_STREAM, RAW_SUBJECT } from '../events/subjects';
 
 export const USERS_BUCKET = 'nudge_users';
 export const SENDS_BUCKET = 'nudge_sends';
@@ -34,6 +34,9 @@ export async function ensureStreams(nc: NatsConnection, settings: StreamSettings
       duplicate_window: nanos(settings.duplicateWindowMs),
       metadata: { 'nudge.partitions': String(settings.partitions) },
     });
+  }
+  if (!(await jsm.streams.info(RAW_STREAM).catch(() => null))) {
+    await jsm.streams.add({ name: RAW_STREAM, subjects: [RAW_SUBJECT], duplicate_window: nanos(settings.duplicateWindowMs) });
   }
   if (!(await jsm.streams.info(DEAD_LETTER_STREAM).catch(() => null))) {
     await jsm.streams.add({ name: DEAD_LETTER_STREAM, subjects: [`${DEAD_LETTER_SUBJECT_PREFIX}.*`] });

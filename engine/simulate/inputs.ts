@@ -9,7 +9,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { parseEnvelope, type EventEnvelope } from '../events/envelope';
 import { completeEnvelope } from '../events/publisher';
-import { EVENTS_STREAM } from '../events/subjects';
+import { RAW_STREAM } from '../events/subjects';
 
 export class SimulationInputError extends Error {
   constructor(readonly problems: string[]) {
@@ -59,10 +59,13 @@ export function readProfilesFile(file: string): Profile[] {
   return profiles;
 }
 
-/** Events stored in the stream between `from` and `to` (stream time); invalid ones are reported and left out. */
+/**
+ * Events as trackers sent them (the raw stream, before identity resolution: the simulator resolves
+ * identities itself) stored between `from` and `to` (stream time); invalid ones are reported and left out.
+ */
 export async function readStreamRange(nc: NatsConnection, from: Date, to: Date): Promise<{ events: EventEnvelope[]; skipped: string[] }> {
   const js = jetstream(nc);
-  const consumer = await js.consumers.get(EVENTS_STREAM, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.toISOString() });
+  const consumer = await js.consumers.get(RAW_STREAM, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.toISOString() });
   const events: EventEnvelope[] = [];
   const skipped: string[] = [];
   const toNanos = BigInt(to.getTime()) * 1_000_000n;

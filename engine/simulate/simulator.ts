@@ -1,8 +1,9 @@
 /**
  * `nudge simulate`: rules over events on a virtual clock, with no servers. Event timestamps drive
- * time; journey waits fire at their virtual time. The engine's EventProcessor (state, matching, entry
- * policy) and the journey step machine with the real activities do the work, so what the simulator
- * shows is what production does.
+ * time; journey waits fire at their virtual time. The identity resolver (over an in-memory graph), the
+ * engine's EventProcessor and PersonMerger (state, matching, entry policy, merges) and the journey step
+ * machine with the real activities do the work, so what the simulator shows is what production does.
+ * Merge hand-offs that travel between partitions in production are direct calls here.
  */
 import type { LoadedRule } from '../../rules/load-rules';
 import type { LoadedTag } from '../../rules/load-tags';
@@ -13,12 +14,16 @@ import { walkSteps } from '../../rules/schema/steps';
 import { createActivities } from '../../workflows/activities/create-activities';
 import { MemoryCapStore } from '../../workflows/activities/frequency-caps';
 import { MemorySendLedger } from '../../workflows/activities/send-ledger';
-import { globalGuardrails, loadConfig } from '../config';
+import { globalGuardrails, identifierTypesOf, loadConfig } from '../config';
+import { IdentityResolver, UnidentifiableEventError } from '../identity/identity-resolver';
+import { MemoryIdentityStore } from '../identity/identity-store';
+import { PersonMerger } from '../ingest/merge-people';
 import type { JourneyInput } from '../../workflows/journey/journey-input';
-import { userKeyOf, type EventEnvelope } from '../events/envelope';
-import { EventProcessor, type EventOutcome, type StateAccess } from '../ingest/process-event';
+import type { EventEnvelope } from '../events/envelope';
+import { EventProcessor, type EventOutcome, type Handoff, type StateAccess } from '../ingest/process-event';
 import { RuleIndex } from '../match/rule-index';
 import { emptyState, type UserState } from '../state/behavior-state';
+import { followMerges } from '../state/state-store';
 import { recordingConnectors } from './recording-connectors';
 import { VirtualJourneys, type JourneyListener } from './virtual-journeys';
 
@@ -76,14 +81,21 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   const activities = createActivities({
     connectors: recordingConnectors(input.env),
     ledger: new MemorySendLedger(),
-    loadUserState: async (user) => (states.get(user)?.state ?? emptyState(user)),
+    loadUserState: async (user) => (await followMerges(user, state.load)).state, // the live person, as the worker reads it
     clock: () => clock.now,
     caps: new MemoryCapStore(),
     consentMode: config.NUDGE_CONSENT_MODE,
     tags: index.tags,
   });
   const journeys = new VirtualJourneys(activities, clock, recordAction(actions));
-  const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config) });
+  let seq = 0;
+  const handoff: Handoff = {
+    forward: async (to, event) => void hooks.onEvent?.(event, await processor.process(event, ++seq, to)),
+    absorb: async (_into, control) => void (await merger.absorb(control, ++seq)),
+  };
+  const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config), handoff });
+  const merger = new PersonMerger(processor, { state, journeys, handoff });
+  const identity = new IdentityResolver(new MemoryIdentityStore(), identifierTypesOf(config));
 
   const ordered = input.events.map((event, i) => ({ event, i, at: Date.parse(event.timestamp) })).sort((a, b) => a.at - b.at || a.i - b.i);
   const runTimersUntil = async (time: number) => {
@@ -93,15 +105,24 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     }
   };
 
-  for (const [seq, { event, at }] of ordered.entries()) {
+  for (const { event, at } of ordered) {
     await runTimersUntil(at);
     clock.now = Math.max(clock.now, at);
-    const outcome = await processor.process(event, seq + 1);
+    let plan;
+    try {
+      plan = await identity.plan(event, clock.now);
+    } catch (error) {
+      if (error instanceof UnidentifiableEventError) continue; // the engine dead-letters it
+      throw error;
+    }
+    for (const merge of plan.merges) await merger.handOff(merge);
+    await identity.commit(plan);
+    const outcome = await processor.process(event, ++seq, plan.person);
     hooks.onEvent?.(event, outcome);
     for (const decision of outcome.decisions) {
       if (decision.outcome !== 'entry_policy' && decision.outcome !== 'already_in_journey') continue;
       const rule = index.byId(decision.ruleId)!.rule;
-      actions.push({ at: new Date(clock.now).toISOString(), userId: userKeyOf(event), ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'skip', reason: decision.outcome });
+      actions.push({ at: new Date(clock.now).toISOString(), userId: outcome.userKey, ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'skip', reason: decision.outcome });
     }
   }
   const lastEvent = ordered.at(-1)?.at ?? 0;

@@ -1,13 +1,14 @@
 /**
  * Journeys on a virtual clock: the simulator's JourneyStarter. It drives the same step machine and the
  * same activities as the Temporal workflow, with waits as virtual timers, and mirrors the workflow's
- * driving rules exactly (queued events are considered before every step and during every wait).
+ * driving rules exactly (a merge notice first, then queued events, are considered before every step
+ * and during every wait; a step already running finishes first).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Heap } from 'heap-js';
 import type { JourneyActivities } from '../../workflows/activities/create-activities';
 import { machineContextFor, type JourneyInput } from '../../workflows/journey/journey-input';
-import { onEvaluated, onEvent, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type PerformResult, type Transition } from '../../workflows/journey/machine';
+import { onEvaluated, onEvent, onMerged, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type PerformResult, type Transition } from '../../workflows/journey/machine';
 import type { JourneyStarter } from '../trigger/journey-starter';
 
 interface VirtualJourney {
@@ -17,6 +18,10 @@ interface VirtualJourney {
   inbox: JourneyEvent[];
   seen: Set<string>;
   coupon: string | null;
+  /** The first merge notice received (the workflow keeps the first one too). */
+  merged: MergedNotice | null;
+  /** A drive loop is running (awaiting an activity): a notice or event that arrives now waits for its next turn. */
+  driving: boolean;
   done: boolean;
 }
 
@@ -45,7 +50,7 @@ export class VirtualJourneys implements JourneyStarter {
     if (this.journeys.has(input.journeyId)) return 'already_started';
     const ctx: MachineContext = machineContextFor(input);
     this.onAction(input, { at: this.clock.now, step: null, action: 'enter' });
-    const journey: VirtualJourney = { input, ctx, t: startJourney(ctx, this.clock.now), inbox: [], seen: new Set(), coupon: null, done: false };
+    const journey: VirtualJourney = { input, ctx, t: startJourney(ctx, this.clock.now), inbox: [], seen: new Set(), coupon: null, merged: null, driving: false, done: false };
     this.journeys.set(input.journeyId, journey);
     this.record(journey, journey.t);
     await this.drive(journey);
@@ -58,6 +63,14 @@ export class VirtualJourneys implements JourneyStarter {
     if (journey.seen.has(event.messageId)) return true;
     journey.seen.add(event.messageId);
     journey.inbox.push(event);
+    await this.drive(journey);
+    return true;
+  }
+
+  async exitMerged(workflowId: string, notice: MergedNotice): Promise<boolean> {
+    const journey = this.journeys.get(workflowId);
+    if (!journey || journey.done) return false;
+    journey.merged ??= notice;
     await this.drive(journey);
     return true;
   }
@@ -83,10 +96,25 @@ export class VirtualJourneys implements JourneyStarter {
     await this.drive(journey);
   }
 
+  /** Like the workflow, one loop per journey: a second caller leaves its input for the running loop. */
   private async drive(journey: VirtualJourney): Promise<void> {
+    if (journey.driving) return;
+    journey.driving = true;
+    try {
+      await this.run(journey);
+    } finally {
+      journey.driving = false;
+    }
+  }
+
+  private async run(journey: VirtualJourney): Promise<void> {
     for (;;) {
       const command = journey.t.command;
       const now = this.clock.now;
+      if (journey.merged && command.kind !== 'finish') {
+        journey.t = this.record(journey, onMerged(journey.ctx, journey.t.state, journey.merged, now));
+        continue;
+      }
       if ((command.kind === 'perform' || command.kind === 'wait') && journey.inbox.length > 0) {
         journey.t = this.record(journey, onEvent(journey.ctx, journey.t.state, journey.inbox.shift()!, now));
         continue;

@@ -1,11 +1,12 @@
 /**
  * A user's behavior state: exact sliding windows, property filters, state bounded by what the rules
- * can ask, pruning by the user's own clock, late events, traits and redelivery bookkeeping.
+ * can ask, pruning by the user's own clock, late events, traits and redelivery bookkeeping; the
+ * messageId beside each counted timestamp and the recent trigger events (both for identity merges).
  */
 import { describe, expect, it } from 'vitest';
 import { countOf, ruleOf, sinceLast } from '../../test/support/unit-rules';
 import type { EventEnvelope } from '../events/envelope';
-import { applyEvent, countWithin, emptyState, secondsSinceLast, type UserState } from './behavior-state';
+import { applyEvent, counterIdsOf, countWithin, emptyState, MAX_RECENT, secondsSinceLast, type UserState } from './behavior-state';
 import { buildCounterPlan, counterKey, type CounterPlan } from './counter-plan';
 import type { ConditionLeaf } from '../../rules/schema/conditions';
 
@@ -17,8 +18,8 @@ const DAY = 86_400_000;
 const planFor = (...leaves: ConditionLeaf[]): CounterPlan =>
   buildCounterPlan(leaves.map((leaf, i) => ruleOf({ id: `rule-${i}`, trigger: { event: 'anything', conditions: { all: [leaf] } } })));
 
-const track = (event: string, at: number, properties: Record<string, unknown> = {}): EventEnvelope =>
-  ({ type: 'track', event, userId: 'u1', messageId: `${event}-${at}`, timestamp: new Date(at).toISOString(), properties, context: {} });
+const track = (event: string, at: number, properties: Record<string, unknown> = {}, messageId = `${event}-${at}`): EventEnvelope =>
+  ({ type: 'track', event, userId: 'u1', messageId, timestamp: new Date(at).toISOString(), properties, context: {} });
 const identify = (traits: Record<string, unknown>, at: number): EventEnvelope =>
   ({ type: 'identify', userId: 'u1', messageId: `identify-${at}`, timestamp: new Date(at).toISOString(), traits, context: {} });
 
@@ -81,6 +82,7 @@ describe('state is bounded by the plan, not by the number of events', () => {
     }
     expect(largest).toBe(4);
     expect(state.counters[key]).toEqual([T0 + 9999 * SECOND, T0 + 9998 * SECOND, T0 + 9997 * SECOND, T0 + 9996 * SECOND]);
+    expect(state.counterIds?.[key]).toEqual([9999, 9998, 9997, 9996].map((i) => `page_viewed-${T0 + i * SECOND}`));
     expect(countWithin(state, key, 7 * DAY, state.clock)).toBe(4);
   });
 
@@ -89,6 +91,7 @@ describe('state is bounded by the plan, not by the number of events', () => {
     const stale: UserState = { ...emptyState('u1'), counters: { retired_event: [T0 - 1000], [counterKey('page_viewed')]: [T0 - 1000] } };
     const state = applyEvent(stale, identify({ plan: 'team' }, T0), 1, plan);
     expect(Object.keys(state.counters)).toEqual([counterKey('page_viewed')]);
+    expect(Object.keys(state.counterIds ?? {})).toEqual([counterKey('page_viewed')]);
   });
 
   it('timestamps are pruned by the user\'s clock (the newest timestamp seen), not by wall time', () => {
@@ -179,5 +182,67 @@ describe('secondsSinceLast', () => {
     const state = replay(plan, [track('page_viewed', T0 - 300 * DAY), track('page_viewed', T0 - 200 * DAY), track('page_viewed', T0)]);
     expect(state.counters[key]).toEqual([T0, T0 - 200 * DAY]);
     expect(secondsSinceLast(state, key, T0, T0)).toBe((200 * DAY) / 1000);
+  });
+});
+
+describe('each counted timestamp keeps the messageId it came from', () => {
+  const plan = planFor(countOf('page_viewed', '1d', 'greaterThanInclusive', 2));
+  const key = counterKey('page_viewed');
+
+  it('index by index, through late inserts and pruning', () => {
+    const state = replay(plan, [track('page_viewed', T0, {}, 'a'), track('page_viewed', T0 - 2000, {}, 'b'), track('page_viewed', T0 - 1000, {}, 'c'), track('page_viewed', T0 + 1, {}, 'd')]);
+    expect(state.counters[key]).toEqual([T0 + 1, T0, T0 - 1000]);
+    expect(state.counterIds?.[key]).toEqual(['d', 'a', 'c']);
+  });
+
+  it('a state written before counterIds existed keeps working, its old entries with unknown ids', () => {
+    const old: UserState = { ...emptyState('u1'), clock: T0, counters: { [key]: [T0, T0 - 2000] } };
+    const state = applyEvent(old, track('page_viewed', T0 - 1000, {}, 'new'), 1, plan);
+    expect(state.counters[key]).toEqual([T0, T0 - 1000, T0 - 2000]);
+    expect(state.counterIds?.[key]).toEqual(['', 'new', '']);
+    expect(countWithin(state, key, DAY, T0)).toBe(3);
+  });
+
+  it('misaligned ids are rebuilt as unknown rather than paired with the wrong timestamps', () => {
+    const broken: UserState = { ...emptyState('u1'), clock: T0, counters: { [key]: [T0, T0 - 2000] }, counterIds: { [key]: ['x'] } };
+    expect(counterIdsOf(broken, key)).toEqual(['', '']);
+    expect(applyEvent(broken, track('page_viewed', T0 + 1, {}, 'y'), 1, plan).counterIds?.[key]).toEqual(['y', '', '']);
+  });
+
+  it('a state without counters stores no counterIds', () => {
+    expect(replay(plan, [identify({ plan: 'team' }, T0)]).counterIds).toBeUndefined();
+  });
+});
+
+describe('recent trigger events', () => {
+  const plan = buildCounterPlan([
+    ruleOf({ id: 'cart', trigger: { event: 'cart_abandoned' } }),
+    ruleOf({ id: 'pricing', trigger: { event: 'page_viewed' } }),
+    ruleOf({ id: 'off', enabled: false, trigger: { event: 'signed_up' } }),
+  ]);
+
+  it(`keeps the newest ${MAX_RECENT} per trigger event name, newest first by event time`, () => {
+    const times = [T0, T0 + 5, T0 + 1, T0 + 3, T0 - 10, T0 + 4, T0 + 2];
+    const state = replay(plan, times.map((at) => track('cart_abandoned', at, { cart: at })));
+    expect(state.recent?.cart_abandoned?.map((e) => Date.parse(e.timestamp))).toEqual([T0 + 5, T0 + 4, T0 + 3, T0 + 2, T0 + 1]);
+    expect(state.recent?.cart_abandoned?.[0]).toEqual({ messageId: `cart_abandoned-${T0 + 5}`, event: 'cart_abandoned', timestamp: new Date(T0 + 5).toISOString(), properties: { cart: T0 + 5 } });
+  });
+
+  it('never holds one messageId twice', () => {
+    const state = replay(plan, [track('cart_abandoned', T0, {}, 'm1'), track('cart_abandoned', T0, {}, 'm1')]);
+    expect(state.recent?.cart_abandoned).toHaveLength(1);
+  });
+
+  it('keeps page events under their behavior name, as rules trigger on them', () => {
+    const pageEvent: EventEnvelope = { type: 'page', name: 'Pricing', userId: 'u1', messageId: 'p1', timestamp: new Date(T0).toISOString(), properties: { url: 'https://x.test/pricing' }, context: {} };
+    const state = replay(plan, [pageEvent]);
+    expect(state.recent?.page_viewed).toEqual([{ messageId: 'p1', event: 'page_viewed', timestamp: new Date(T0).toISOString(), properties: { url: 'https://x.test/pricing', name: 'Pricing', path: '/pricing' } }]);
+  });
+
+  it('ignores events no enabled rule triggers on, and drops names that stopped being triggers', () => {
+    const state = replay(plan, [track('signed_up', T0), track('order_completed', T0)]);
+    expect(state.recent).toBeUndefined();
+    const stale: UserState = { ...emptyState('u1'), recent: { retired: [{ messageId: 'r', event: 'retired', timestamp: new Date(T0).toISOString(), properties: {} }] } };
+    expect(applyEvent(stale, track('cart_abandoned', T0), 1, plan).recent).toEqual({ cart_abandoned: [expect.objectContaining({ messageId: `cart_abandoned-${T0}` })] });
   });
 });

@@ -1,13 +1,16 @@
 /**
  * A user's behavior state and the pure function that applies one event to it. Counters hold event
- * timestamps (newest first), pruned to what the counter plan says rules and tags can need; sessions
- * hold the current session of each `distinct` tag (sessions.ts). Traits carry the time each was set.
+ * timestamps (newest first), pruned to what the counter plan says rules and tags can need, each with the
+ * messageId it came from (so merging two people's states counts an event seen through both ids once);
+ * sessions hold the current session of each `distinct` tag (sessions.ts); `recent` holds the newest few
+ * trigger events (to re-evaluate rules after a merge, merge-states.ts). Traits carry the time each was set.
  * `lastSeq` is the JetStream sequence of the last event applied: a redelivered event (sequence <=
  * lastSeq) is recognised and not applied twice.
  */
 import { behaviorEventOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
 import { matchesFilter, type CounterPlan, type CounterSpec } from './counter-plan';
 import { recordInSession, sessionIsCurrent, sessionValue, type SessionRecord } from './sessions';
+import type { JourneyEvent } from '../../workflows/journey/machine';
 
 export interface JourneyMarker {
   workflowId: string;
@@ -38,6 +41,13 @@ export interface UserState {
   clock: number;
   traits: Record<string, unknown>;
   counters: Record<string, number[]>;
+  /**
+   * messageId of each counter timestamp, index by index with `counters[key]`; '' = unknown. Absent or
+   * misaligned in states written before it existed: read through counterIdsOf, never directly.
+   */
+  counterIds?: Record<string, string[]>;
+  /** Newest MAX_RECENT events per trigger event name of the enabled rules, newest first; absent when none. */
+  recent?: Record<string, RecentEvent[]>;
   entries: Record<string, EntryRecord>;
   journeys: Record<string, JourneyMarker>;
   /** Signals saved with the state and sent right after it is stored (see EventProcessor). */
@@ -48,6 +58,13 @@ export interface UserState {
   traitsUpdatedAt?: Record<string, number>;
   /** The identifiers the user's events carried (the state is kept under userId ?? anonymousId). */
   identifiers?: Identifiers;
+  /**
+   * Set when this person was merged into another (identity stitching): the state is then a tombstone
+   * and events that still arrive for it are forwarded to that person.
+   */
+  mergedInto?: string;
+  /** Person ids whose state was merged into this one (a repeated hand-off is recognised). */
+  absorbed?: string[];
   /** Current sessions of `distinct` tags, by session key (see sessions.ts); absent when there are none. */
   sessions?: Record<string, SessionRecord>;
 }
@@ -60,18 +77,27 @@ export interface Identifiers {
 
 export const MAX_ANONYMOUS_IDS = 10;
 
+/** A kept trigger event, in the shape journeys receive events, so it can trigger a rule again as it is. */
+export type RecentEvent = JourneyEvent;
+
+/** Trigger events kept per name: enough to re-evaluate a rule after a merge, small enough to stay bounded. */
+export const MAX_RECENT = 5;
+
 export function emptyState(userKey: string): UserState {
   return { v: 1, userKey, lastSeq: 0, clock: 0, traits: {}, counters: {}, entries: {}, journeys: {} };
 }
 
 /**
  * Applies an event and returns the new state. Pure. identify: traits; group: traits.groupId and the
- * group's traits under traits.group; behavior (track, page, screen — see behaviorEventOf): counters.
+ * group's traits under traits.group; behavior (track, page, screen — see behaviorEventOf): counters
+ * (with the event's messageId), sessions, and `recent` when an enabled rule triggers on its name.
  */
 export function applyEvent(state: UserState, event: EventEnvelope, seq: number, plan: CounterPlan): UserState {
   const at = Date.parse(event.timestamp);
   const clock = Math.max(state.clock, at);
   const next: UserState = { ...state, lastSeq: Math.max(state.lastSeq, seq), clock, counters: { ...state.counters }, identifiers: withIdentifiers(state.identifiers, event) };
+  const counterIds = Object.fromEntries(Object.keys(state.counters).map((key) => [key, counterIdsOf(state, key)]));
+  let recent = state.recent ?? {};
   const behavior = behaviorEventOf(event);
   if (event.type === 'identify') {
     const { consent, ...traits } = event.traits;
@@ -85,18 +111,63 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
     if (behavior.name === 'unsubscribed' || behavior.name === 'subscribed') next.consent = applyConsentEvent(state.consent ?? {}, behavior.name === 'subscribed', behavior.properties, at);
     for (const spec of plan.byEvent.get(behavior.name) ?? []) {
       if (!matchesFilter(behavior.properties, spec.where)) continue;
-      next.counters[spec.key] = insertTimestamp(next.counters[spec.key] ?? [], at);
+      const index = insertionIndex(next.counters[spec.key] ?? [], at);
+      next.counters[spec.key] = insertAt(next.counters[spec.key] ?? [], index, at);
+      counterIds[spec.key] = insertAt(counterIds[spec.key] ?? [], index, event.messageId);
+    }
+    if (plan.triggerEvents.has(behavior.name)) {
+      const kept: RecentEvent = { messageId: event.messageId, event: behavior.name, timestamp: event.timestamp, properties: behavior.properties };
+      recent = { ...recent, [behavior.name]: mergeRecent(recent[behavior.name] ?? [], [kept]) };
     }
   }
   for (const [key, timestamps] of Object.entries(next.counters)) {
     const spec = plan.byKey.get(key);
-    if (!spec) delete next.counters[key]; // no rule uses this counter any more
-    else next.counters[key] = prune(timestamps, spec, clock);
+    if (!spec) {
+      delete next.counters[key]; // no rule uses this counter any more
+      delete counterIds[key];
+    } else [next.counters[key], counterIds[key]] = pruneCounter(timestamps, counterIds[key] ?? [], spec, clock);
   }
-  const sessions = applySessions(state.sessions ?? {}, behavior, at, clock, plan);
-  if (Object.keys(sessions).length) next.sessions = sessions;
-  else delete next.sessions;
+  setOrDelete(next, 'counterIds', counterIds);
+  setOrDelete(next, 'recent', keepTriggerEvents(recent, plan));
+  setOrDelete(next, 'sessions', applySessions(state.sessions ?? {}, behavior, at, clock, plan));
   return next;
+}
+
+/** Optional maps are left out when empty, so states stay as small as before the field existed. */
+function setOrDelete<K extends 'counterIds' | 'recent' | 'sessions'>(state: UserState, field: K, value: NonNullable<UserState[K]>): void {
+  if (Object.keys(value).length) state[field] = value;
+  else delete state[field];
+}
+
+/**
+ * The messageIds of a counter, aligned with its timestamps. A state from before counterIds existed, or
+ * one whose arrays no longer line up, has its ids rebuilt as unknown ('', never deduplicated): a wrong
+ * pairing would merge two different events into one.
+ */
+export function counterIdsOf(state: UserState, key: string): string[] {
+  const length = state.counters[key]?.length ?? 0;
+  const ids = state.counterIds?.[key];
+  return ids?.length === length ? ids : Array<string>(length).fill('');
+}
+
+/** Kept trigger events: `a` and `b` together, newest first (a first on ties), each messageId once, at most MAX_RECENT. */
+export function mergeRecent(a: RecentEvent[], b: RecentEvent[]): RecentEvent[] {
+  const seen = new Set<string>();
+  return [...a, ...b]
+    .map((event, order) => ({ event, at: Date.parse(event.timestamp), order }))
+    .sort((x, y) => y.at - x.at || x.order - y.order)
+    .filter(({ event }) => {
+      if (seen.has(event.messageId)) return false;
+      seen.add(event.messageId);
+      return true;
+    })
+    .slice(0, MAX_RECENT)
+    .map(({ event }) => event);
+}
+
+/** Drops kept events of names no enabled rule triggers on any more (as counters no rule uses are dropped). */
+export function keepTriggerEvents(recent: Record<string, RecentEvent[]>, plan: CounterPlan): Record<string, RecentEvent[]> {
+  return Object.fromEntries(Object.entries(recent).filter(([name]) => plan.triggerEvents.has(name)));
 }
 
 function setAt(times: Record<string, number> | undefined, names: string[], at: number): Record<string, number> {
@@ -119,6 +190,12 @@ function applySessions(current: Record<string, SessionRecord>, behavior: Behavio
     const value = behavior && matchesFilter(behavior.properties, spec.where) ? sessionValue(behavior.properties[spec.property]) : undefined;
     if (value !== undefined) sessions[spec.key] = recordInSession(sessions[spec.key], spec, value, at);
   }
+  return keepCurrentSessions(sessions, clock, plan);
+}
+
+/** Sessions that a tag still reads and that have not ended at `clock`, trimmed to the tag's max. */
+export function keepCurrentSessions(current: Record<string, SessionRecord>, clock: number, plan: CounterPlan): Record<string, SessionRecord> {
+  const sessions = { ...current };
   for (const [key, record] of Object.entries(sessions)) {
     const spec = plan.sessionsByKey.get(key);
     if (!spec || !sessionIsCurrent(record, spec.gapMs, clock)) delete sessions[key];
@@ -130,16 +207,19 @@ function applySessions(current: Record<string, SessionRecord>, behavior: Behavio
 const objectOrEmpty = (value: unknown): Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
-function insertTimestamp(timestamps: number[], at: number): number[] {
-  const copy = [...timestamps];
-  const index = copy.findIndex((t) => t <= at);
-  copy.splice(index === -1 ? copy.length : index, 0, at);
-  return copy;
+/** Where a timestamp goes in a newest-first list: before the first one not newer than it. */
+function insertionIndex(timestamps: number[], at: number): number {
+  const index = timestamps.findIndex((t) => t <= at);
+  return index === -1 ? timestamps.length : index;
 }
 
-function prune(timestamps: number[], spec: CounterSpec, clock: number): number[] {
+const insertAt = <T>(list: T[], index: number, item: T): T[] => [...list.slice(0, index), item, ...list.slice(index)];
+
+/** A counter's timestamps and their ids, pruned together (by index) to what the spec can need at `clock`. */
+export function pruneCounter(timestamps: number[], ids: string[], spec: CounterSpec, clock: number): [number[], string[]] {
   const keep = Math.max(spec.maxCount, spec.keepLatest);
-  return timestamps.filter((t, i) => i < keep && (i < spec.keepLatest || t > clock - spec.windowMs));
+  const kept = timestamps.flatMap((t, i) => (i < keep && (i < spec.keepLatest || t > clock - spec.windowMs) ? [i] : []));
+  return [kept.map((i) => timestamps[i]!), kept.map((i) => ids[i] ?? '')];
 }
 
 /** Events in the window (now - windowMs, now]. Saturates at the counter's maxCount, which is all a rule can tell apart. */

@@ -3,7 +3,7 @@
  * condition tree of every rule.
  */
 import { describe, expect, it } from 'vitest';
-import { branch, countOf, email, ruleOf, sinceLast, waitForEvent } from '../../test/support/unit-rules';
+import { branch, countOf, email, ruleOf, sinceLast, tagOf, waitForEvent } from '../../test/support/unit-rules';
 import { buildCounterPlan, conditionTreesOf, counterKey, matchesFilter } from './counter-plan';
 
 const DAY = 86_400_000;
@@ -83,6 +83,18 @@ describe('buildCounterPlan', () => {
     expect(plan.byEvent.get('page_viewed')?.map((s) => s.key)).toEqual(['page_viewed', counterKey('page_viewed', { page: 'pricing' })]);
     expect(plan.byEvent.get('order_completed')?.map((s) => s.key)).toEqual(['order_completed']);
     expect(plan.byEvent.get('signed_up')).toBeUndefined();
+  });
+
+  it('triggerEvents: the trigger event names of the enabled rules; disabled rules and tags add none', () => {
+    const plan = buildCounterPlan(
+      [
+        ruleOf({ id: 'a', trigger: { event: 'cart_abandoned' } }),
+        ruleOf({ id: 'b', trigger: { event: 'page_viewed', conditions: { all: [countOf('order_completed', '7d', 'equal', 0)] } } }),
+        ruleOf({ id: 'c', enabled: false, trigger: { event: 'signed_up' } }),
+      ],
+      [tagOf({ name: 'visits', kind: 'count', event: 'session_started', within: '7d', max: 50 })],
+    );
+    expect([...plan.triggerEvents].sort()).toEqual(['cart_abandoned', 'page_viewed']);
   });
 
   it('a rule set without counting conditions keeps no counters', () => {

@@ -43,6 +43,11 @@ export interface CounterPlan {
   byEvent: Map<string, CounterSpec[]>;
   sessionsByKey: Map<string, SessionSpec>;
   sessionsByEvent: Map<string, SessionSpec[]>;
+  /**
+   * Trigger event names of the enabled rules: the state keeps a user's newest few of these events
+   * (`UserState.recent`) so rules can be re-evaluated on a merged state. Tags add none: they trigger nothing.
+   */
+  triggerEvents: Set<string>;
 }
 
 export function counterKey(event: string, where: PropertyFilter = {}): string {
@@ -121,7 +126,8 @@ export function buildCounterPlan(rules: Rule[], tags: Tag[] = []): CounterPlan {
       sessionsByKey.set(key, { key, event: tag.event, where: tag.where ?? {}, property: tag.property, gapMs, maxValues: Math.max(existing?.maxValues ?? 0, tag.max) });
     }
   }
-  return { byKey, byEvent: byEventOf(byKey), sessionsByKey, sessionsByEvent: byEventOf(sessionsByKey) };
+  const triggerEvents = new Set(rules.filter((rule) => rule.enabled).map((rule) => rule.trigger.event));
+  return { byKey, byEvent: byEventOf(byKey), sessionsByKey, sessionsByEvent: byEventOf(sessionsByKey), triggerEvents };
 }
 
 function byEventOf<T extends { event: string }>(specs: Map<string, T>): Map<string, T[]> {

@@ -7,7 +7,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { JOURNEY_WORKFLOW_TYPE, type JourneyInput } from '../../workflows/journey/journey-input';
 import type { JourneyEvent } from '../../workflows/journey/machine';
-import { journeyEventSignal } from '../../workflows/journey/signals';
+import { journeyEventSignal, journeyMergedSignal, type MergedNotice } from '../../workflows/journey/signals';
 
 export const RuleIdAttribute = defineSearchAttributeKey('RuleId', SearchAttributeType.KEYWORD);
 export const UserIdAttribute = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
@@ -28,6 +28,11 @@ export interface JourneyStarter {
   /** false when the journey is no longer running. */
   signal(workflowId: string, event: JourneyEvent): Promise<boolean>;
   isRunning(workflowId: string): Promise<boolean>;
+  /**
+   * Identity stitching: the journey's person was merged and another journey of the same rule is kept,
+   * so this one ends with reason `merged`. false when the journey is no longer running.
+   */
+  exitMerged(workflowId: string, notice: MergedNotice): Promise<boolean>;
 }
 
 export class TemporalJourneyStarter implements JourneyStarter {
@@ -68,6 +73,16 @@ export class TemporalJourneyStarter implements JourneyStarter {
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;
       throw new TemporalUnavailableError(`signal journey ${workflowId}`, error);
+    }
+  }
+
+  async exitMerged(workflowId: string, notice: MergedNotice): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(workflowId).signal(journeyMergedSignal, notice);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false; // finished (or never started): nothing to end
+      throw new TemporalUnavailableError(`signal merge to journey ${workflowId}`, error);
     }
   }
 

@@ -2,6 +2,7 @@
  * Ingest on real NATS and Temporal: bad events are dead-lettered without blocking the user's partition,
  * duplicates and redeliveries neither double-count nor start a second journey.
  */
+import { natsHandoff } from '../../engine/ingest/nats-handoff';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_STREAM, partitionOf, partitionSubject } from '../../engine/events/subjects';
@@ -56,7 +57,7 @@ describe('dead letters', () => {
     await stack.js.publish(partitionSubject(wrong), JSON.stringify(track('ed', 'page_viewed', ago(1000))));
     stack.expectExtra(1);
     await stack.settle();
-    expect(stack.deadLetters.at(-1)).toMatch(`published to partition ${wrong} but user "ed" belongs to partition ${right}`);
+    expect(stack.deadLetters.at(-1)).toMatch(`published to partition ${wrong} but person "ed" belongs to partition ${right}`);
   });
 });
 
@@ -84,7 +85,7 @@ describe('duplicates and redelivery', () => {
         return store.save(state, revision);
       },
     };
-    const processor = new EventProcessor({ rules, state: crashingStore, journeys: new TemporalJourneyStarter(stack.temporal, 'redelivery-test-queue'), waitScale: 1 });
+    const processor = new EventProcessor({ rules, state: crashingStore, journeys: new TemporalJourneyStarter(stack.temporal, 'redelivery-test-queue'), waitScale: 1, handoff: natsHandoff(stack.js, stack.config.NUDGE_PARTITIONS) });
     const user = 'gus';
     const events = [identify(user, { email: 'gus@example.com' }, ago(10 * DAY)), ...[3, 2, 0.001].map((d) => track(user, 'page_viewed', ago(d * DAY), { page: 'pricing' }))];
     let seq = 1_000_000;

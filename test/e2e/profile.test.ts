@@ -4,6 +4,8 @@
  * behavior tags, the recent events kept for rules and tags, consent and the running journey — confirmed
  * with Temporal (the journey runs on a task queue no worker polls, so it stays RUNNING).
  */
+import { jetstream } from '@nats-io/jetstream';
+import { natsHandoff } from '../../engine/ingest/nats-handoff';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -46,6 +48,7 @@ beforeAll(async () => {
     state: new StateStore(await openBucket(nc, USERS_BUCKET)),
     journeys: new TemporalJourneyStarter(temporal, `profile-test-${randomUUID()}`), // no worker: the journey stays RUNNING
     waitScale: 1,
+    handoff: natsHandoff(jetstream(nc), config.NUDGE_PARTITIONS),
   });
   const events: EventEnvelope[] = [
     { type: 'identify', userId: 'ann', anonymousId: 'device-1', traits: { email: 'ann@example.com', plan: 'free' }, ...common(ago(3 * 86_400_000)) },
@@ -116,7 +119,7 @@ describe('nudge profile', () => {
   });
 
   it('says so for an id it holds nothing about, with exit code 1', async () => {
-    expect(await profile('nobody')).toEqual({ code: 1, text: 'no profile for "nobody": nudge has no behavior state under this userId or anonymousId\n' });
+    expect(await profile('nobody')).toEqual({ code: 1, text: 'no profile for "nobody": nudge has no behavior state under this userId or anonymousId, and no person in the identity graph has this id or identifier\n' });
     expect(await profile('nobody', { json: true })).toEqual({ code: 1, text: 'null\n' });
   });
 

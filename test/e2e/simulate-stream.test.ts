@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulation } from '../../cli/simulate-command';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import { publishEvent } from '../../engine/events/publisher';
-import { EVENTS_STREAM, partitionSubject } from '../../engine/events/subjects';
+import { RAW_STREAM, RAW_SUBJECT } from '../../engine/events/subjects';
 import { ensureStreams } from '../../engine/nats/setup';
 import { track } from '../support/stack';
 
@@ -27,9 +27,9 @@ describe('simulate --stream', () => {
     const before = new Date(Date.now() - 1000);
     const day = 86_400_000;
     const now = Date.now();
-    for (const [i, offset] of [3, 2, 1].entries()) await publishEvent(js, { ...track('sue', 'page_viewed', new Date(now - offset * day), { page: 'pricing' }), messageId: `sue-${i}` }, 16);
-    await js.publish(partitionSubject(0), 'not json');
-    await publishEvent(js, { type: 'identify', userId: 'sue', traits: { email: 'sue@example.com' }, timestamp: new Date(now - 5 * day).toISOString(), messageId: 'sue-id', context: {} }, 16);
+    for (const [i, offset] of [3, 2, 1].entries()) await publishEvent(js, { ...track('sue', 'page_viewed', new Date(now - offset * day), { page: 'pricing' }), messageId: `sue-${i}` });
+    await js.publish(RAW_SUBJECT, 'not json');
+    await publishEvent(js, { type: 'identify', userId: 'sue', traits: { email: 'sue@example.com' }, timestamp: new Date(now - 5 * day).toISOString(), messageId: 'sue-id', context: {} });
     const after = new Date(Date.now() + 1000);
     const warnings: string[] = [];
 
@@ -37,7 +37,7 @@ describe('simulate --stream', () => {
     expect(actions.filter((a) => a.userId === 'sue').map((a) => (a.action === 'skip' ? `skip:${a.reason}` : a.action))).toEqual(['enter', 'coupon', 'email', 'wait', 'skip:no_phone', 'exit']);
     expect(actions.find((a) => a.action === 'email')?.to).toBe('sue@example.com');
     expect(warnings).toEqual([expect.stringMatching(/stream seq 4: not valid JSON/)]);
-    expect((await (await jetstreamManager(nc)).consumers.list(EVENTS_STREAM).next()).filter((c) => c.config.durable_name)).toEqual([]);
+    expect((await (await jetstreamManager(nc)).consumers.list(RAW_STREAM).next()).filter((c) => c.config.durable_name)).toEqual([]);
     await nc.close();
   });
 });

@@ -139,8 +139,8 @@ describe('killing the worker process between the provider call and the activity\
     const workerStartMs = Date.now() - started;
 
     const js = jetstream(nc);
-    await publishEvent(js, identify('crash-user', { email: 'crash-user@example.com' }, new Date(Date.now() - 60_000)), 4);
-    await publishEvent(js, track('crash-user', 'crash_test', new Date()), 4);
+    await publishEvent(js, identify('crash-user', { email: 'crash-user@example.com' }, new Date(Date.now() - 60_000)));
+    await publishEvent(js, track('crash-user', 'crash_test', new Date()));
     const workflowId = await eventually(() => outcomes.flatMap((o) => o.decisions).find((d) => d.ruleId === 'crash-email' && d.outcome === 'started'), 15_000, 'the journey to start')
       .then((d) => (d as { workflowId: string }).workflowId);
 

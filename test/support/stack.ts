@@ -77,7 +77,8 @@ export async function startStack(options: { rules: string; env?: Record<string, 
       w.resolve();
     }
   };
-  const engine = await startEngine({ config, log, onOutcome: (o) => { outcomes.push(o); bump(); }, onDeadLetter: (r) => { deadLetters.push(r); bump(); } });
+  // A forwarded event is counted where it is finally applied; merges are not published events.
+  const engine = await startEngine({ config, log, onOutcome: (o) => { outcomes.push(o); if (o.kind !== 'merge' && !o.forwardedTo) bump(); }, onDeadLetter: (r) => { deadLetters.push(r); bump(); } });
   const worker = await startWorkerService(config, env, { log, workflowBundle: { code: inject('workflowBundleCode') } });
   const nc = await connect({ servers: nats.url });
   const js = jetstream(nc);
@@ -96,7 +97,7 @@ export async function startStack(options: { rules: string; env?: Record<string, 
   return {
     config, nats, nc, js, smtp, twilio, webhooks, engine, worker, temporal, outcomes, deadLetters,
     async publish(event) {
-      const result = await publishEvent(js, event, config.NUDGE_PARTITIONS);
+      const result = await publishEvent(js, event);
       if (result === 'published') expected++;
       return result;
     },

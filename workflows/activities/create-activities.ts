@@ -20,7 +20,10 @@ import { render, renderPayload, type TemplateVariables } from './render';
 export interface ActivityDeps {
   connectors: ConnectorSet;
   ledger: SendLedgerStore & DeliveryStatusStore;
-  /** Reads a user's current behavior state (traits, counters). */
+  /**
+   * Reads a user's current behavior state (traits, counters, consent), following identity merges: for a
+   * merged-away id it returns the live person's state, whose `userKey` is the live id.
+   */
   loadUserState(userKey: string): Promise<UserState>;
   /** Wall clock for windows evaluated inside journeys; the simulator passes its virtual clock. */
   clock?: () => number;
@@ -127,7 +130,9 @@ export function createActivities(deps: ActivityDeps) {
       return { status: 'skipped', reason: 'no_consent', detail: `no ${channel} consent for topic "${topic}"` };
     }
     if (transactional || !input.frequencyCap) return null;
-    const reservation = await deps.caps.reserve(input.userId, channel, `${input.journeyId}/${input.step.id}`, clock(), input.frequencyCap);
+    // Caps count per person: after a merge the journey's userId may be a merged-away id, so the slot is
+    // taken under the live person's id (the loaded state's), shared with the journeys of the other half.
+    const reservation = await deps.caps.reserve(state.userKey, channel, `${input.journeyId}/${input.step.id}`, clock(), input.frequencyCap);
     if (reservation.granted) return null;
     if (input.frequencyCap.policy === 'defer') return { status: 'deferred', reason: 'frequency_cap', until: reservation.retryAt };
     return { status: 'skipped', reason: 'frequency_cap', detail: `at most ${input.frequencyCap.max} ${channel} per ${input.frequencyCap.per}` };

@@ -10,6 +10,10 @@ import { parseDuration } from '../../rules/schema/parse-duration';
 export type Reservation = { granted: true } | { granted: false; retryAt: number };
 
 export interface CapStore {
+  /**
+   * `userId` is the live person's id (the loaded state's userKey), never a merged-away id, so the
+   * journeys of both halves of a merged person share one count.
+   */
   reserve(userId: string, channel: string, sendKey: string, now: number, cap: FrequencyCap): Promise<Reservation>;
 }
 

@@ -7,8 +7,8 @@
 import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/create-activities';
 import { machineContextFor, type JourneyInput, type JourneyResult } from './journey-input';
-import { onEvaluated, onEvent, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type PerformResult, type Transition } from './machine';
-import { journeyEventSignal, journeyLogQuery } from './signals';
+import { onEvaluated, onEvent, onMerged, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type PerformResult, type Transition } from './machine';
+import { journeyEventSignal, journeyLogQuery, journeyMergedSignal } from './signals';
 
 const sends = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30s',
@@ -34,6 +34,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     seen.add(event.messageId);
     inbox.push(event);
   });
+  // The first merge notice decides; a repeated one (the engine retrying after a crash) changes nothing.
+  let merged = null as MergedNotice | null;
+  setHandler(journeyMergedSignal, (notice) => {
+    merged ??= notice;
+  });
   setHandler(journeyLogQuery, () => log);
 
   let coupon: string | null = null;
@@ -46,6 +51,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   let t = record(startJourney(ctx, workflowClock()));
   for (;;) {
     const command = t.command;
+    // A merge ends the journey before anything else runs. It is only looked at between commands, so an
+    // activity already in flight (a send) finishes and is logged first: a send is never cut off half-way.
+    if (merged && command.kind !== 'finish') {
+      t = record(onMerged(ctx, t.state, merged, workflowClock()));
+      continue;
+    }
     // Events that arrived meanwhile are considered before the next step runs, so an exit event wins.
     if ((command.kind === 'perform' || command.kind === 'wait') && inbox.length > 0) {
       t = record(onEvent(ctx, t.state, inbox.shift()!, workflowClock()));
@@ -67,10 +78,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       }
       case 'wait': {
         const remaining = command.until - workflowClock();
-        const eventArrived = !Number.isFinite(remaining)
-          ? (await condition(() => inbox.length > 0), true)
-          : remaining > 0 ? await condition(() => inbox.length > 0, remaining) : false;
-        if (!eventArrived) t = record(onTimer(ctx, t.state, Math.max(workflowClock(), command.until)));
+        // An event or a merge notice wakes the wait early; the loop's top handles either.
+        const woken = () => inbox.length > 0 || merged !== null;
+        const interrupted = !Number.isFinite(remaining)
+          ? (await condition(woken), true)
+          : remaining > 0 ? await condition(woken, remaining) : false;
+        if (!interrupted) t = record(onTimer(ctx, t.state, Math.max(workflowClock(), command.until)));
         break;
       }
     }

@@ -23,7 +23,18 @@ export interface JourneyEvent {
   properties: Record<string, unknown>;
 }
 
-export type ExitReason = 'completed' | 'exit_step' | 'exit_event' | 'no_consent';
+/** `merged`: the person was merged into another who runs this rule's journey too; that one continues. */
+export type ExitReason = 'completed' | 'exit_step' | 'exit_event' | 'no_consent' | 'merged';
+
+/** Identity stitching told this journey that its person was merged and which journey of the rule survives. */
+export interface MergedNotice {
+  /** The surviving person's id. */
+  into: string;
+  /** The journey of this rule that continues (the other half's, or this one if it was kept). */
+  keptJourneyId: string;
+  /** When the merge happened (ISO-8601). */
+  at: string;
+}
 
 export type Command =
   | { kind: 'perform'; step: ActionStep }
@@ -145,6 +156,16 @@ export function onTimer(ctx: MachineContext, state: JourneyState, now: number): 
 export function onEvent(ctx: MachineContext, state: JourneyState, event: JourneyEvent, now: number): Transition {
   if (state.done || state.check) return unchanged(ctx, state);
   return considerEvent(ctx, state, event, 0, now);
+}
+
+/**
+ * The person was merged and another journey of this rule survives: this one ends now, whatever it was
+ * doing (a pending condition is dropped unanswered). A journey already done ignores it. Drivers feed it
+ * between commands, never while a send is in flight, so a send is never abandoned half-way.
+ */
+export function onMerged(ctx: MachineContext, state: JourneyState, notice: MergedNotice, now: number): Transition {
+  if (state.done) return unchanged(ctx, state);
+  return finish(state, 'merged', null, now, { into: notice.into, keptJourneyId: notice.keptJourneyId });
 }
 
 export function onEvaluated(ctx: MachineContext, state: JourneyState, holds: boolean, now: number): Transition {
