@@ -12,7 +12,7 @@ import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '../../engine/config';
 import { startCollectService } from '../../engine/collect/collect-service';
 import { startEngine } from '../../engine/engine-service';
-import { partitionOf, partitionSubject } from '../../engine/events/subjects';
+import { RAW_SUBJECT } from '../../engine/events/subjects';
 import type { EventOutcome } from '../../engine/ingest/process-event';
 import { createLogger } from '../../engine/logger';
 import { startInboundService } from '../../engine/inbound/inbound-service';
@@ -95,12 +95,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const refused = await send([invalid]);
     out(`${t()}  the collector refuses mallory's event: ${refused.status} ${refused.reason}`);
     out(`${t()}  … published straight to NATS instead, it becomes a dead letter`);
-    await js.publish(partitionSubject(partitionOf('mallory', config.NUDGE_PARTITIONS)), JSON.stringify(invalid));
+    await js.publish(RAW_SUBJECT, JSON.stringify(invalid));
     await smtp.waitFor((m) => m.to.includes('bob@'), 30_000);
     out(`${t()}  bob orders during his 2-day wait`);
     await send([bobOrder]).then(expectAccepted);
     const waitMs = 2 * config.NUDGE_DAY_LENGTH + 8_000; // the flagship's 2-day wait, plus slack
     await twilio.waitFor((m) => m.to === '+14155550101', waitMs).catch(() => undefined);
+    await twilio.waitFor((m) => m.to === '+14155550108', 5_000).catch(() => undefined); // hana's, started at the same time
     await new Promise((r) => setTimeout(r, 1500));
   } finally {
     await nc.close();
@@ -159,10 +160,11 @@ function summarize(emails: string[], sms: string[], webhookBodies: string[], out
       sms: sms.filter((to) => to === phoneOf(user.id)).length,
       webhooks: webhookBodies.filter((b) => b.includes(`"${user.id}"`)).length,
     };
-    const journeys = outcomes.filter((o) => o.userKey === user.id).flatMap((o) => o.decisions).filter((d) => d.outcome === 'started').map((d) => d.ruleId);
+    const journeys = outcomes.filter((o) => o.userKey === (user.person ?? user.id)).flatMap((o) => o.decisions).filter((d) => d.outcome === 'started').map((d) => d.ruleId);
     const matches = got.emails === user.expect.emails && got.sms === user.expect.sms && got.webhooks === user.expect.webhooks;
     ok &&= matches;
-    return `${matches ? '✓' : '✗'} ${user.id.padEnd(6)} ${user.story.padEnd(58)} email ${got.emails}, sms ${got.sms}, webhook ${got.webhooks}; journeys: ${journeys.join(', ') || 'none'}`;
+    const as = user.person ? ` (as person ${user.person})` : '';
+    return `${matches ? '✓' : '✗'} ${user.id.padEnd(6)} ${user.story.padEnd(70)} email ${got.emails}, sms ${got.sms}, webhook ${got.webhooks}; journeys: ${journeys.join(', ') || 'none'}${as}`;
   });
   return { ok, lines };
 }

@@ -14,6 +14,8 @@ describe('nudge demo', () => {
     expect(code).toBe(0);
     expect(output).toMatch(/email {3}→ alice@example\.com: "Alice, 10% off is waiting for you"/);
     expect(output).toMatch(/sms {5}→ \+14155550101: "Your 10% code SAVE10-/);
+    // one person on two devices: one journey, under the id of the device she was first seen on
+    expect(output).toMatch(/✓ hana .* email 1, sms 1, webhook 0; journeys: pricing-hesitation \(as person hana-phone\)/);
     expect(output).toMatch(/Temporal Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
   }, 90_000);
 });
