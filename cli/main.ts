@@ -95,8 +95,8 @@ program
 
 program
   .command('profile')
-  .description('print a person as nudge sees them: ids, traits (with when each was set), behavior tags, recent events kept for rules and tags, consent, running journeys and entries; reads the state in NATS KV')
-  .argument('<id>', 'the user (userId, or anonymousId for a user who never had one)')
+  .description('print a person as nudge sees them: person id, identifiers, merges and refused links (identity graph), traits (with when each was set), behavior tags, recent events kept for rules and tags, consent, running journeys and entries; reads NATS KV')
+  .argument('<id>', 'the person: a person id (also one merged away) or any identifier — userId, anonymousId, email, phone, … — written as events carry it (phones without a country code are read as NUDGE_PHONE_REGION)')
   .option('--json', 'print JSON instead of text')
   .option('--temporal', 'confirm each running journey with Temporal (describe) and show its status')
   .action(async (id: string, options: { json?: boolean; temporal?: boolean }) => {
@@ -105,16 +105,16 @@ program
 
 program
   .command('export')
-  .description('print everything held about a user as JSON: profile (traits, counters, entries, tags), journeys in Temporal, send ledger records, coupon assignments, linked entries (phone directory, frequency caps), stored events')
-  .requiredOption('--user <id>', 'the user (userId or anonymousId)')
+  .description('print everything held about a user as JSON: identity (identifiers, merges, refused links), profile (traits, counters, entries, tags) and those of people merged into them, journeys in Temporal, send ledger records, coupon assignments, linked entries (phone directory, frequency caps), stored events (also as trackers sent them)')
+  .requiredOption('--user <id>', 'the user: a person id or any identifier (userId, anonymousId, email, phone, …); the identity graph resolves it to the person and everyone merged into them')
   .action(async (options: { user: string }) => {
     process.exitCode = await runExport(loadConfig(), options.user);
   });
 
 program
   .command('erase')
-  .description('erase a user (GDPR): stop their running journeys, delete their journeys from Temporal (any Temporal will not delete stay until the namespace retention period ends), profile, stored events, coupon assignments and linked entries (phone directory, frequency caps); their sends are kept only as anonymous counts. Safe to run again. Reads whole KV buckets: an operator command, not a hot path')
-  .requiredOption('--user <id>', 'the user (userId or anonymousId)')
+  .description('erase a user (GDPR) and everyone the identity graph merged into them: stop their running journeys, delete their journeys from Temporal (any Temporal will not delete stay until the namespace retention period ends), profiles, stored events (also as trackers sent them), coupon assignments, linked entries (phone directory, frequency caps) and identity graph records; their sends are kept only as anonymous counts. Safe to run again. Reads whole KV buckets: an operator command, not a hot path')
+  .requiredOption('--user <id>', 'the user: a person id or any identifier (userId, anonymousId, email, phone, …); the identity graph resolves it to the person and everyone merged into them')
   .action(async (options: { user: string }) => {
     process.exitCode = await runErase(loadConfig(), options.user);
   });

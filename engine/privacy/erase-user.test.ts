@@ -30,4 +30,23 @@ describe('formatEraseSummary', () => {
     expect(text).toContain('not touched: journey/r/alice/x/m3');
     expect(text).toContain('retention period');
   });
+
+  it('names the person the identity graph found and what went from the graph', () => {
+    const text = formatEraseSummary({
+      ...empty,
+      userId: 'Ann@Example.com',
+      person: { personId: 'ann', via: 'email', value: 'ann@example.com' },
+      nothingFound: false,
+      profileDeleted: true,
+      otherProfilesDeleted: ['dev-1'],
+      rawEventsDeleted: 3,
+      identityRecordsDeleted: 5,
+      identityRecordsRedacted: 1,
+    }).join('\n');
+    expect(text).toMatch(/^erased user "Ann@Example.com":\n {2}person {21}ann \(found by email ann@example.com\)\n/);
+    expect(text).toMatch(/identity records deleted\s+5 \(the person, people merged into them, identifiers\); 1 other people's records rewritten/);
+    expect(text).toMatch(/other profiles deleted\s+dev-1 \(merged into them/);
+    expect(text).toMatch(/raw events deleted\s+3 \(as trackers sent them/);
+    expect(formatEraseSummary({ ...empty, nothingFound: false, person: { personId: 'ann', via: 'person id', mergedFrom: 'dev-1' } }).join('\n')).toContain('ann (person dev-1 was merged into it)');
+  });
 });

@@ -1,10 +1,11 @@
 /**
- * `nudge erase --user <id>`: removes everything nudge holds about a user and keeps only anonymous send
- * counts. Running journeys are stopped first, so nothing is sent after the erase; then the raw
- * events, the profile, the send ledger's personal fields, coupon assignments and linked entries go,
- * and last the journeys' Temporal executions (histories hold the traits) are deleted. Every step is
- * idempotent: a second run finds nothing and says so; a run that was interrupted is completed by the
- * next one.
+ * `nudge erase --user <id>`: removes everything nudge holds about a user — the person the identity graph
+ * says the id names, with everyone merged into them — and keeps only anonymous send counts. Running
+ * journeys are stopped first, so nothing is sent after the erase; then the events, the profiles, the
+ * send ledger's personal fields, coupon assignments and linked entries go, then the journeys' Temporal
+ * executions (histories hold the traits), and the identity graph's records last: they are how a rerun
+ * finds the rest. Every step is idempotent: a second run finds nothing and says so; a run that was
+ * interrupted is completed by the next one (with the person id, if it stopped inside the graph).
  */
 import { randomUUID } from 'node:crypto';
 import { ANONYMOUS_LEDGER_PREFIX, anonymousRecordOf, type LedgerRecord } from '../../workflows/activities/send-ledger';
@@ -14,6 +15,7 @@ import { findUserData, holdsNothing, type ErasedLedgerRecord, type LedgerHolding
 import { ruleIdOfJourney } from './ownership';
 import { eraseKey, withPrivacyContext, type OpenBucket, type PrivacyContext } from './privacy-context';
 import { deleteEvents } from './user-events';
+import { eraseIdentity } from './user-identity';
 import { requestDeletion, statusOf, terminateJourney, waitUntilDeleted, type JourneyExecution } from './user-journeys';
 
 /** How long a running journey may take to disappear after its deletion was requested (usually < 1 s). */
@@ -22,7 +24,10 @@ const STOP_TIMEOUT_MS = 10_000;
 const DELETE_TIMEOUT_MS = 60_000;
 
 export interface EraseSummary {
+  /** The id given. */
   userId: string;
+  /** The person the identity graph resolved it to (null when the graph does not know it), and how. */
+  person: { personId: string; via: string; value?: string; mergedFrom?: string } | null;
   /** True when nothing was held: the user was never seen, or was erased before. */
   nothingFound: boolean;
   journeysTerminated: string[];
@@ -30,8 +35,16 @@ export interface EraseSummary {
   /** Executions that could not be deleted, with why; Temporal's retention period removes them. */
   journeysKept: { workflowId: string; reason: string }[];
   profileDeleted: boolean;
-  /** Raw events deleted from the events and dead-letter streams. */
+  /** Other profiles deleted, by id: tombstones of people merged into the user, states from before the graph. */
+  otherProfilesDeleted: string[];
+  /** Events deleted from the events and dead-letter streams. */
   eventsDeleted: number;
+  /** Events deleted from the raw stream (as trackers sent them, before identity resolution). */
+  rawEventsDeleted: number;
+  /** Identity graph records deleted: identifier records, the person and those merged into them. */
+  identityRecordsDeleted: number;
+  /** Other people's records rewritten without the refused links that named the user. */
+  identityRecordsRedacted: number;
   /** Send ledger records rewritten as anonymous records (status, channel, rule, step, date). */
   sendsAnonymized: number;
   sendIndexEntriesDeleted: number;
@@ -50,12 +63,17 @@ export async function eraseUser(config: Config, userId: string, env: NodeJS.Proc
 export function emptyEraseSummary(userId: string): EraseSummary {
   return {
     userId,
+    person: null,
     nothingFound: true,
     journeysTerminated: [],
     journeysDeleted: [],
     journeysKept: [],
     profileDeleted: false,
+    otherProfilesDeleted: [],
     eventsDeleted: 0,
+    rawEventsDeleted: 0,
+    identityRecordsDeleted: 0,
+    identityRecordsRedacted: 0,
     sendsAnonymized: 0,
     sendIndexEntriesDeleted: 0,
     couponAssignmentsDeleted: 0,
@@ -66,7 +84,12 @@ export function emptyEraseSummary(userId: string): EraseSummary {
 
 export async function eraseUserData(ctx: PrivacyContext, userId: string): Promise<EraseSummary> {
   const data = await findUserData(ctx, userId);
-  const summary: EraseSummary = { ...emptyEraseSummary(userId), nothingFound: holdsNothing(data), unattributedJourneyIds: data.unattributed };
+  const summary: EraseSummary = {
+    ...emptyEraseSummary(userId),
+    person: data.identity?.lookup ?? null,
+    nothingFound: holdsNothing(data),
+    unattributedJourneyIds: data.unattributed,
+  };
 
   // Stop sends first: a journey left running would re-send a step whose ledger record is gone.
   // Deleting a running execution makes Temporal terminate it at once; if deletion is refused (or slow),
@@ -82,11 +105,16 @@ export async function eraseUserData(ctx: PrivacyContext, userId: string): Promis
     if ((await statusOf(ctx, journey)) === 'RUNNING') await terminateJourney(ctx, journey);
     summary.journeysTerminated.push(journey.workflowId);
   }
-  // Events before the profile, so an unconsumed event cannot rebuild the profile afterwards.
+  // Events before the profile and the graph, so an unconsumed event cannot rebuild them afterwards.
+  summary.rawEventsDeleted = await deleteEvents(ctx, data.rawEvents);
   summary.eventsDeleted = await deleteEvents(ctx, data.events);
   if (data.state && ctx.users) {
-    await eraseKey(ctx, ctx.users, stateKey(userId));
+    await eraseKey(ctx, ctx.users, stateKey(data.userKey));
     summary.profileDeleted = true;
+  }
+  for (const { userKey } of data.otherStates) {
+    await eraseKey(ctx, ctx.users!, stateKey(userKey));
+    summary.otherProfilesDeleted.push(userKey);
   }
   for (const holding of data.sends) {
     await anonymizeSend(ctx, ctx.sends!, holding);
@@ -117,6 +145,11 @@ export async function eraseUserData(ctx: PrivacyContext, userId: string): Promis
     ...[...refusals].map(([j, reason]) => ({ workflowId: j.workflowId, reason })),
     ...pending.map((j) => ({ workflowId: j.workflowId, reason: `deletion requested; Temporal finishes it in the background (after ${DELETE_TIMEOUT_MS / 1000} s it had not yet)` })),
   ];
+  if (data.identity) {
+    const erased = await eraseIdentity(ctx, data.identity);
+    summary.identityRecordsDeleted = erased.recordsDeleted;
+    summary.identityRecordsRedacted = erased.recordsRedacted;
+  }
   return summary;
 }
 
@@ -153,14 +186,23 @@ function isErased(record: LedgerRecord | ErasedLedgerRecord): record is ErasedLe
 export function formatEraseSummary(summary: EraseSummary): string[] {
   const { userId } = summary;
   if (summary.nothingFound && summary.unattributedJourneyIds.length === 0) {
-    return [`nothing left to erase for user "${userId}": no profile, journeys, sends, coupons, linked entries or events are held`];
+    return [`nothing left to erase for user "${userId}": no identity, profile, journeys, sends, coupons, linked entries or events are held`];
   }
   const lines = [`erased user "${userId}":`];
   const item = (label: string, value: string | number) => lines.push(`  ${label.padEnd(26)} ${value}`);
+  const { person } = summary;
+  if (person) {
+    const how = person.mergedFrom ? `person ${person.mergedFrom} was merged into it` : person.value !== undefined ? `found by ${person.via} ${person.value}` : 'the person id';
+    item('person', `${person.personId} (${how})`);
+  }
+  const redacted = summary.identityRecordsRedacted ? `; ${summary.identityRecordsRedacted} other people's records rewritten without refused links naming them` : '';
+  item('identity records deleted', `${summary.identityRecordsDeleted} (the person, people merged into them, identifiers)${redacted}`);
   item('journeys terminated', listOrNone(summary.journeysTerminated));
   item('journeys deleted', `${summary.journeysDeleted.length} (Temporal histories, inputs and search attributes)`);
   item('profile', summary.profileDeleted ? 'deleted (traits, counters, entries, journey markers)' : 'none held');
+  if (summary.otherProfilesDeleted.length) item('other profiles deleted', `${summary.otherProfilesDeleted.join(', ')} (merged into them, or from before the identity graph)`);
   item('events deleted', `${summary.eventsDeleted} (events and dead-letter streams)`);
+  item('raw events deleted', `${summary.rawEventsDeleted} (as trackers sent them, before identity resolution)`);
   item('sends anonymized', `${summary.sendsAnonymized} (kept: status, channel, rule, step, date; dropped: recipient, content, journey)`);
   item('send index entries deleted', summary.sendIndexEntriesDeleted);
   item('coupon assignments deleted', summary.couponAssignmentsDeleted);

@@ -1,9 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { emptyState, type UserState } from '../state/behavior-state';
+import type { PersonRecord } from '../identity/identity-store';
 import type { UserData } from './find-user-data';
 import { toExport } from './export-user';
 
-const nothing = (userKey: string): UserData => ({ userKey, state: null, journeys: [], sends: [], sendIndexes: [], coupons: [], linked: [], events: [], unattributed: [] });
+const nothing = (userKey: string): UserData => ({
+  userKey,
+  userKeys: [userKey],
+  identity: null,
+  state: null,
+  otherStates: [],
+  journeys: [],
+  sends: [],
+  sendIndexes: [],
+  coupons: [],
+  linked: [],
+  events: [],
+  rawEvents: [],
+  unattributed: [],
+});
 
 describe('toExport', () => {
   it('shows times as ISO-8601 and names journeys by id', () => {
@@ -76,6 +91,42 @@ describe('toExport', () => {
   });
 
   it('says when nothing is held', () => {
-    expect(toExport(nothing('ghost'), new Date())).toMatchObject({ held: false, profile: null, journeys: [], sends: [], coupons: [], linkedEntries: [], events: [] });
+    expect(toExport(nothing('ghost'), new Date())).toMatchObject({ held: false, identity: null, profile: null, otherProfiles: {}, journeys: [], sends: [], coupons: [], linkedEntries: [], events: [], rawEvents: [] });
+  });
+
+  it('shows the identity graph\'s view: every identifier, merges and refusals of the person and those merged in, refusals elsewhere without who', () => {
+    const merge = { at: '2026-03-02T10:00:00.000Z', from: 'p-2', into: 'p-1', via: { type: 'email', value: 'ann@example.com' }, messageId: 'm-5' };
+    const refusal = { at: '2026-03-03T10:00:00.000Z', identifier: { type: 'userId', value: 'ann-2' }, reason: 'unique' as const, detail: 'holds userId ann', messageId: 'm-9' };
+    const live: PersonRecord = { v: 1, id: 'p-1', createdAt: Date.parse('2026-03-01T10:00:00.000Z'), identifiers: { userId: ['ann'], email: ['ann@example.com'] }, merges: [merge], refusals: [refusal] };
+    const tombstone: PersonRecord = { v: 1, id: 'p-2', createdAt: Date.parse('2026-02-01T10:00:00.000Z'), identifiers: { anonymousId: ['device-1'] }, mergedInto: 'p-1', merges: [], refusals: [] };
+    const data: UserData = {
+      ...nothing('p-1'),
+      userKeys: ['p-1', 'p-2', 'ann', 'device-1'],
+      identity: {
+        lookup: { personId: 'p-1', via: 'email', value: 'ann@example.com' },
+        person: live,
+        absorbed: [{ personId: 'p-2', record: tombstone }],
+        personIds: ['p-1', 'p-2'],
+        legacyKeys: ['ann', 'device-1'],
+        identifiers: [{ type: 'userId', value: 'ann' }, { type: 'email', value: 'ann@example.com' }, { type: 'anonymousId', value: 'device-1' }],
+        identifierKeys: ['i.userId.YW5u', 'i.email.x', 'i.anonymousId.y'],
+        mentions: [{ personId: 'p-9', refusals: [{ ...refusal, identifier: { type: 'email', value: 'ann@example.com' }, otherPerson: 'p-1', detail: 'p-9 holds userId bob' }] }],
+      },
+      otherStates: [{ userKey: 'p-2', state: { ...emptyState('p-2'), mergedInto: 'p-1' } }],
+    };
+    const exported = toExport(data, new Date());
+    expect(exported).toMatchObject({ userId: 'p-1', held: true, otherProfiles: { 'p-2': { mergedInto: 'p-1' } } });
+    expect(exported.identity).toEqual({
+      personId: 'p-1',
+      lookedUpBy: { type: 'email', value: 'ann@example.com' },
+      mergedFrom: null,
+      firstSeenAt: '2026-02-01T10:00:00.000Z',
+      identifiers: { userId: ['ann'], email: ['ann@example.com'], anonymousId: ['device-1'] },
+      mergedPeople: ['p-2'],
+      merges: [merge],
+      refusals: [refusal],
+      refusalsOnOtherPeople: [{ at: refusal.at, identifier: { type: 'email', value: 'ann@example.com' }, reason: 'unique' }],
+    });
+    expect(JSON.stringify(exported.identity)).not.toMatch(/p-9|bob/);
   });
 });

@@ -1,9 +1,9 @@
 /**
- * `nudge export --user <id>`: everything nudge holds about a user as one JSON document — profile
- * (traits with the time each was set, counters, sessions, entries, journey markers; times as ISO-8601,
- * and the behavior tags computed from it now), journeys in Temporal, send ledger records, coupon
- * assignments, linked entries of other buckets (phone → user, frequency caps) and the raw events still
- * stored.
+ * `nudge export --user <id>`: everything nudge holds about a user as one JSON document — their identity
+ * (identifiers, merges, refused links), profile (traits with the time each was set, counters, sessions,
+ * entries, journey markers; times as ISO-8601, and the behavior tags computed from it now), journeys in
+ * Temporal, send ledger records, coupon assignments, linked entries of other buckets (phone → user,
+ * frequency caps) and the events still stored. The id may be any identifier or person id.
  */
 import { loadTags } from '../../rules/load-tags';
 import { pathsOf, type Config } from '../config';
@@ -12,20 +12,29 @@ import type { UserState } from '../state/behavior-state';
 import { findUserData, holdsNothing, type KeyHolding, type UserData } from './find-user-data';
 import { withPrivacyContext, type PrivacyContext } from './privacy-context';
 import type { StoredEvent } from './user-events';
+import { identityExport, type IdentityExport } from './user-identity';
 import type { JourneyExecution } from './user-journeys';
 
 export interface UserExport {
+  /** The person id the identity graph resolved the id given to; else the id given. */
   userId: string;
   exportedAt: string;
   /** False when nudge holds nothing about the user (never seen, or erased). */
   held: boolean;
+  /** What the identity graph holds; null when it does not know the id (or there is no graph). */
+  identity: IdentityExport | null;
   profile: ProfileExport | null;
+  /** Profiles kept under the user's other ids: people merged into them (tombstones), states from before the graph. */
+  otherProfiles: Record<string, ProfileExport>;
   journeys: JourneyExecution[];
   sends: Record<string, unknown>[];
   coupons: Record<string, unknown>[];
   /** Entries of other nudge buckets linked to the user: nudge_phones (phone → user), nudge_caps, … */
   linkedEntries: KeyHolding[];
+  /** Events in the events and dead-letter streams. */
   events: StoredEvent[];
+  /** Events as trackers sent them, before identity resolution (NUDGE_RAW). */
+  rawEvents: StoredEvent[];
   /** Journey ids found in the send ledger or coupon assignments that may be this user's but cannot be confirmed. */
   unattributedJourneyIds: string[];
   notes: string[];
@@ -75,12 +84,15 @@ export function toExport(data: UserData, now: Date, tags?: TagValues): UserExpor
     userId: data.userKey,
     exportedAt: now.toISOString(),
     held: !holdsNothing(data),
+    identity: data.identity ? identityExport(data.identity) : null,
     profile: data.state ? { ...profileOf(data.state), ...(tags ? { tags } : {}) } : null,
+    otherProfiles: Object.fromEntries(data.otherStates.map(({ userKey, state }) => [userKey, profileOf(state)])),
     journeys: data.journeys,
     sends: data.sends.map(({ journeyId, stepId, record }) => ({ ...record, journeyId, stepId })),
     coupons: data.coupons.map(({ journeyId, stepId, value }) => ({ ...(value && typeof value === 'object' ? value : { value }), journeyId, stepId })),
     linkedEntries: data.linked,
     events: data.events,
+    rawEvents: data.rawEvents,
     unattributedJourneyIds: data.unattributed,
     notes: EXPORT_NOTES,
   };

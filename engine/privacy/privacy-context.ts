@@ -9,7 +9,9 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
 import { couponPoolConfigSchema } from '../../connectors/coupon/pool/coupon-pool.config';
-import type { Config } from '../config';
+import { identifierTypesOf, type Config } from '../config';
+import type { IdentifierTypes } from '../identity/identifier-types';
+import { IDENTITY_BUCKET } from '../identity/identity-store';
 import { SENDS_BUCKET, USERS_BUCKET } from '../nats/setup';
 
 export interface OpenBucket {
@@ -28,6 +30,10 @@ export interface PrivacyContext {
   users: OpenBucket | null;
   sends: OpenBucket | null;
   coupons: OpenBucket | null;
+  /** The identity graph (nudge_identity); null in installs from before it. */
+  identity: OpenBucket | null;
+  /** NUDGE_IDENTIFIERS: how an identifier given on the command line, or carried by an event, is normalised. */
+  types: IdentifierTypes;
   /** The other nudge_* buckets (nudge_phones, nudge_caps and any added later), swept for entries linked to the user. */
   otherBuckets: OpenBucket[];
 }
@@ -42,7 +48,7 @@ export async function withPrivacyContext<T>(config: Config, env: NodeJS.ProcessE
     });
     const jsm = await jetstreamManager(nc);
     const couponBucket = couponPoolConfigSchema.shape.bucket.parse(env.COUPON_BUCKET || undefined);
-    const known = new Set([USERS_BUCKET, SENDS_BUCKET, couponBucket]);
+    const known = new Set([USERS_BUCKET, SENDS_BUCKET, couponBucket, IDENTITY_BUCKET]);
     const otherBuckets: OpenBucket[] = [];
     for (const name of await otherNudgeBuckets(jsm, known)) {
       const bucket = await openExisting(nc, jsm, name);
@@ -58,6 +64,8 @@ export async function withPrivacyContext<T>(config: Config, env: NodeJS.ProcessE
       users: await openExisting(nc, jsm, USERS_BUCKET),
       sends: await openExisting(nc, jsm, SENDS_BUCKET),
       coupons: await openExisting(nc, jsm, couponBucket),
+      identity: await openExisting(nc, jsm, IDENTITY_BUCKET),
+      types: identifierTypesOf(config),
       otherBuckets,
     };
     return await work(ctx);
@@ -85,6 +93,11 @@ async function otherNudgeBuckets(jsm: JetStreamManager, known: Set<string>): Pro
 /** Removes every message of the key from the bucket's stream: value, history and delete markers. */
 export async function eraseKey(ctx: PrivacyContext, bucket: OpenBucket, key: string): Promise<void> {
   await ctx.jsm.streams.purge(`KV_${bucket.name}`, { filter: `$KV.${bucket.name}.${key}` });
+}
+
+/** Removes a key's earlier revisions, after it was rewritten without the user's data (a bucket may keep history). */
+export async function eraseEarlierRevisions(ctx: PrivacyContext, bucket: OpenBucket, key: string): Promise<void> {
+  await ctx.jsm.streams.purge(`KV_${bucket.name}`, { filter: `$KV.${bucket.name}.${key}`, keep: 1 });
 }
 
 /** All keys of a bucket. Reads the whole key space: cost grows with the bucket, fine for an ops command. */

@@ -1,19 +1,23 @@
 /**
- * `nudge profile <id>`: reads the user's behavior state from NATS KV (never creating the bucket),
- * computes their tags with the tag files of NUDGE_TAGS_DIR, optionally confirms the running journeys
- * with Temporal (describe), and prints the profile as text or JSON. A read-only operator command.
+ * `nudge profile <id>`: finds the person in the identity graph by any id (person id or identifier),
+ * reads their graph record and behavior state from NATS KV (never creating a bucket), computes their tags
+ * with the tag files of NUDGE_TAGS_DIR, optionally confirms the running journeys with Temporal
+ * (describe), and prints the profile as text or JSON. A read-only operator command. When the graph does
+ * not know the id (or there is no graph yet), the id is read as the state key, as before the graph.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { loadTags } from '../../rules/load-tags';
-import { pathsOf, type Config } from '../config';
+import { identifierTypesOf, pathsOf, type Config } from '../config';
+import { resolveAnyIdentifier } from '../identity/identity-lookup';
+import { IDENTITY_BUCKET, KvIdentityStore } from '../identity/identity-store';
 import { TagSet } from '../match/tags';
 import { USERS_BUCKET } from '../nats/setup';
-import type { UserState } from '../state/behavior-state';
+import { emptyState, type UserState } from '../state/behavior-state';
 import { stateKey } from '../state/state-store';
-import { formatProfile, profileFrom, type UserProfile } from './user-profile';
+import { formatProfile, identityFrom, profileFrom, type ProfileIdentity, type UserProfile } from './user-profile';
 
 export interface ProfileOptions {
   json?: boolean;
@@ -21,14 +25,32 @@ export interface ProfileOptions {
   temporal?: boolean;
 }
 
-/** The stored state of a user, or null when there is none (never seen, erased, or no users bucket yet). */
-export async function readUserState(natsUrl: string, id: string): Promise<UserState | null> {
-  const nc = await connect({ servers: natsUrl.split(','), name: 'nudge-profile' });
+/** What NATS holds about the person the id names: their graph record (if the graph knows them) and behavior state; both null when never seen, erased, or no buckets yet. */
+export interface StoredPerson {
+  identity: ProfileIdentity | null;
+  state: UserState | null;
+}
+
+export async function readStoredPerson(config: Config, id: string): Promise<StoredPerson> {
+  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-profile' });
   try {
     const jsm = await jetstreamManager(nc);
-    if (!(await jsm.streams.info(`KV_${USERS_BUCKET}`).catch(() => null))) return null;
-    const entry = await (await new Kvm(nc).open(USERS_BUCKET)).get(stateKey(id));
-    return entry && entry.operation === 'PUT' ? entry.json<UserState>() : null;
+    const exists = async (bucket: string) => Boolean(await jsm.streams.info(`KV_${bucket}`).catch(() => null));
+    let identity: ProfileIdentity | null = null;
+    let stateId = id;
+    if (await exists(IDENTITY_BUCKET)) {
+      const store = new KvIdentityStore(await new Kvm(nc).open(IDENTITY_BUCKET));
+      const lookup = await resolveAnyIdentifier(store, identifierTypesOf(config), id);
+      const person = lookup && (await store.getPerson(lookup.personId));
+      if (person) identity = identityFrom(person.value, lookup);
+      stateId = lookup?.personId ?? id;
+    }
+    let state: UserState | null = null;
+    if (await exists(USERS_BUCKET)) {
+      const entry = await (await new Kvm(nc).open(USERS_BUCKET)).get(stateKey(stateId));
+      state = entry && entry.operation === 'PUT' ? entry.json<UserState>() : null;
+    }
+    return { identity, state };
   } finally {
     await nc.close();
   }
@@ -57,17 +79,19 @@ export async function journeyStatuses(config: Config, journeyIds: string[]): Pro
 }
 
 export async function readProfile(config: Config, id: string, options: ProfileOptions = {}, tags = new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag))): Promise<UserProfile | null> {
-  const state = await readUserState(config.NATS_URL, id);
-  if (!state) return null;
+  const { identity, state: stored } = await readStoredPerson(config, id);
+  if (!identity && !stored) return null;
+  // A person the graph knows but whose events have not been applied yet is shown with an empty state.
+  const state = stored ?? emptyState(identity!.personId);
   const values = await tags.compute(state, Math.max(Date.now(), state.clock));
   const statuses = options.temporal ? await journeyStatuses(config, Object.values(state.journeys).map((m) => m.workflowId)) : undefined;
-  return profileFrom(state, values, statuses);
+  return profileFrom(state, values, statuses, identity);
 }
 
 export async function runProfile(config: Config, id: string, options: ProfileOptions = {}, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   const profile = await readProfile(config, id, options);
   if (!profile) {
-    out(options.json ? 'null\n' : `no profile for "${id}": nudge has no behavior state under this userId or anonymousId\n`);
+    out(options.json ? 'null\n' : `no profile for "${id}": nudge has no behavior state under this userId or anonymousId, and no person in the identity graph has this id or identifier\n`);
     return 1;
   }
   out(options.json ? JSON.stringify(profile, null, 2) + '\n' : formatProfile(profile));

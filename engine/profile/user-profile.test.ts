@@ -1,8 +1,9 @@
 /** The profile `nudge profile` prints, built from a state alone: every part, and what an empty part says. */
 import { describe, expect, it } from 'vitest';
+import type { PersonRecord } from '../identity/identity-store';
 import { emptyState, type UserState } from '../state/behavior-state';
 import { counterKey } from '../state/counter-plan';
-import { formatProfile, profileFrom } from './user-profile';
+import { formatProfile, identityFrom, profileFrom } from './user-profile';
 
 const at = Date.parse('2026-03-04T10:00:00.000Z');
 const HOUR = 3_600_000;
@@ -56,5 +57,54 @@ describe('profileFrom / formatProfile', () => {
     expect(text).toContain('  userId       (not recorded)\n  anonymousIds (none seen)\n  last event   (none)\n');
     for (const line of ['  no traits', '  no tags are defined', '  none kept', '  no decisions (the consent mode applies)', '  none running', '  never entered a journey']) expect(text).toContain(`${line}\n`);
     expect(text).not.toContain('sessions');
+  });
+
+  it('shows the person of the identity graph: how they were found, identifiers, merges and refused links', () => {
+    const person: PersonRecord = {
+      v: 1,
+      id: 'p-1',
+      createdAt: at - 48 * HOUR,
+      identifiers: { userId: ['ann'], email: ['ann@example.com', 'ann@work.example'], phone: ['+8613800138000'], anonymousId: [] },
+      merges: [{ at: '2026-03-03T10:00:00.000Z', from: 'p-2', into: 'p-1', via: { type: 'email', value: 'ann@example.com' }, messageId: 'm-17' }],
+      refusals: [
+        { at: '2026-03-04T09:00:00.000Z', identifier: { type: 'userId', value: 'ann-2' }, reason: 'unique', detail: 'the person already has userId ann', otherPerson: 'p-9', messageId: 'm-20' },
+      ],
+    };
+    const state: UserState = { ...emptyState('p-1'), clock: at, identifiers: { userId: 'ann', anonymousIds: [] } };
+    const profile = profileFrom(state, {}, undefined, identityFrom(person, { personId: 'p-1', via: 'phone', value: '+8613800138000' }));
+    expect(profile.identity).toMatchObject({ personId: 'p-1', lookedUpBy: { type: 'phone', value: '+8613800138000' }, mergedFrom: null, merges: person.merges, refusals: person.refusals });
+    const expected = [
+      'profile p-1',
+      '  looked up by phone +8613800138000',
+      '  first seen   2026-03-02T10:00:00.000Z',
+      '  userId       ann',
+      '  anonymousIds (none seen)',
+      '  last event   2026-03-04T10:00:00.000Z',
+      '',
+      'identifiers',
+      '  userId  ann',
+      '  email   ann@example.com, ann@work.example',
+      '  phone   +8613800138000',
+      '',
+      'merges',
+      '  2026-03-03T10:00:00.000Z  p-2 merged into p-1  via email ann@example.com  event m-17',
+      '',
+      'refused links',
+      '  2026-03-04T09:00:00.000Z  userId ann-2  unique  the person already has userId ann (would have merged with p-9)  event m-20',
+      '',
+      'traits',
+      '  no traits',
+    ].join('\n') + '\n';
+    expect(formatProfile(profile).slice(0, expected.length)).toBe(expected);
+
+    const viaMerged = formatProfile(profileFrom(state, {}, undefined, identityFrom({ ...person, merges: [], refusals: [] }, { personId: 'p-1', via: 'person id', mergedFrom: 'p-2' })));
+    expect(viaMerged).toContain('profile p-1\n  looked up by person id p-2, since merged into p-1\n');
+    expect(viaMerged).toContain('\nmerges\n  none\n\nrefused links\n  none\n');
+  });
+
+  it('has no identity part when the graph does not know the person (the id is the state key)', () => {
+    const profile = profileFrom(emptyState('old-user'), {});
+    expect(profile.identity).toBeNull();
+    expect(formatProfile(profile)).not.toMatch(/identifiers|merges|refused links|looked up by|first seen/);
   });
 });
