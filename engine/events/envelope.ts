@@ -10,7 +10,7 @@
  *             `{ "fact": "event", "path": "$.properties.path", "operator": "equal", "value": "/pricing" }`
  *   screen    counted and matched as `screen_viewed`, properties plus `name` / `category`
  *   identify  merges traits into the profile;  group  sets traits.groupId, merges traits under traits.group
- *   alias     recorded, no state change
+ *   alias     no state change; the identity resolver links previousId and userId as one person
  */
 import { z } from 'zod';
 
