@@ -24,7 +24,7 @@ const program = new Command()
 
 program
   .command('engine')
-  .description('consume events, keep behavior state, match rules and start journeys (refuses to start on an invalid rule set)')
+  .description('resolve identities (the engine owning partition 0: raw stream → identity graph → person partitions), consume events, keep behavior state, merge people, match rules and start journeys (refuses to start on an invalid rule set)')
   .action(async () => {
     const engine = await startEngine();
     await untilSignal();
@@ -79,7 +79,7 @@ program
 
 program
   .command('publish')
-  .description('publish Segment-style events (one JSON object per line) to JetStream; bad lines are reported by number')
+  .description('publish Segment-style events (one JSON object per line) to the raw stream (the identity resolver routes them to their person); bad lines are reported by number')
   .argument('[file]', 'JSONL file; "-" or absent reads stdin')
   .action(async (file?: string) => {
     process.exitCode = await runPublish(loadConfig(), file);
