@@ -22,13 +22,7 @@ import type { EventEnvelope } from '../engine/events/envelope';
 import { publishEvent } from '../engine/events/publisher';
 import { RAW_STREAM } from '../engine/events/subjects';
 import { ensureStreams } from '../engine/nats/setup';
-
-function arg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index > 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
+import { arg, mulberry32 } from './bench-support';
 
 const EVENTS = arg('events', 100_000);
 const BATCH = arg('batch', 100);
@@ -43,8 +37,7 @@ interface Batch { body: string; events: EventEnvelope[] }
 
 /** Segment batches as analytics-node sends them; messageIds carry `prefix`, so phases never collide. */
 function sampleBatches(prefix: string, count: number): Batch[] {
-  let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = mulberry32(42);
   const pages = ['home', 'pricing', 'docs', 'blog', 'about'];
   const now = Date.now();
   const context = { library: { name: '@segment/analytics-node', version: '3.1.0' } };

@@ -17,19 +17,14 @@ import type { EventEnvelope } from '../engine/events/envelope';
 import { EVENTS_STREAM, partitionOf, partitionSubject } from '../engine/events/subjects';
 import { ensureStreams } from '../engine/nats/setup';
 import { createLogger } from '../engine/logger';
-
-function arg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
+import { arg, mulberry32 } from './bench-support';
 
 const EVENTS = arg('events', 200_000);
 const USERS = arg('users', 100_000);
 const PARTITIONS = arg('partitions', 16);
 
 function* sampleEvents(now: number): Generator<EventEnvelope> {
-  let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = mulberry32(42);
   const pages = ['home', 'pricing', 'docs', 'blog', 'about'];
   for (let i = 0; i < EVENTS; i++) {
     const user = `user-${Math.floor(random() * USERS)}`;

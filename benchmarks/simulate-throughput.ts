@@ -18,13 +18,7 @@ import type { TopLevelCondition } from '../rules/schema/conditions';
 import { RuleSchema, type RuleInput } from '../rules/schema/rule';
 import type { Step } from '../rules/schema/steps';
 import { semanticProblems } from '../rules/semantic-checks';
-
-function arg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index > 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
+import { arg } from './bench-support';
 
 const EVENTS = arg('events', 1_000_000);
 const USERS = arg('users', 100_000);

@@ -22,6 +22,7 @@ import { StateStore } from './state/state-store';
 import { identifierTypesOf } from './config';
 import { IdentityResolver } from './identity/identity-resolver';
 import { IDENTITY_BUCKET, KvIdentityStore } from './identity/identity-store';
+import { CachedIdentityStore } from './identity/cached-identity-store';
 import { consumeRawEvents, ensureResolverConsumer } from './identity/resolver-consumer';
 import { PersonMerger } from './ingest/merge-people';
 import { natsHandoff } from './ingest/nats-handoff';
@@ -93,7 +94,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   const runResolver = config.NUDGE_RESOLVER === 'on' || (config.NUDGE_RESOLVER === 'auto' && partitions.includes(0));
   if (runResolver) {
     await ensureResolverConsumer(jsm);
-    const store = new KvIdentityStore(await openBucket(nc, IDENTITY_BUCKET));
+    const store = new CachedIdentityStore(new KvIdentityStore(await openBucket(nc, IDENTITY_BUCKET)));
     const resolver = new IdentityResolver(store, identifierTypesOf(config));
     loops.push(
       consumeRawEvents({ js, resolver, store, partitions: config.NUDGE_PARTITIONS, log, onResolved: (plan) => metrics.recordResolution(plan), onDeadLetter }, stopping.signal).catch((error) => {

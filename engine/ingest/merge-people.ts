@@ -54,17 +54,19 @@ export class PersonMerger {
 
   /**
    * Rules whose trigger events either half saw recently are evaluated again on the merged state, newest
-   * event first; the first that matches enters (subject to the entry policy). An event that already
-   * started a journey of the rule is not used again.
+   * event first; the first that matches enters (subject to the entry policy). Only events newer than
+   * the rule's last entry (by either half) are used, so an event that already started a journey of the
+   * rule, under either id, is not used again: it is never newer than the entry (the person's clock
+   * then), while the entry names only the last journey, not every trigger.
    */
   private async reevaluate(state: Parameters<EventProcessor['consider']>[1], seq: number, outcome: EventOutcome): Promise<void> {
     const entry: EntryCache = {};
-    const used = new Set([...Object.values(state.journeys).map((m) => m.workflowId), ...Object.values(state.entries).map((e) => e.lastWorkflowId)]);
     for (const [name, events] of Object.entries(state.recent ?? {})) {
       for (const candidate of this.processor.rules.candidates(name)) {
         if (state.journeys[candidate.rule.id]) continue;
+        const lastEntry = state.entries[candidate.rule.id]?.lastEnteredAt ?? -Infinity;
         for (const event of events) {
-          if ([...used].some((id) => id.startsWith(`journey/${candidate.rule.id}/`) && id.endsWith(`/${event.messageId}`))) continue;
+          if (Date.parse(event.timestamp) <= lastEntry) continue;
           const fact = { type: 'track', messageId: event.messageId, timestamp: event.timestamp, event: event.event, properties: event.properties, userId: state.userKey, context: {} };
           const before = outcome.decisions.length;
           const matched = await this.processor.consider(candidate, state, fact, event, Date.parse(event.timestamp), seq, outcome, entry);

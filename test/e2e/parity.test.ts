@@ -44,6 +44,28 @@ function byJourney(actions: SimulationAction[]): Record<string, string[]> {
   return groups;
 }
 
+/** The scenario's ids, grouped by the events that link them (union-find): group key → every id in it. */
+function linkedIds(events: EventEnvelope[]): Map<string, Set<string>> {
+  const parent = new Map<string, string>();
+  const find = (id: string): string => {
+    if (!parent.has(id)) parent.set(id, id);
+    const p = parent.get(id)!;
+    return p === id ? id : find(p);
+  };
+  for (const event of events) {
+    const ids = [event.userId, event.anonymousId, event.type === 'alias' ? event.previousId : undefined].filter((id): id is string => Boolean(id));
+    for (const id of ids.slice(1)) parent.set(find(id), find(ids[0]!));
+    find(ids[0]!);
+  }
+  const groups = new Map<string, Set<string>>();
+  for (const id of parent.keys()) {
+    const root = find(id);
+    if (!groups.has(root)) groups.set(root, new Set());
+    groups.get(root)!.add(id);
+  }
+  return groups;
+}
+
 describe.concurrent("simulator and Temporal workflow take the same actions", () => {
   it.each(scenarios)('%s', async (name) => {
     const dir = join(root, name);
@@ -67,7 +89,7 @@ describe.concurrent("simulator and Temporal workflow take the same actions", () 
       const caughtUp = (user: string, time: number) =>
         eventually(async () => {
           for (const [journeyId, expected] of journeyActions) {
-            if (expected[0]!.userId !== user) continue;
+            if (!groups.get(user)!.has(expected[0]!.userId)) continue;
             const due = expected.filter((a) => Date.parse(a.at) < time).length;
             if (due === 0) continue;
             const log = await stack.temporal.workflow.getHandle(journeyId).query(journeyLogQuery).catch(() => []);
@@ -76,15 +98,19 @@ describe.concurrent("simulator and Temporal workflow take the same actions", () 
           return true;
         }, 60_000, `Temporal to catch up with the simulation of ${user} ${Number.isFinite(time) ? `at ${new Date(time).toISOString()}` : 'to the end'}`);
 
-      // Users are independent, so each replays on a clock of its own: DAY_MS per simulated day while one
-      // of the user's journeys runs (idle stretches skipped), and never ahead of what Temporal has done.
-      // A late Temporal delays that user's later events by as much, which keeps their order.
-      const users = [...new Set(events.map((e) => userKeyOf(e)))];
+      // People are independent, so each replays on a clock of their own: DAY_MS per simulated day while
+      // one of their journeys runs (idle stretches skipped), and never ahead of what Temporal has done.
+      // A late Temporal delays that person's later events by as much, which keeps their order. A person
+      // is every id their events link (userId, anonymousId, alias previousId), so a person on two devices
+      // replays in one order, as the identity resolver sees it.
+      const groups = linkedIds(events);
+      const groupOf = (event: EventEnvelope) => [...groups].find(([, ids]) => ids.has(userKeyOf(event)))![0];
+      const users = [...groups.keys()];
       await Promise.all(users.map(async (user) => {
-        const active = [...journeyActions.values()].filter((a) => a[0]!.userId === user).map((a) => [Date.parse(a[0]!.at), Date.parse(a.at(-1)!.at)] as const);
+        const active = [...journeyActions.values()].filter((a) => groups.get(user)!.has(a[0]!.userId)).map((a) => [Date.parse(a[0]!.at), Date.parse(a.at(-1)!.at)] as const);
         const activeMs = (from: number, to: number) => active.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
         let previous = { virtual: t0, real: Date.now() };
-        for (const event of events.filter((e) => userKeyOf(e) === user)) {
+        for (const event of events.filter((e) => groupOf(e) === user)) {
           const at = Date.parse(event.timestamp);
           const due = previous.real + (activeMs(previous.virtual, at) / DAY) * DAY_MS;
           if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));

@@ -1,0 +1,74 @@
+/**
+ * A read-through cache in front of the identity graph, for the resolver. The resolver is the graph's
+ * only writer (identity/ARCHITECTURE.md), so what it wrote is what the graph holds: most events then
+ * resolve without a round trip to KV. Every write still goes to KV with compare-and-set on the revision
+ * the cache holds; a conflict (a record changed behind the cache: an operator's `nudge erase`, a second
+ * resolver by mistake) drops that record from the cache, so the resolver's re-plan reads it fresh.
+ * Entries also expire after `ttlMs`, bounding how long a change made elsewhere can go unseen.
+ */
+import type { Identifier } from './identifier-types';
+import { identifierKey, personKey, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
+
+interface Entry {
+  value: Versioned<unknown> | null;
+  expires: number;
+}
+
+export class CachedIdentityStore implements IdentityGraphStore {
+  private readonly entries = new Map<string, Entry>();
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly inner: IdentityGraphStore,
+    private readonly options: { maxEntries?: number; ttlMs?: number; now?: () => number } = {},
+  ) {}
+
+  getIdentifier(id: Identifier) {
+    return this.read(identifierKey(id), () => this.inner.getIdentifier(id));
+  }
+
+  getPerson(personId: string) {
+    return this.read(personKey(personId), () => this.inner.getPerson(personId));
+  }
+
+  putIdentifier(id: Identifier, person: string, revision: number) {
+    return this.write(identifierKey(id), { person }, () => this.inner.putIdentifier(id, person, revision));
+  }
+
+  putPerson(record: PersonRecord, revision: number) {
+    return this.write(personKey(record.id), record, () => this.inner.putPerson(record, revision));
+  }
+
+  private async read<T>(key: string, load: () => Promise<Versioned<T> | null>): Promise<Versioned<T> | null> {
+    const now = (this.options.now ?? Date.now)();
+    const cached = this.entries.get(key);
+    if (cached && cached.expires > now) {
+      this.hits++;
+      return cached.value as Versioned<T> | null;
+    }
+    this.misses++;
+    const value = await load();
+    this.remember(key, value, now);
+    return value;
+  }
+
+  private async write(key: string, value: unknown, put: () => Promise<number>): Promise<number> {
+    try {
+      const revision = await put();
+      this.remember(key, { value: structuredClone(value), revision }, (this.options.now ?? Date.now)());
+      return revision;
+    } catch (error) {
+      // A conflict (or a failed write) leaves the record unknown: read it fresh next time.
+      this.entries.delete(key);
+      throw error;
+    }
+  }
+
+  private remember(key: string, value: Versioned<unknown> | null, now: number) {
+    this.entries.delete(key); // re-insert: Map order is least recently stored first
+    this.entries.set(key, { value, expires: now + (this.options.ttlMs ?? 60_000) });
+    const max = this.options.maxEntries ?? 200_000;
+    while (this.entries.size > max) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
