@@ -74,7 +74,8 @@ export async function runExplain(options: SimulateOptions & { user: string; rule
   const loaded = rules.find((r) => r.rule.id === options.rule);
   if (!loaded) throw new UsageError(`no rule "${options.rule}" in ${options.rules} (rules: ${rules.map((r) => r.rule.id).join(', ')})`);
   const collector = explainCollector(options.rule, options.user);
-  const actions = await runSimulation(options, { onEvent: collector.onEvent });
-  out(explain({ rule: loaded.rule, userId: options.user, evaluations: collector.evaluations, userEvents: collector.userEvents, actions: actions.filter((a) => a.userId === options.user && a.ruleId === options.rule) }));
+  const actions = await runSimulation(options, { onEvent: collector.onEvent, onMerge: collector.onMerge, onRefusal: collector.onRefusal });
+  const { person, people, merges, refusals, evaluations, userEvents } = collector.result();
+  out(explain({ rule: loaded.rule, userId: options.user, person, merges, refusals, evaluations, userEvents, actions: actions.filter((a) => people.includes(a.userId) && a.ruleId === options.rule) }));
   return 0;
 }

@@ -36,3 +36,33 @@ describe('nudge explain', () => {
     await expect(explainFor('ann', 'no-such-rule')).rejects.toThrow('no rule "no-such-rule"');
   });
 });
+
+describe('nudge explain across devices (identity resolution)', () => {
+  const crossDevice = async (user: string) => {
+    let text = '';
+    const scenario = 'test/scenarios/cross-device';
+    await runExplain({ rules: `${scenario}/rules`, events: `${scenario}/events.jsonl`, user, rule: 'pricing-hesitation' }, (t) => (text += t));
+    return text;
+  };
+
+  it('explains the person behind any of their ids, with the events of every device', async () => {
+    const text = await crossDevice('lena');
+    expect(text).toContain('user lena (person lena-phone: every id linked to them)');
+    // the two anonymous phone views count for her, and the laptop view is the third
+    expect(text).toMatch(/page_viewed \(message lena-1\)[\s\S]*was 1[\s\S]*message lena-2[\s\S]*was 2[\s\S]*message lena-4[\s\S]*was 3[\s\S]*journey\/pricing-hesitation\/lena-phone\/lena-4 started/);
+    expect(await crossDevice('lena-laptop')).toContain('journey/pricing-hesitation/lena-phone/lena-4 started');
+  });
+
+  it('names the merge that joined two devices', async () => {
+    const text = await crossDevice('omar-desktop');
+    expect(text).toContain('user omar-desktop (person omar-tablet: every id linked to them)');
+    expect(text).toMatch(/Identity: \S+ {2}omar-desktop merged into omar-tablet through anonymousId omar-desktop \(message omar-4\)/);
+    expect(text).toContain('journey/pricing-hesitation/omar-tablet/omar-5 started');
+  });
+
+  it('says why a shared device did not link two members, once', async () => {
+    const text = await crossDevice('noah');
+    expect(text.match(/Identity: .*family-laptop was not linked \(unique\): noah has userId "noah" and mia has userId "mia"/g)).toHaveLength(1);
+    expect(text).not.toContain('started');
+  });
+});

@@ -5,8 +5,9 @@
  * explanation is what the engine decided, not a re-derivation.
  */
 import type { EventEnvelope } from '../events/envelope';
-import { behaviorEventOf, userKeyOf } from '../events/envelope';
-import type { RuleDecision } from '../ingest/process-event';
+import { behaviorEventOf } from '../events/envelope';
+import type { MergeRecord, RefusalRecord } from '../identity/identity-store';
+import type { EventOutcome, RuleDecision } from '../ingest/process-event';
 import type { LeafOutcome } from '../match/evaluate-conditions';
 import type { Rule } from '../../rules/schema/rule';
 import type { SimulationAction } from './simulator';
@@ -62,8 +63,14 @@ function describeAction(a: SimulationAction): string {
 export interface ExplainInput {
   rule: Rule;
   userId: string;
-  /** The engine's decisions for this rule, per event of this user, in processing order. */
-  evaluations: { event: EventEnvelope; decision: RuleDecision }[];
+  /** The engine's decisions for this rule, per event of this user, in processing order; `merge`: made when another person merged into them. */
+  evaluations: { event: EventEnvelope; decision: RuleDecision; merge?: MergeRecord }[];
+  /** The person `userId` belongs to, when identity resolution named them differently. */
+  person?: string;
+  /** The merges that made the person (identity resolution), in order. */
+  merges?: MergeRecord[];
+  /** Links to the person the identity graph refused. */
+  refusals?: RefusalRecord[];
   /** Every event of this user that was processed (to tell "never sent the trigger event"). */
   userEvents: EventEnvelope[];
   actions: SimulationAction[];
@@ -72,17 +79,20 @@ export interface ExplainInput {
 export function explain(input: ExplainInput): string {
   const { rule, userId } = input;
   const lines = [
-    `Rule ${rule.id} v${rule.version} "${rule.name}"${rule.enabled ? '' : ' (DISABLED: it never starts journeys)'} — user ${userId}`,
+    `Rule ${rule.id} v${rule.version} "${rule.name}"${rule.enabled ? '' : ' (DISABLED: it never starts journeys)'} — user ${userId}${input.person && input.person !== userId ? ` (person ${input.person}: every id linked to them)` : ''}`,
     `Triggered by ${rule.trigger.event}; entry ${describeEntry(rule)}; exits on ${rule.exitOn.map((e) => e.event + (e.conditions ? ' (with conditions)' : '')).join(', ') || 'nothing'}.`,
+    ...(input.merges ?? []).map((m) => `Identity: ${m.at}  ${m.from} merged into ${m.into} through ${m.via.type} ${m.via.value} (message ${m.messageId}); their events count together from then on.`),
+    ...(input.refusals ?? []).map((r) => `Identity: ${r.at}  ${r.identifier.type} ${r.identifier.value} was not linked (${r.reason}): ${r.detail}; the events stay apart.`),
     '',
   ];
   if (input.userEvents.length === 0) return [...lines, `No events of user ${userId} were found in the input.`].join('\n') + '\n';
   if (input.evaluations.length === 0) {
     return [...lines, `User ${userId} sent ${input.userEvents.length} event(s) but no "${rule.trigger.event}" event${rule.enabled ? '' : ' (and the rule is disabled)'}, so the rule was never evaluated for them.`].join('\n') + '\n';
   }
-  for (const { event, decision } of input.evaluations) {
+  for (const { event, decision, merge } of input.evaluations) {
     const name = behaviorEventOf(event)?.name ?? event.type;
-    lines.push(`${event.timestamp}  ${name} (message ${event.messageId})`);
+    if (merge) lines.push(`${merge.at}  ${merge.from} merged into ${merge.into} (through ${merge.via.type} ${merge.via.value}, message ${merge.messageId}): the rule was evaluated again on the merged person, with their recent ${rule.trigger.event} events`);
+    else lines.push(`${event.timestamp}  ${name} (message ${event.messageId})`);
     for (const leaf of decision.leaves) lines.push(`    ${describeLeaf(leaf)}`);
     if (!rule.trigger.conditions) lines.push('    (the rule has no conditions: every such event matches)');
     switch (decision.outcome) {
@@ -105,18 +115,59 @@ export function explain(input: ExplainInput): string {
   return lines.join('\n');
 }
 
-/** Collects what explain needs while a simulation runs. */
-export function explainCollector(ruleId: string, userId: string) {
-  const evaluations: ExplainInput['evaluations'] = [];
-  const userEvents: EventEnvelope[] = [];
+/**
+ * Collects what explain needs while a simulation runs. The user is the person `id` ends up in: the
+ * person of the last event that carried it, followed through merges, together with everyone merged
+ * into them (a refused link keeps the other person out).
+ */
+export function explainCollector(ruleId: string, id: string) {
+  const seen: { event: EventEnvelope; person: string; decision?: RuleDecision; merge?: MergeRecord }[] = [];
+  const mergedInto = new Map<string, string>();
+  const merges: MergeRecord[] = [];
+  const refusals: { refusal: RefusalRecord; person: string }[] = [];
+  let person: string | undefined;
   return {
-    evaluations,
-    userEvents,
-    onEvent(event: EventEnvelope, outcome: { decisions: RuleDecision[] }) {
-      if (userKeyOf(event) !== userId) return;
-      userEvents.push(event);
-      const decision = outcome.decisions.find((d) => d.ruleId === ruleId);
-      if (decision) evaluations.push({ event, decision });
+    onEvent(event: EventEnvelope, outcome: EventOutcome) {
+      if (outcome.forwardedTo) return; // counted where it is applied
+      if (event.userId === id || event.anonymousId === id || outcome.userKey === id) person = outcome.userKey;
+      seen.push({ event, person: outcome.userKey, ...decisionOf(outcome, ruleId) });
+    },
+    onMerge(merge: MergeRecord, outcome: EventOutcome) {
+      mergedInto.set(merge.from, merge.into);
+      merges.push(merge);
+      for (const decision of outcome.decisions.filter((d) => d.ruleId === ruleId)) {
+        // not an event of the user: the merge itself, shown by its record
+        const event: EventEnvelope = { type: 'identify', userId: merge.into, traits: {}, context: {}, timestamp: merge.at, messageId: merge.messageId };
+        seen.push({ event, person: outcome.userKey, decision, merge });
+      }
+    },
+    /** `people`: the person and everyone merged into them (journeys may run under any of their ids). */
+    onRefusal(refusal: RefusalRecord, person: string) {
+      const same = (r: RefusalRecord) => r.reason === refusal.reason && r.otherPerson === refusal.otherPerson && r.identifier.type === refusal.identifier.type && r.identifier.value === refusal.identifier.value;
+      if (!refusals.some((r) => r.person === person && same(r.refusal))) refusals.push({ refusal, person }); // the first time is the story
+    },
+    result(): Pick<ExplainInput, 'evaluations' | 'userEvents' | 'merges' | 'refusals'> & { person: string; people: string[] } {
+      let live = person ?? id;
+      for (let hops = 0; mergedInto.has(live) && hops < 100; hops++) live = mergedInto.get(live)!;
+      const members = new Set([live]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const [from, into] of mergedInto) if (members.has(into) && !members.has(from)) (members.add(from), (grew = true));
+      }
+      const mine = seen.filter((s) => members.has(s.person));
+      return {
+        person: live,
+        people: [...members],
+        merges: merges.filter((m) => members.has(m.into)),
+        refusals: refusals.filter((r) => members.has(r.person)).map((r) => r.refusal),
+        userEvents: mine.filter((s) => !s.merge).map((s) => s.event),
+        evaluations: mine.flatMap((s) => (s.decision ? [{ event: s.event, decision: s.decision, ...(s.merge ? { merge: s.merge } : {}) }] : [])),
+      };
     },
   };
 }
+
+const decisionOf = (outcome: EventOutcome, ruleId: string) => {
+  const decision = outcome.decisions.find((d) => d.ruleId === ruleId);
+  return decision ? { decision } : {};
+};

@@ -16,7 +16,7 @@ import { MemoryCapStore } from '../../workflows/activities/frequency-caps';
 import { MemorySendLedger } from '../../workflows/activities/send-ledger';
 import { globalGuardrails, identifierTypesOf, loadConfig } from '../config';
 import { IdentityResolver, UnidentifiableEventError } from '../identity/identity-resolver';
-import { MemoryIdentityStore } from '../identity/identity-store';
+import { MemoryIdentityStore, type MergeRecord, type RefusalRecord } from '../identity/identity-store';
 import { PersonMerger } from '../ingest/merge-people';
 import type { JourneyInput } from '../../workflows/journey/journey-input';
 import type { EventEnvelope } from '../events/envelope';
@@ -60,6 +60,10 @@ export interface SimulationInput {
 export interface SimulationHooks {
   /** Called after each event with the engine's outcome (decisions with leaf values, for `explain`). */
   onEvent?(event: EventEnvelope, outcome: EventOutcome): void;
+  /** Called after a merge's state reached the survivor, with what re-evaluating the rules decided. */
+  onMerge?(merge: MergeRecord, outcome: EventOutcome): void;
+  /** Called for each link the identity graph refused, with the person the event went to. */
+  onRefusal?(refusal: RefusalRecord, person: string): void;
 }
 
 export async function simulate(input: SimulationInput, hooks: SimulationHooks = {}): Promise<SimulationAction[]> {
@@ -91,7 +95,10 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   let seq = 0;
   const handoff: Handoff = {
     forward: async (to, event) => void hooks.onEvent?.(event, await processor.process(event, ++seq, to)),
-    absorb: async (_into, control) => void (await merger.absorb(control, ++seq)),
+    absorb: async (_into, control) => {
+      const { state: _state, ...merge } = control;
+      hooks.onMerge?.(merge, await merger.absorb(control, ++seq));
+    },
   };
   const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config), handoff });
   const merger = new PersonMerger(processor, { state, journeys, handoff });
@@ -117,6 +124,7 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     }
     for (const merge of plan.merges) await merger.handOff(merge);
     await identity.commit(plan);
+    for (const refusal of plan.refusals) hooks.onRefusal?.(refusal, plan.person);
     const outcome = await processor.process(event, ++seq, plan.person);
     hooks.onEvent?.(event, outcome);
     for (const decision of outcome.decisions) {
