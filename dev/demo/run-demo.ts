@@ -21,7 +21,9 @@ import { startSmtpCapture } from '../capture/smtp-capture';
 import { startTwilioFake } from '../capture/twilio-fake';
 import { startWebhookCapture } from '../capture/webhook-capture';
 import { preferredPort, startLocalServers } from '../servers/local-servers';
-import { storyEvents, USERS } from './story';
+import { HANA_PHONE, storyEvents, USERS } from './story';
+import { IDENTITY_BUCKET, KvIdentityStore, type PersonRecord } from '../../engine/identity/identity-store';
+import { openBucket } from '../../engine/nats/setup';
 
 export interface DemoOptions {
   dataDir: string;
@@ -86,6 +88,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }, 200);
 
   const nc = await connect({ servers: config.NATS_URL });
+  let hana: PersonRecord | undefined;
   try {
     const js = jetstream(nc);
     const { first, invalid, bobOrder } = storyEvents(Date.now(), Date.now().toString(36));
@@ -103,6 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await twilio.waitFor((m) => m.to === '+14155550101', waitMs).catch(() => undefined);
     await twilio.waitFor((m) => m.to === '+14155550108', 5_000).catch(() => undefined); // hana's, started at the same time
     await new Promise((r) => setTimeout(r, 1500));
+    hana = (await new KvIdentityStore(await openBucket(nc, IDENTITY_BUCKET)).getPerson(HANA_PHONE))?.value;
   } finally {
     await nc.close();
   }
@@ -111,6 +115,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out('');
   out('who received what:');
   for (const line of summary.lines) out('  ' + line);
+  const stitched = hana?.identifiers.userId?.includes('hana') && hana.identifiers.anonymousId?.includes('hana-laptop');
+  out(hana
+    ? `one person, two devices: ${hana.id} holds ${Object.entries(hana.identifiers).map(([type, values]) => `${type} ${values.join(', ')}`).join('; ')}  (npx nudge profile hana)`
+    : `UNEXPECTED: the identity graph has no person ${HANA_PHONE}`);
   out(`dead letters: ${deadLetters.length} (${deadLetters.join('; ') || 'none'})`);
   out('');
   out(`Temporal Web UI: ${servers.temporal.uiUrl}/namespaces/default/workflows`);
@@ -119,7 +127,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out(`unsubscribe links and Twilio webhooks: ${inbound.url} (the emails' List-Unsubscribe header points here)`);
   out(`collector (Segment HTTP Tracking API): ${collector.url}   write key: ${writeKey}`);
   out(`  send your own: curl -u ${writeKey}: ${collector.url}/v1/page -d '{"userId":"alice","name":"Pricing","properties":{"path":"/pricing"}}'`);
-  const ok = summary.ok && deadLetters.length === 1;
+  const ok = summary.ok && deadLetters.length === 1 && Boolean(stitched);
   out(ok ? 'the story played out as expected.' : 'UNEXPECTED: the story did not play out as expected (see above).');
 
   if (options.exitWhenDone) {

@@ -16,6 +16,7 @@ describe('nudge demo', () => {
     expect(output).toMatch(/sms {5}→ \+14155550101: "Your 10% code SAVE10-/);
     // one person on two devices: one journey, under the id of the device she was first seen on
     expect(output).toMatch(/✓ hana .* email 1, sms 1, webhook 0; journeys: pricing-hesitation \(as person hana-phone\)/);
+    expect(output).toMatch(/one person, two devices: hana-phone holds anonymousId hana-phone, hana-laptop; userId hana/);
     expect(output).toMatch(/Temporal Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
   }, 90_000);
 });
