@@ -131,3 +131,65 @@ describe('IdentityResolver', () => {
     await expect(resolver.plan(track({ userId: '   ' }), 1)).rejects.toThrow(/no usable identifier: userId is empty/);
   });
 });
+
+describe('IdentityResolver after a crash in the middle of a commit', () => {
+  /** Fails the nth write (1-based) once, as a resolver that dies there would stop; later writes go through. */
+  function crashingAt(n: number) {
+    const store = new MemoryIdentityStore();
+    let writes = 0;
+    const crash = () => {
+      if (++writes === n) throw new Error('resolver died here');
+    };
+    const crashing: typeof store = Object.assign(Object.create(store), {
+      putPerson: async (...args: Parameters<typeof store.putPerson>) => (crash(), store.putPerson(...args)),
+      putIdentifier: async (...args: Parameters<typeof store.putIdentifier>) => (crash(), store.putIdentifier(...args)),
+    });
+    return { store, crashing };
+  }
+
+  const story = [
+    track({ anonymousId: 'a' }),
+    track({ anonymousId: 'b' }),
+    identify({ userId: 'u', anonymousId: 'a' }, { email: 'u@example.com' }),
+    identify({ userId: 'u', anonymousId: 'b' }, {}), // merges b into a
+  ];
+
+  async function replay(store: MemoryIdentityStore | ReturnType<typeof crashingAt>['crashing']) {
+    const resolver = new IdentityResolver(store, IdentifierTypes.defaults('US'));
+    const people: string[] = [];
+    for (const [i, event] of story.entries()) {
+      // the raw message is redelivered until its commit completes: plan again from what the graph holds
+      for (let attempt = 0; ; attempt++) {
+        const plan = await resolver.plan(event, 1000 + i);
+        try {
+          await resolver.commit(plan);
+          people.push(plan.person);
+          break;
+        } catch (error) {
+          if (attempt > 3) throw error;
+        }
+      }
+    }
+    return people;
+  }
+
+  it('every crash point converges to the graph an uninterrupted run builds', async () => {
+    const clean = new MemoryIdentityStore();
+    const expectedPeople = await replay(clean);
+    const snapshot = async (store: MemoryIdentityStore) => ({
+      a: (await livePerson(store, 'a'))?.value,
+      b: (await livePerson(store, 'b'))?.value.id,
+      u: (await store.getIdentifier({ type: 'userId', value: 'u' }))?.value.person,
+    });
+    const expected = await snapshot(clean);
+    expect(expected.a).toMatchObject({ id: 'a', identifiers: { anonymousId: ['a', 'b'], userId: ['u'], email: ['u@example.com'] } });
+    expect(expected.b).toBe('a');
+    for (let n = 1; n <= 12; n++) {
+      const { store, crashing } = crashingAt(n);
+      expect(await replay(crashing)).toEqual(expectedPeople);
+      const actual = await snapshot(store);
+      expect({ ...actual, a: { ...actual.a, merges: actual.a?.merges.map((m) => `${m.from}->${m.into}`) } }, `crash at write ${n}`)
+        .toEqual({ ...expected, a: { ...expected.a, merges: expected.a?.merges.map((m) => `${m.from}->${m.into}`) } });
+    }
+  });
+});

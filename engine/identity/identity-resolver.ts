@@ -117,7 +117,9 @@ export class IdentityResolver {
         const into = (survivor.record.identifiers[type] ??= []);
         for (const value of values) if (!into.includes(value)) into.push(value);
       }
-      survivor.record.merges = [...survivor.record.merges, ...merged.record.merges, merge].slice(-MAX_HISTORY);
+      // A merge planned again after a commit that stopped half-way is recorded once.
+      const recorded = (list: MergeRecord[], m: MergeRecord) => list.some((k) => k.from === m.from && k.into === m.into);
+      survivor.record.merges = [...survivor.record.merges, ...[...merged.record.merges, merge].filter((m) => !recorded(survivor.record.merges, m))].slice(-MAX_HISTORY);
       survivor.record.refusals = [...survivor.record.refusals, ...merged.record.refusals].slice(-MAX_HISTORY);
       survivor.changed = true;
       merged.record = { ...merged.record, mergedInto: survivor.record.id, merges: [...merged.record.merges, merge].slice(-MAX_HISTORY) };
@@ -158,6 +160,7 @@ export class IdentityResolver {
   private refuseAdding(person: PersonRecord, id: Identifier): Pick<RefusalRecord, 'reason' | 'detail'> | null {
     const type = this.types.get(id.type)!;
     const held = person.identifiers[id.type] ?? [];
+    if (held.includes(id.value)) return null; // already theirs (a commit that stopped before the identifier record)
     if (type.unique && held.length > 0) return { reason: 'unique', detail: `${person.id} already has ${id.type} "${held[0]}"; ${id.type} is unique per person` };
     if (held.length >= type.limit) return { reason: 'limit', detail: `${person.id} already holds ${held.length} ${id.type} values (the limit)` };
     return null;
