@@ -94,10 +94,15 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   const journeys = new VirtualJourneys(activities, clock, recordAction(actions));
   let seq = 0;
   const handoff: Handoff = {
-    forward: async (to, event) => void hooks.onEvent?.(event, await processor.process(event, ++seq, to)),
+    // (the work happens first: `hook?.(await work())` would skip the work when there is no hook)
+    forward: async (to, event) => {
+      const outcome = await processor.process(event, ++seq, to);
+      hooks.onEvent?.(event, outcome);
+    },
     absorb: async (_into, control) => {
+      const outcome = await merger.absorb(control, ++seq);
       const { state: _state, ...merge } = control;
-      hooks.onMerge?.(merge, await merger.absorb(control, ++seq));
+      hooks.onMerge?.(merge, outcome);
     },
   };
   const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config), handoff });
