@@ -10,6 +10,7 @@ import { startCollectService } from '../../engine/collect/collect-service';
 import type { CollectServer } from '../../engine/collect/collect-server';
 import { IDENTITY_BUCKET, KvIdentityStore, livePerson } from '../../engine/identity/identity-store';
 import { openBucket } from '../../engine/nats/setup';
+import { runProfile } from '../../engine/profile/profile-command';
 import { startStack, type Stack } from '../support/stack';
 import { eventually } from '../support/poll';
 
@@ -97,6 +98,16 @@ describe('OneID through the collector', () => {
     expect((await livePerson(graph, deviceB))!.value.id).toBe(deviceA);
     // through the device id the second login carried
     expect((await graph.getPerson(deviceA))!.value.merges).toEqual([expect.objectContaining({ from: deviceB, into: deviceA, via: { type: 'anonymousId', value: deviceB } })]);
+
+    // `nudge profile` by the member id, by the merged-away device and by the phone written another way
+    for (const lookup of [member, deviceB, phone.replace('+86 ', '').replace(/\s/g, '')]) {
+      let text = '';
+      expect(await runProfile(stack.config, lookup, {}, (t) => (text += t))).toBe(0);
+      expect(text).toContain(`profile ${deviceA}`);
+      expect(text).toMatch(new RegExp(`${deviceB} merged into ${deviceA} +via anonymousId ${deviceB}`));
+      expect(text).toContain(e164);
+      expect(text).toMatch(/pricing-views/); // the surviving journey's entry
+    }
   });
 
   it('a merge re-evaluates the rules: 2 views on one device + 1 on another, then the link → the journey starts at the merge', async () => {
