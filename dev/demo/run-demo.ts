@@ -123,6 +123,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out('');
   out(`Temporal Web UI: ${servers.temporal.uiUrl}/namespaces/default/workflows`);
   out(`  find a journey: RuleId = "pricing-hesitation" AND UserId = "alice"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('RuleId="pricing-hesitation" AND UserId="alice"')})`);
+  out(`  by any of a person's ids: PersonIds = "hana"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('PersonIds="hana"')})`);
   out(`NATS: ${servers.nats.url}   Temporal: ${servers.temporal.address}   data: ${dataDir}`);
   out(`unsubscribe links and Twilio webhooks: ${inbound.url} (the emails' List-Unsubscribe header points here)`);
   out(`collector (Segment HTTP Tracking API): ${collector.url}   write key: ${writeKey}`);

@@ -91,6 +91,12 @@ export function toJourneyEvent(event: EventEnvelope, behavior: BehaviorEvent): J
   return { messageId: event.messageId, event: behavior.name, timestamp: event.timestamp, properties: behavior.properties };
 }
 
+/** The ids the person's events carried (userId, anonymousIds), besides the person id itself. */
+function personIdsOf(state: UserState): string[] {
+  const ids = [state.identifiers?.userId, ...(state.identifiers?.anonymousIds ?? [])].filter((id): id is string => Boolean(id) && id !== state.userKey);
+  return [...new Set(ids)];
+}
+
 export class EventProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
@@ -174,6 +180,7 @@ export class EventProcessor {
       v: 1,
       journeyId: decision.workflowId,
       userId: state.userKey,
+      ...(personIdsOf(state).length ? { personIds: personIdsOf(state) } : {}),
       rule,
       trigger: journeyEvent,
       traits: state.traits,

@@ -12,9 +12,11 @@ import { journeyEventSignal, journeyMergedSignal, type MergedNotice } from '../.
 export const RuleIdAttribute = defineSearchAttributeKey('RuleId', SearchAttributeType.KEYWORD);
 export const UserIdAttribute = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
 export const RuleVersionAttribute = defineSearchAttributeKey('RuleVersion', SearchAttributeType.INT);
+/** The person id and every id their events carried: `PersonIds = "<member id or device id>"` finds their journeys. */
+export const PersonIdsAttribute = defineSearchAttributeKey('PersonIds', SearchAttributeType.KEYWORD_LIST);
 
 /** The custom search attributes as `temporal server start-dev --search-attribute` arguments. */
-export const SEARCH_ATTRIBUTE_FLAGS = ['RuleId=Keyword', 'UserId=Keyword', 'RuleVersion=Int'];
+export const SEARCH_ATTRIBUTE_FLAGS = ['RuleId=Keyword', 'UserId=Keyword', 'RuleVersion=Int', 'PersonIds=KeywordList'];
 
 export class TemporalUnavailableError extends Error {
   constructor(action: string, cause: unknown) {
@@ -50,10 +52,11 @@ export class TemporalJourneyStarter implements JourneyStarter {
           { key: RuleIdAttribute, value: input.rule.id },
           { key: UserIdAttribute, value: input.userId },
           { key: RuleVersionAttribute, value: input.rule.version },
+          { key: PersonIdsAttribute, value: [...new Set([input.userId, ...(input.personIds ?? [])])] },
         ],
         memo: {
           rule: `${input.rule.name} (${input.rule.id} v${input.rule.version})`,
-          user: input.userId,
+          user: input.personIds?.length ? `${input.userId} (ids: ${input.personIds.join(', ')})` : input.userId,
           trigger: `${input.trigger.event} at ${input.trigger.timestamp} (message ${input.trigger.messageId})`,
           ...(input.assignment ? { assignment: input.assignment === 'control' ? `control (${input.rule.holdout}% holdout: sent nothing)` : 'treatment' } : {}),
         },

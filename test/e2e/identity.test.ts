@@ -66,6 +66,15 @@ describe('OneID through the collector', () => {
     const third = stack.outcomes.filter((o) => o.userKey === web && o.kind === 'event').at(-1)!;
     expect(third.decisions.map((d) => d.outcome)).toEqual(['started']);
     await stack.smtp.waitFor((m) => m.to.includes(email), 20_000);
+    // ops find the journey in Temporal by any of the person's ids
+    for (const lookup of [member, app]) {
+      const found = await eventually(async () => {
+        const ids: string[] = [];
+        for await (const execution of stack.temporal.workflow.list({ query: `PersonIds = "${lookup}"` })) ids.push(execution.workflowId);
+        return ids.length ? ids : undefined;
+      }, 15_000, `journeys listed by PersonIds = ${lookup}`);
+      expect(found).toEqual([started[0]!.workflowId]);
+    }
     const byMember = (await graph.getIdentifier({ type: 'userId', value: member }))!.value.person;
     expect((await livePerson(graph, byMember))!.value).toMatchObject({ id: web, identifiers: { anonymousId: [web, app], userId: [member] } });
     expect((await graph.getIdentifier({ type: 'anonymousId', value: app }))!.value.person).toBe(web);

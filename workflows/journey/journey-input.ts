@@ -18,7 +18,10 @@ export interface EntrySnapshot {
 export interface JourneyInput {
   v: 1;
   journeyId: string;
+  /** The person (identity resolution: named after the id of their first event). */
   userId: string;
+  /** Every id the person's events carried (userId, anonymousIds), for finding their journeys in Temporal. */
+  personIds?: string[];
   rule: Rule;
   trigger: JourneyEvent;
   /** Profile traits when the user entered (templates and waitUntil time zones read them). */
