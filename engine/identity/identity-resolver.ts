@@ -54,6 +54,7 @@ export class IdentityResolver {
     const at = new Date(now).toISOString();
     const previousIdType = event.type === 'alias' && (await this.store.getIdentifier({ type: 'userId', value: event.previousId.trim() })) ? 'userId' : 'anonymousId';
     const { identifiers, rejected } = identifiersOf(event, this.types, previousIdType);
+    if (identifiers.length === 0) throw new UnidentifiableEventError(rejected.map((r) => r.reason).join('; ') || 'the event carries no identifier');
     const found = await Promise.all(
       identifiers.map(async (id) => {
         const record = await this.store.getIdentifier(id);
@@ -65,7 +66,6 @@ export class IdentityResolver {
     const people = new Map<string, Working>();
     for (const f of found) if (f.person && !people.has(f.person.value.id)) people.set(f.person.value.id, { record: structuredClone(f.person.value), revision: f.person.revision, changed: false });
 
-    if (identifiers.length === 0) throw new UnidentifiableEventError(rejected.map((r) => r.reason).join('; ') || 'the event carries no identifier');
     const known = found.find((f) => f.person);
     let target: Working;
     // The strongest identifier decides: when it is new and cannot join the person a weaker one knows
@@ -73,7 +73,7 @@ export class IdentityResolver {
     const joinable = known && (known === found[0] || !this.refuseAdding(people.get(known.person!.value.id)!.record, identifiers[0]!));
     if (known && joinable) target = people.get(known.person!.value.id)!;
     else {
-      target = await this.newPerson(event, identifiers[0]!, now);
+      target = await this.newPerson(identifiers, now);
       plan.created = target.revision === 0;
       people.set(target.record.id, target);
     }
@@ -143,8 +143,9 @@ export class IdentityResolver {
   }
 
   /** A new person, named after the event's userId (else anonymousId) so a person without links keeps the id it always had. */
-  private async newPerson(event: EventEnvelope, strongest: Identifier, now: number): Promise<Working> {
-    const base = event.userId ?? event.anonymousId ?? strongest.value;
+  private async newPerson(identifiers: Identifier[], now: number): Promise<Working> {
+    const strongest = identifiers[0]!;
+    const base = (identifiers.find((id) => id.type === 'userId') ?? identifiers.find((id) => id.type === 'anonymousId') ?? strongest).value;
     for (let n = 1; n < 1000; n++) {
       const id = n === 1 ? base : `${base}#${n}`;
       const existing = await this.store.getPerson(id);
