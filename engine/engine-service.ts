@@ -12,6 +12,7 @@ import type { LoadedRule } from '../rules/load-rules';
 import type { LoadedTag } from '../rules/load-tags';
 import { globalGuardrails, loadConfig, ownedPartitions, pathsOf, waitScaleOf, type Config } from './config';
 import { consumePartition, ensurePartitionConsumer } from './ingest/partition-consumer';
+import { keepConsuming } from './keep-consuming';
 import { EventProcessor, type EventOutcome } from './ingest/process-event';
 import { createLogger, type Logger } from './logger';
 import { EngineMetrics } from './metrics';
@@ -50,7 +51,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   const index = new RuleIndex(rules, tags);
   const partitions = ownedPartitions(config.NUDGE_OWNED_PARTITIONS, config.NUDGE_PARTITIONS);
 
-  const nc: NatsConnection = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-engine' });
+  // Long-running: a NATS restart or failover of any length is waited out, and consuming resumes.
+  const nc: NatsConnection = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-engine', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch(async (error) => {
     await nc.close();
     throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);
@@ -87,9 +89,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   setMaxListeners(partitions.length + 10, stopping.signal); // one listener per partition loop
   const merger = new PersonMerger(processor, { state, journeys, handoff });
   const loops = partitions.map((p) =>
-    consumePartition({ js, processor, merger, partitions: config.NUDGE_PARTITIONS, log, onOutcome, onDeadLetter }, p, stopping.signal).catch((error) => {
-      if (!stopping.signal.aborted) log.error({ partition: p, err: (error as Error).message }, 'partition consumer stopped');
-    }),
+    keepConsuming(`partition ${p}`, async () => {
+      await ensurePartitionConsumer(jsm, p);
+      await consumePartition({ js, processor, merger, partitions: config.NUDGE_PARTITIONS, log, onOutcome, onDeadLetter }, p, stopping.signal);
+    }, stopping.signal, log),
   );
   const runResolver = config.NUDGE_RESOLVER === 'on' || (config.NUDGE_RESOLVER === 'auto' && partitions.includes(0));
   if (runResolver) {
@@ -97,9 +100,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
     const store = new CachedIdentityStore(new KvIdentityStore(await openBucket(nc, IDENTITY_BUCKET)));
     const resolver = new IdentityResolver(store, identifierTypesOf(config));
     loops.push(
-      consumeRawEvents({ js, resolver, store, partitions: config.NUDGE_PARTITIONS, log, onResolved: (plan) => metrics.recordResolution(plan), onDeadLetter }, stopping.signal).catch((error) => {
-        if (!stopping.signal.aborted) log.error({ err: (error as Error).message }, 'identity resolver stopped');
-      }),
+      keepConsuming('identity resolver', async () => {
+        await ensureResolverConsumer(jsm);
+        await consumeRawEvents({ js, resolver, store, partitions: config.NUDGE_PARTITIONS, log, onResolved: (plan) => metrics.recordResolution(plan), onDeadLetter }, stopping.signal);
+      }, stopping.signal, log),
     );
   }
   log.info({ resolver: runResolver, rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), tags: tags.map((t) => t.tag.name), partitions: partitions.length }, 'engine started');

@@ -30,7 +30,8 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
   const log = options.log ?? createLogger('nudge-worker', config.LOG_LEVEL);
   installTemporalRuntime(log);
   const tags = new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag));
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-worker' });
+  // Long-running: a NATS restart or failover of any length is waited out (activities retry meanwhile).
+  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-worker', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   try {
     const state = new StateStore(await openBucket(nc, USERS_BUCKET));
     const ledger = new SendLedger(await openBucket(nc, SENDS_BUCKET));

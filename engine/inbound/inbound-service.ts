@@ -33,7 +33,8 @@ export async function startInboundService(options: InboundServiceOptions = {}): 
   const env = options.env ?? process.env;
   const config = options.config ?? loadConfig(env);
   const log = options.log ?? createLogger('nudge-inbound', config.LOG_LEVEL);
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-inbound' });
+  // Long-running: a NATS restart of any length is waited out (requests answer 5xx meanwhile).
+  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-inbound', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   try {
     await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
     const server = await startInboundServer({

@@ -80,7 +80,7 @@ export async function startStack(options: { rules: string; env?: Record<string, 
   // A forwarded event is counted where it is finally applied; merges are not published events.
   const engine = await startEngine({ config, log, onOutcome: (o) => { outcomes.push(o); if (o.kind !== 'merge' && !o.forwardedTo) bump(); }, onDeadLetter: (r) => { deadLetters.push(r); bump(); } });
   const worker = await startWorkerService(config, env, { log, workflowBundle: { code: inject('workflowBundleCode') } });
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   const js = jetstream(nc);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection });
