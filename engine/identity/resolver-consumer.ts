@@ -14,17 +14,16 @@
  * the raw stream (the engine that owns partition 0 runs it), which keeps the graph's decisions in event
  * order; compare-and-set keeps the graph consistent even if a second one runs by mistake.
  */
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { parseEnvelope, type EventEnvelope } from '../events/envelope';
 import { CONTROL_HEADER, PERSON_HEADER, partitionOf, partitionSubject, RAW_STREAM, RAW_SUBJECT } from '../events/subjects';
-import { publishDeadLetter } from '../ingest/dead-letter';
+import { consumeInOrder, deadLetterer, ensureOrderedConsumer, looksLikeConnectionTrouble, retryInPlace, type RetryPolicy } from '../ingest/ordered-consumer';
 import type { Logger } from '../logger';
 import { IdentityResolver, UnidentifiableEventError, type ResolutionPlan } from './identity-resolver';
 import { IdentityConflictError, livePerson, type IdentityGraphStore, type MergeRecord } from './identity-store';
 
 export const RESOLVER_CONSUMER = 'resolver';
-const MAX_ATTEMPTS_FOR_UNEXPECTED_ERRORS = 5;
 
 /** The body of a `merge` control message: hand `from`'s state over to `into`. */
 export type MergeControl = MergeRecord;
@@ -40,40 +39,24 @@ export interface ResolverContext {
   onDeadLetter?: (reason: string) => void;
 }
 
-export async function ensureResolverConsumer(jsm: JetStreamManager): Promise<void> {
-  if (await jsm.consumers.info(RAW_STREAM, RESOLVER_CONSUMER).catch(() => null)) return;
-  await jsm.consumers.add(RAW_STREAM, {
-    durable_name: RESOLVER_CONSUMER,
-    filter_subject: RAW_SUBJECT,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: 30_000_000_000,
-    max_ack_pending: 1000,
-  });
-}
+export const ensureResolverConsumer = (jsm: JetStreamManager) => ensureOrderedConsumer(jsm, RAW_STREAM, RESOLVER_CONSUMER, RAW_SUBJECT);
 
 export async function consumeRawEvents(ctx: ResolverContext, stop: AbortSignal): Promise<void> {
-  const consumer = await ctx.js.consumers.get(RAW_STREAM, RESOLVER_CONSUMER);
-  const messages = await consumer.consume({ max_messages: 256 });
-  stop.addEventListener('abort', () => void messages.close(), { once: true });
-  for await (const msg of messages) {
-    if (stop.aborted) {
-      msg.nak();
-      break;
-    }
-    await handleRaw(ctx, msg, stop);
-  }
+  await consumeInOrder(ctx.js, RAW_STREAM, RESOLVER_CONSUMER, stop, (msg) => handleRaw(ctx, msg, stop));
 }
 
-const isInfrastructureError = (error: unknown) => /timeout|disconnect|connection|no responders/i.test(String((error as Error)?.message));
+const RESOLVING: RetryPolicy = {
+  isInfrastructure: looksLikeConnectionTrouble,
+  decide: (error, attempt) => {
+    if (error instanceof UnidentifiableEventError) return { deadLetter: error.message };
+    if (error instanceof IdentityConflictError && attempt < 50) return 'retry-now'; // the graph moved: plan again now
+    return undefined;
+  },
+  work: 'identity resolution',
+};
 
 async function handleRaw(ctx: ResolverContext, msg: JsMsg, stop: AbortSignal): Promise<void> {
-  const deadLetter = async (reason: string) => {
-    ctx.log.warn({ seq: msg.seq, reason }, 'raw event dead-lettered');
-    await publishDeadLetter(ctx.js, { partition: 'unrouted', data: msg.data, reason, sourceSubject: msg.subject, sourceSeq: msg.seq });
-    ctx.onDeadLetter?.(reason);
-    await msg.ackAck();
-  };
+  const deadLetter = deadLetterer(ctx.js, msg, 'unrouted', ctx.log, ctx.onDeadLetter);
   let raw: unknown;
   try {
     raw = msg.json();
@@ -82,26 +65,7 @@ async function handleRaw(ctx: ResolverContext, msg: JsMsg, stop: AbortSignal): P
   }
   const parsed = parseEnvelope(raw);
   if (!parsed.ok) return deadLetter(`invalid event: ${parsed.reason}`);
-
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await route(ctx, parsed.event, msg.headers?.get(PERSON_HEADER) || undefined);
-      await msg.ackAck();
-      return;
-    } catch (error) {
-      if (stop.aborted) {
-        msg.nak();
-        return;
-      }
-      if (error instanceof UnidentifiableEventError) return deadLetter(error.message);
-      if (error instanceof IdentityConflictError && attempt < 50) continue; // the graph moved: plan again now
-      const infrastructure = isInfrastructureError(error);
-      if (!infrastructure && attempt >= MAX_ATTEMPTS_FOR_UNEXPECTED_ERRORS) return deadLetter(`identity resolution failed ${attempt} times: ${(error as Error).message}`);
-      ctx.log.warn({ seq: msg.seq, attempt, err: (error as Error).message }, 'identity resolution failed, retrying');
-      msg.working();
-      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 200 * 2 ** Math.min(attempt, 8))));
-    }
-  }
+  await retryInPlace(msg, stop, ctx.log, { stage: 'identity resolver' }, deadLetter, RESOLVING, () => route(ctx, parsed.event, msg.headers?.get(PERSON_HEADER) || undefined));
 }
 
 async function route(ctx: ResolverContext, event: EventEnvelope, knownPerson: string | undefined): Promise<void> {

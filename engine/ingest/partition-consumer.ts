@@ -4,18 +4,16 @@
  * partition's order is kept; an event that keeps failing for any other reason is dead-lettered after
  * a few attempts so it cannot block the users behind it.
  */
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { parseEnvelope, userKeyOf } from '../events/envelope';
 import { consumerName, CONTROL_HEADER, EVENTS_STREAM, PERSON_HEADER, partitionOf, partitionSubject } from '../events/subjects';
 import type { MergeControl } from '../identity/resolver-consumer';
 import type { Logger } from '../logger';
 import { StateConflictError } from '../state/state-store';
 import { TemporalUnavailableError } from '../trigger/journey-starter';
-import { publishDeadLetter } from './dead-letter';
+import { consumeInOrder, deadLetterer, ensureOrderedConsumer, looksLikeConnectionTrouble, retryInPlace, type RetryPolicy } from './ordered-consumer';
 import type { PersonMerger } from './merge-people';
 import type { AbsorbControl, EventOutcome, EventProcessor } from './process-event';
-
-const MAX_ATTEMPTS_FOR_UNEXPECTED_ERRORS = 5;
 
 export interface PartitionContext {
   js: JetStreamClient;
@@ -27,42 +25,17 @@ export interface PartitionContext {
   onDeadLetter?: (reason: string) => void;
 }
 
-export async function ensurePartitionConsumer(jsm: JetStreamManager, partition: number): Promise<void> {
-  const name = consumerName(partition);
-  if (await jsm.consumers.info(EVENTS_STREAM, name).catch(() => null)) return;
-  await jsm.consumers.add(EVENTS_STREAM, {
-    durable_name: name,
-    filter_subject: partitionSubject(partition),
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: 30_000_000_000,
-    max_ack_pending: 1000,
-  });
-}
+export const ensurePartitionConsumer = (jsm: JetStreamManager, partition: number) => ensureOrderedConsumer(jsm, EVENTS_STREAM, consumerName(partition), partitionSubject(partition));
 
-const isInfrastructureError = (error: unknown) =>
-  error instanceof TemporalUnavailableError || error instanceof StateConflictError || /timeout|disconnect|connection|no responders/i.test(String((error as Error)?.message));
+const isInfrastructureError = (error: unknown) => error instanceof TemporalUnavailableError || error instanceof StateConflictError || looksLikeConnectionTrouble(error);
+const PROCESSING: RetryPolicy = { isInfrastructure: isInfrastructureError, work: 'processing' };
 
 export async function consumePartition(ctx: PartitionContext, partition: number, stop: AbortSignal): Promise<void> {
-  const consumer = await ctx.js.consumers.get(EVENTS_STREAM, consumerName(partition));
-  const messages = await consumer.consume({ max_messages: 256 });
-  stop.addEventListener('abort', () => void messages.close(), { once: true });
-  for await (const msg of messages) {
-    if (stop.aborted) {
-      msg.nak();
-      break;
-    }
-    await handleMessage(ctx, partition, msg, stop);
-  }
+  await consumeInOrder(ctx.js, EVENTS_STREAM, consumerName(partition), stop, (msg) => handleMessage(ctx, partition, msg, stop));
 }
 
 async function handleMessage(ctx: PartitionContext, partition: number, msg: JsMsg, stop: AbortSignal): Promise<void> {
-  const deadLetter = async (reason: string) => {
-    ctx.log.warn({ partition, seq: msg.seq, reason }, 'event dead-lettered');
-    await publishDeadLetter(ctx.js, { partition, data: msg.data, reason, sourceSubject: msg.subject, sourceSeq: msg.seq });
-    ctx.onDeadLetter?.(reason);
-    await msg.ackAck();
-  };
+  const deadLetter = deadLetterer(ctx.js, msg, partition, ctx.log, ctx.onDeadLetter);
 
   let raw: unknown;
   try {
@@ -93,25 +66,7 @@ async function handleMessage(ctx: PartitionContext, partition: number, msg: JsMs
   const owner = partitionOf(person!, ctx.partitions);
   if (owner !== partition) return deadLetter(`published to partition ${partition} but person "${person}" belongs to partition ${owner}`);
 
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const outcome = await work();
-      ctx.onOutcome?.(outcome);
-      await msg.ackAck();
-      return;
-    } catch (error) {
-      if (stop.aborted) {
-        msg.nak();
-        return;
-      }
-      const infrastructure = isInfrastructureError(error);
-      if (!infrastructure && attempt >= MAX_ATTEMPTS_FOR_UNEXPECTED_ERRORS) {
-        return deadLetter(`processing failed ${attempt} times: ${(error as Error).message}`);
-      }
-      const delay = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8));
-      ctx.log.warn({ partition, seq: msg.seq, attempt, err: (error as Error).message }, infrastructure ? 'infrastructure unavailable, retrying event' : 'event failed, retrying');
-      msg.working();
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+  await retryInPlace(msg, stop, ctx.log, { partition }, deadLetter, PROCESSING, async () => {
+    ctx.onOutcome?.(await work());
+  });
 }
