@@ -21,7 +21,7 @@ export class EngineMetrics {
   }
 
   recordOutcome(outcome: EventOutcome): void {
-    this.events.inc({ result: outcome.forwardedTo ? (outcome.kind === 'merge' ? 'handed_off' : 'forwarded') : outcome.kind === 'merge' ? 'merged' : outcome.duplicate ? 'redelivered' : 'applied' });
+    this.events.inc({ result: resultOf(outcome) });
     this.signals.inc(outcome.signalled.length);
     for (const decision of outcome.decisions) this.decisions.inc({ rule: decision.ruleId, outcome: decision.outcome });
   }
@@ -44,6 +44,13 @@ export class EngineMetrics {
   serve(port: number): Promise<Server> {
     return serveMetrics(this.registry, port);
   }
+}
+
+/** What became of a partition message: a merge's hand-off or absorb, a forward, a redelivery, or applied. */
+function resultOf(outcome: EventOutcome): string {
+  if (outcome.kind === 'merge') return outcome.forwardedTo ? 'handed_off' : 'merged';
+  if (outcome.forwardedTo) return 'forwarded';
+  return outcome.duplicate ? 'redelivered' : 'applied';
 }
 
 /** Serves a registry on 127.0.0.1:<port>/metrics, with /healthz for liveness probes. */

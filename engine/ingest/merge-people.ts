@@ -11,6 +11,7 @@
  * Both are idempotent: the hand-off is de-duplicated by its message id and the survivor records whom it
  * absorbed; a tombstone is written only after the hand-off is published.
  */
+import type { UserState } from '../state/behavior-state';
 import { mergeStates, tombstoneOf, hasAbsorbed } from '../state/merge-states';
 import type { MergeControl } from '../identity/resolver-consumer';
 import type { AbsorbControl, EntryCache, EventOutcome, EventProcessor, ProcessorDeps } from './process-event';
@@ -59,7 +60,7 @@ export class PersonMerger {
    * rule, under either id, is not used again: it is never newer than the entry (the person's clock
    * then), while the entry names only the last journey, not every trigger.
    */
-  private async reevaluate(state: Parameters<EventProcessor['consider']>[1], seq: number, outcome: EventOutcome): Promise<void> {
+  private async reevaluate(state: UserState, seq: number, outcome: EventOutcome): Promise<void> {
     const entry: EntryCache = {};
     for (const [name, events] of Object.entries(state.recent ?? {})) {
       for (const candidate of this.processor.rules.candidates(name)) {

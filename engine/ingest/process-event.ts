@@ -176,11 +176,12 @@ export class EventProcessor {
       outcome.decisions.push({ ruleId: rule.id, outcome: decision.reason, detail: decision.detail, leaves: match.leaves });
       return true;
     }
+    const personIds = personIdsOf(state);
     const input: JourneyInput = {
       v: 1,
       journeyId: decision.workflowId,
       userId: state.userKey,
-      ...(personIdsOf(state).length ? { personIds: personIdsOf(state) } : {}),
+      ...(personIds.length ? { personIds } : {}),
       rule,
       trigger: journeyEvent,
       traits: state.traits,
