@@ -22,3 +22,27 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
+
+/** One element of `list`, uniformly. */
+export const pick = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+
+/**
+ * A Zipf-like pick over `list` (weight 1/rank): a few values are common and most are rare, as with
+ * real pages, products or courses. Built once per list (the cumulative weights), then O(log n) a pick.
+ */
+export function zipfPicker<T>(list: readonly T[]): (random: () => number) => T {
+  const cumulative: number[] = [];
+  let sum = 0;
+  for (let rank = 1; rank <= list.length; rank++) cumulative.push((sum += 1 / rank));
+  return (random) => {
+    const target = random() * sum;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! > target) hi = mid;
+      else lo = mid + 1;
+    }
+    return list[lo]!;
+  };
+}

@@ -1,19 +1,23 @@
 /**
- * Identity resolver throughput against a bare routing baseline, measured in one run on the same
+ * Identity resolver throughput against bare routing baselines, measured in one run on the same
  * nats-server with the same events. Before each phase the streams are purged and the events are
  * published to the raw stream (publishEvent, 2,000 in flight); each phase must leave exactly its
  * messages on the partitions.
- *  - baseline: a durable pull consumer on the raw stream that, per message in order, republishes the
- *              body to the partition of its userId (else anonymousId), messageId as Nats-Msg-Id, then
- *              acks: the least a routing stage must do, with no identity graph.
- *  - resolver: the real stage (engine/identity/resolver-consumer.ts) over a fresh nudge_identity
- *              bucket with the default identifier types: plan, merge control messages, compare-and-set
- *              commit, publish with Nudge-Person, ack.
+ *  - serial bare:    a durable pull consumer on the raw stream that, per message in order, republishes
+ *                    the body to the partition of its userId (else anonymousId), messageId as
+ *                    Nats-Msg-Id, then acks: the least a one-at-a-time routing stage must do.
+ *  - pipelined bare: the raw stream read in batches (readInBatches, the resolver's batch sizes), each
+ *                    message republished with publishToPerson (userId else anonymousId as the person)
+ *                    without awaiting each, the batch's PubAcks awaited together, one checkpoint commit
+ *                    per batch: the least the resolver loop's shape must do, with no identity graph.
+ *  - resolver:       the real stage (engine/identity/resolver-loop.ts) over a fresh nudge_identity
+ *                    bucket with the default identifier types, as the engine runs it (CachedIdentityStore).
  * Events, seeded: ~60% anonymous page/track (anonymousId only, 1–3 devices per person), ~25% logged-in
  * tracks (userId + anonymousId), ~10% identify (userId + anonymousId, traits email and phone), ~5% alias.
  * Phones are "+1 415 555 0xxx", 1,000 numbers: people share them, and since userId is unique, those
  * links are refused (the refusal path is part of what is measured).
- * Usage: npm run bench:resolve -- [--events 50000] [--users 10000] [--partitions 16]
+ * Usage: npm run bench:resolve -- [--events 50000] [--users 10000] [--partitions 16] [--resolver-only]
+ *   --resolver-only skips the baselines (for `npx tsx --cpu-prof benchmarks/resolver-throughput.ts …`).
  */
 import { readFileSync } from 'node:fs';
 import { AckPolicy, DeliverPolicy, jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -27,16 +31,21 @@ import { IdentifierTypes } from '../engine/identity/identifier-types';
 import { IdentityResolver } from '../engine/identity/identity-resolver';
 import { IDENTITY_BUCKET, KvIdentityStore } from '../engine/identity/identity-store';
 import { CachedIdentityStore } from '../engine/identity/cached-identity-store';
-import { consumeRawEvents, ensureResolverConsumer } from '../engine/identity/resolver-consumer';
+import { publishToPerson } from '../engine/identity/partition-publish';
+import { RESOLVER_BATCHES, runResolverLoop } from '../engine/identity/resolver-loop';
+import { readInBatches } from '../engine/ingest/stream-batches';
 import { createLogger } from '../engine/logger';
 import { ensureStreams, openBucket } from '../engine/nats/setup';
+import { CheckpointStore } from '../engine/ownership/checkpoints';
 import { arg, mulberry32 } from './bench-support';
 
 const EVENTS = arg('events', 50_000);
 const USERS = arg('users', 10_000);
 const PARTITIONS = arg('partitions', 16);
 const WARMUP_EVENTS = Math.min(2_000, EVENTS);
+const RESOLVER_ONLY = process.argv.includes('--resolver-only');
 const BARE_CONSUMER = 'bench-bare-router';
+const PIPELINED_TASK = 'bench.pipelined-bare';
 
 /** Segment envelopes of `users` people; ids carry `prefix` (people) and messageIds are `<i>`. */
 function sampleEvents(prefix: string, count: number, users: number): EventEnvelope[] {
@@ -88,7 +97,7 @@ async function fillRawStream(js: JetStreamClient, jsm: JetStreamManager, events:
   return seconds;
 }
 
-/** Baseline: per raw message in order, republish its body to its partition, then ack. */
+/** Serial baseline: per raw message in order, republish its body to its partition, then ack. */
 async function routeBare(js: JetStreamClient, count: number): Promise<number> {
   const t0 = performance.now();
   const consumer = await js.consumers.get(RAW_STREAM, BARE_CONSUMER);
@@ -103,6 +112,24 @@ async function routeBare(js: JetStreamClient, count: number): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** Pipelined baseline: the resolver loop's shape (batches, unawaited publishes, one commit per batch) without the graph. */
+async function routePipelined(js: JetStreamClient, jsm: JetStreamManager, checkpoints: CheckpointStore, count: number): Promise<number> {
+  const afterSeq = (await jsm.streams.info(RAW_STREAM)).state.first_seq - 1;
+  let { revision } = await checkpoints.load(PIPELINED_TASK);
+  let left = count;
+  const stop = new AbortController();
+  const t0 = performance.now();
+  await readInBatches(js, RAW_STREAM, RAW_SUBJECT, afterSeq, stop.signal, async (batch) => {
+    await Promise.all(batch.map((msg) => {
+      const event = msg.json<EventEnvelope>();
+      return publishToPerson(js, PARTITIONS, event.userId ?? event.anonymousId!, event);
+    }));
+    revision = await checkpoints.commit(PIPELINED_TASK, batch[batch.length - 1]!.seq, revision, 'bench');
+    if ((left -= batch.length) <= 0) stop.abort();
+  }, RESOLVER_BATCHES);
+  return (performance.now() - t0) / 1000;
+}
+
 interface Resolution {
   seconds: number;
   resolved: number;
@@ -112,32 +139,33 @@ interface Resolution {
   merges: number;
   refusals: number;
   rejected: number;
-  /** Share of graph reads the resolver's cache answered. */
-  cacheHitRate?: number;
+  /** Reads that went to the KV bucket (cache misses, most of them in the batch's parallel warm-up), per event. */
+  graphReadsPerEvent?: number;
 }
 
-/** The real stage on a fresh identity bucket, run until every event has been resolved or dead-lettered. */
-async function resolveAll(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, count: number): Promise<Resolution & { bucket: KV }> {
+/** The real stage on a fresh identity bucket, run until every event has been resolved or dead-lettered and committed. */
+async function resolveAll(nc: NatsConnection, js: JetStreamClient, checkpoints: CheckpointStore, count: number): Promise<Resolution & { bucket: KV }> {
   const bucket = await openBucket(nc, IDENTITY_BUCKET);
   const store = new CachedIdentityStore(new KvIdentityStore(bucket)); // as the engine runs it
   const resolver = new IdentityResolver(store, IdentifierTypes.defaults('US'));
-  await ensureResolverConsumer(jsm);
   const tally: Resolution = { seconds: 0, resolved: 0, deadLetters: 0, created: 0, linked: 0, merges: 0, refusals: 0, rejected: 0 };
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
+  // The loop reports a batch only once its checkpoint is committed: the count is reached when the last one is.
   const counted = () => { if (tally.resolved + tally.deadLetters === count) done(); };
   const stop = new AbortController();
   const t0 = performance.now();
-  const loop = consumeRawEvents({
+  const loop = runResolverLoop({
     js, resolver, store, partitions: PARTITIONS, log: createLogger('bench', 'error'),
-    onResolved: (plan) => {
+    checkpoints, owner: 'bench', owns: () => true,
+    onResolved: (resolution) => {
       tally.resolved++;
-      if (!('internal' in plan)) {
-        tally.created += Number(plan.created);
-        tally.linked += plan.linked.length;
-        tally.merges += plan.merges.length;
-        tally.refusals += plan.refusals.length;
-        tally.rejected += plan.rejected.length;
+      if (!('internal' in resolution)) {
+        tally.created += Number(resolution.created);
+        tally.linked += resolution.linked.length;
+        tally.merges += resolution.merges.length;
+        tally.refusals += resolution.refusals.length;
+        tally.rejected += resolution.rejected.length;
       }
       counted();
     },
@@ -147,7 +175,7 @@ async function resolveAll(nc: NatsConnection, js: JetStreamClient, jsm: JetStrea
   tally.seconds = (performance.now() - t0) / 1000;
   stop.abort();
   await loop;
-  tally.cacheHitRate = store.hits / Math.max(1, store.hits + store.misses);
+  tally.graphReadsPerEvent = store.misses / count;
   return { ...tally, bucket };
 }
 
@@ -182,53 +210,69 @@ function memory(): { rss: number; peak: number } {
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
 }
 
+interface Baseline {
+  label: string;
+  seconds: number;
+  contents: { events: number; controls: number; misrouted: number };
+}
+
 async function main() {
   console.log(`nudge identity resolver benchmark: ${EVENTS.toLocaleString()} events, ${USERS.toLocaleString()} people, ${PARTITIONS} partitions`);
   const nats = await startNats();
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect({ servers: nats.url, noAsyncTraces: process.argv.includes('--no-async-traces') });
   try {
     const jsm = await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: 86_400_000 });
     const js = jetstream(nc, { timeout: 5000 });
+    const checkpoints = await CheckpointStore.open(nc);
     await jsm.consumers.add(RAW_STREAM, { durable_name: BARE_CONSUMER, filter_subject: RAW_SUBJECT, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 1000 });
+    const baselines: { label: string; run: (count: number) => Promise<number> }[] = RESOLVER_ONLY ? [] : [
+      { label: 'serial bare consume+republish+ack', run: (count) => routeBare(js, count) },
+      { label: 'pipelined bare batch+republish+commit', run: (count) => routePipelined(js, jsm, checkpoints, count) },
+    ];
 
-    // Warm-up of both paths (JIT, connections) on people of their own; the graph it made is dropped.
+    // Warm-up of every path (JIT, connections) on people of their own; the graph it made is dropped.
     const warmup = sampleEvents('warm', WARMUP_EVENTS, Math.min(USERS, 1_000));
-    await fillRawStream(js, jsm, inPhase('warm-bare', warmup));
-    await routeBare(js, WARMUP_EVENTS);
+    for (const [i, baseline] of baselines.entries()) {
+      await fillRawStream(js, jsm, inPhase(`warm-bare${i}`, warmup));
+      await baseline.run(WARMUP_EVENTS);
+    }
     await fillRawStream(js, jsm, inPhase('warm-resolve', warmup));
-    await (await resolveAll(nc, js, jsm, WARMUP_EVENTS)).bucket.destroy();
+    await (await resolveAll(nc, js, checkpoints, WARMUP_EVENTS)).bucket.destroy();
 
     const events = sampleEvents('bench', EVENTS, USERS);
     const share = (test: (event: EventEnvelope) => boolean) => `${((100 * events.filter(test).length) / EVENTS).toFixed(1)}%`;
     console.log(`events: ${share((e) => !e.userId)} anonymous page/track, ${share((e) => e.type === 'track' && Boolean(e.userId))} logged-in track, ${share((e) => e.type === 'identify')} identify, ${share((e) => e.type === 'alias')} alias`);
-    const bareFill = await fillRawStream(js, jsm, inPhase('bare', events));
-    const bareSeconds = await routeBare(js, EVENTS);
-    const bare = await partitionContents(js, jsm);
+    const fills: number[] = [];
+    const measured: Baseline[] = [];
+    for (const [i, baseline] of baselines.entries()) {
+      fills.push(await fillRawStream(js, jsm, inPhase(`bare${i}`, events)));
+      const seconds = await baseline.run(EVENTS);
+      measured.push({ label: baseline.label, seconds, contents: await partitionContents(js, jsm) });
+    }
     const memoryBefore = memory();
 
-    const resolveFill = await fillRawStream(js, jsm, inPhase('resolve', events));
-    const resolution = await resolveAll(nc, js, jsm, EVENTS);
+    fills.push(await fillRawStream(js, jsm, inPhase('resolve', events)));
+    const resolution = await resolveAll(nc, js, checkpoints, EVENTS);
     const memoryAfter = memory();
     const resolved = await partitionContents(js, jsm);
     const keys = await bucketKeys(resolution.bucket);
 
-    const bareRate = EVENTS / bareSeconds;
-    const resolveRate = EVENTS / resolution.seconds;
-    const row = (label: string, seconds: number, rate: number) => `${label.padEnd(32)}${String(EVENTS).padStart(8)} ${seconds.toFixed(1).padStart(8)} ${Math.round(rate).toString().padStart(9)}`;
-    console.log(`raw stream filled in ${bareFill.toFixed(1)} s and ${resolveFill.toFixed(1)} s (${Math.round(EVENTS / bareFill).toLocaleString()} and ${Math.round(EVENTS / resolveFill).toLocaleString()} msg/s)`);
+    const rate = (seconds: number) => EVENTS / seconds;
+    const row = (label: string, seconds: number) => `${label.padEnd(40)}${String(EVENTS).padStart(8)} ${seconds.toFixed(1).padStart(8)} ${Math.round(rate(seconds)).toString().padStart(9)}`;
+    console.log(`raw stream filled at ${fills.map((f) => `${Math.round(EVENTS / f).toLocaleString()}`).join(', ')} msg/s`);
     console.log('');
-    console.log('                                  events  seconds  events/s');
-    console.log(row('bare consume+republish+ack', bareSeconds, bareRate));
-    console.log(row('identity resolver', resolution.seconds, resolveRate));
+    console.log(`${''.padEnd(40)}  events  seconds  events/s`);
+    for (const baseline of measured) console.log(row(baseline.label, baseline.seconds));
+    console.log(row('identity resolver (resolver-loop)', resolution.seconds));
     console.log('');
-    console.log(`resolver / bare ratio: ${(resolveRate / bareRate).toFixed(3)}`);
-    console.log(`resolver plans: people created ${resolution.created}, identifiers linked ${resolution.linked}, merges ${resolution.merges}, refusals ${resolution.refusals}, identifiers rejected ${resolution.rejected}; dead letters ${resolution.deadLetters}; graph reads answered by the cache ${((resolution.cacheHitRate ?? 0) * 100).toFixed(0)}%`);
+    console.log(`resolver plans: people created ${resolution.created}, identifiers linked ${resolution.linked}, merges ${resolution.merges}, refusals ${resolution.refusals}, identifiers rejected ${resolution.rejected}; dead letters ${resolution.deadLetters}; KV reads per event ${(resolution.graphReadsPerEvent ?? 0).toFixed(2)}`);
     console.log(`identity bucket ${IDENTITY_BUCKET}: ${keys.people + keys.identifiers} keys (${keys.people} people incl. merged-away, ${keys.identifiers} identifiers)`);
     console.log(`bench process RSS: ${memoryBefore.rss.toFixed(0)} MiB before the resolver phase, ${memoryAfter.rss.toFixed(0)} MiB after, peak ${memoryAfter.peak.toFixed(0)} MiB`);
-    const ok = bare.events === EVENTS && bare.controls === 0
-      && resolved.events === EVENTS && resolution.deadLetters === 0 && resolved.controls === resolution.merges && resolved.misrouted === 0;
-    const checks = [`bare: ${bare.events}/${EVENTS} events`, `resolver: ${resolved.events}/${EVENTS} events + ${resolved.controls}/${resolution.merges} merge control messages, ${resolved.misrouted} off their person's partition`];
+    const bareOk = measured.every((b) => b.contents.events === EVENTS && b.contents.controls === 0 && b.contents.misrouted === 0);
+    const ok = bareOk && resolved.events === EVENTS && resolution.deadLetters === 0 && resolved.controls === resolution.merges && resolved.misrouted === 0;
+    const checks = [...measured.map((b) => `${b.label.split(' ')[0]} bare: ${b.contents.events}/${EVENTS} events`), `resolver: ${resolved.events}/${EVENTS} events + ${resolved.controls}/${resolution.merges} merge control messages, ${resolved.misrouted} off their person's partition`];
     console.log(`partitions hold expected messages: ${checks.join(', ')} -> ${ok ? 'ok' : 'MISMATCH'}`);
+    for (const baseline of measured) console.log(`resolver / ${baseline.label.split(' ')[0]} bare ratio: ${(baseline.seconds / resolution.seconds).toFixed(3)}`);
     if (!ok) process.exitCode = 1;
   } finally {
     await nc.close();

@@ -24,7 +24,7 @@ const program = new Command()
 
 program
   .command('engine')
-  .description('resolve identities (the engine owning partition 0: raw stream → identity graph → person partitions), consume events, keep behavior state, merge people, match rules and start journeys (refuses to start on an invalid rule set)')
+  .description('consume events, keep behavior state, merge people, match rules and start journeys; engines started with the same configuration share the partitions, and one of them resolves identities (raw stream → identity graph → person partitions); refuses to start on an invalid rule set')
   .action(async () => {
     const engine = await startEngine();
     await untilSignal();

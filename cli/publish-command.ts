@@ -11,7 +11,7 @@ export async function runPublish(config: Config, file: string | undefined, out: 
   const input = file && file !== '-' ? createReadStream(file) : process.stdin;
   const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-publish' });
   try {
-    await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
+    await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
     const result = await publishJsonLines(jetstream(nc), createInterface({ input, crlfDelay: Infinity }));
     for (const problem of result.problems) out(`${file ?? 'stdin'}:${problem.line}: ${problem.reason}`);
     out(`published ${result.published}, duplicates dropped ${result.duplicates}, rejected ${result.problems.length}`);

@@ -46,7 +46,12 @@ export const ConfigSchema = z.object({
   NUDGE_RULES_DIR: z.string().default('rules').describe('Directory (or comma-separated files/directories) of rule files.'),
   NUDGE_TAGS_DIR: z.string().default('rules/tags').describe('Directory (or comma-separated files/directories) of behavior tag files; a directory that does not exist holds no tags.'),
   NUDGE_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16).describe('Partition count of the events stream; fixed when the stream is created.'),
-  NUDGE_OWNED_PARTITIONS: z.string().default('all').describe('Partitions this engine process consumes: "all", or ranges like "0-7,12".'),
+  NUDGE_REPLICAS: z.coerce.number().int().min(1).max(5).default(1).describe('Copies of every JetStream stream and KV bucket nudge creates, for a NATS cluster (3 survives one node failure; 1 for a single server). Checked against existing streams and buckets at start. Example: 3.'),
+  NUDGE_OWNED_PARTITIONS: z.string().default('auto').describe('Partitions this engine process consumes: "auto" (default: every engine started with the same configuration takes a fair share, and the partitions of an engine that dies move to the others), or a static set: "all", or ranges like "0-7,12" (refused at start if another engine holds one of them).'),
+  NUDGE_LEASE_TTL: DurationMs.default(parseDuration('10s')).describe('How long a partition lease outlives its engine: a dead engine\'s partitions move to the others after at most this plus a quarter of it. Example: "10s".'),
+  NUDGE_STATE_CACHE: z.coerce.number().int().min(1).default(20_000).describe('People whose state each partition keeps in memory (least recently used beyond it are reloaded from NATS KV when they come back). Memory: about 2–3 KiB per person.'),
+  NUDGE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500).describe('Most partition messages decided in memory and committed together.'),
+  NUDGE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64).describe('Most journey starts, signals and state writes in flight at once per partition while a batch commits.'),
   NUDGE_DUPLICATE_WINDOW: DurationMs.default(parseDuration('1d')).describe('How long JetStream drops a repeated messageId.'),
   NUDGE_DAY_LENGTH: DurationMs.default(parseDuration('1d')).describe('How long one day of journey waiting lasts; the demo sets "10s" so a 2-day wait takes 20 s. Real deployments keep "1d".'),
   NUDGE_QUIET_HOURS: JsonSetting(z.object({ email: QuietHours.optional(), sms: QuietHours.optional() }).strict())
@@ -87,7 +92,7 @@ export const ConfigSchema = z.object({
     .default({ 'nudge-dev-write-key': 'demo' })
     .describe('Write keys the collector accepts, as a JSON object of write key -> source name; the source name is recorded in each event\'s context.source. Example: {"wk_live_3f9a…":"web","wk_live_77c1…":"ios"}. The default key is for development only.'),
   NUDGE_RESOLVER: z.enum(['auto', 'on', 'off']).default('auto')
-    .describe('Whether this engine process runs the identity resolver (raw stream → identity graph → partitions). Exactly one process should: "auto" runs it in the engine that owns partition 0.'),
+    .describe('Whether this engine process may run the identity resolver (raw stream → identity graph → partitions). One engine runs it at a time, whichever holds its lease; "auto" and "on" compete for the lease (and take over within the lease TTL when its engine dies), "off" never runs it.'),
   NUDGE_IDENTIFIERS: JsonSetting(IdentifierTypesConfig)
     .default(IdentifierTypesConfig.parse(DEFAULT_IDENTIFIER_TYPES))
     .describe('Identifier types of the identity graph, as JSON: type -> {priority (1 strongest), unique, limit, traits, normalize}. userId and anonymousId must be listed. Default: userId (1, unique), wechat_unionid (2, unique, trait wechat_unionid), email (3, limit 5, trait email), phone (4, limit 5, trait phone, E.164), anonymousId (10, limit 25).'),
@@ -119,8 +124,9 @@ export const pathsOf = (setting: string) => setting.split(',').map((p) => p.trim
 /** The factor journey waits are multiplied by (1 in production). */
 export const waitScaleOf = (config: Config) => config.NUDGE_DAY_LENGTH / parseDuration('1d');
 
-/** Parses NUDGE_OWNED_PARTITIONS ("all" or "0-3,7") against the partition count. */
-export function ownedPartitions(spec: string, count: number): number[] {
+/** Parses NUDGE_OWNED_PARTITIONS against the partition count: null for "auto" (shared by leases), else the static set. */
+export function ownedPartitions(spec: string, count: number): number[] | null {
+  if (spec.trim() === 'auto') return null;
   if (spec.trim() === 'all') return Array.from({ length: count }, (_, i) => i);
   const owned = new Set<number>();
   for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {

@@ -1,8 +1,10 @@
 /**
  * The engine process: loads and validates the rule set (refusing to start on an invalid one), makes
- * sure streams, consumers and buckets exist, and consumes its partitions until stopped.
+ * sure streams and buckets exist, joins the other engines (ownership/: leases decide which engine runs
+ * which partition and the identity resolver) and runs the partition loops it is given until stopped.
  */
-import { setMaxListeners } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { CountryCode } from 'libphonenumber-js';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -10,30 +12,40 @@ import { Client, Connection } from '@temporalio/client';
 import { loadRuleSet } from '../rules/load-rule-set';
 import type { LoadedRule } from '../rules/load-rules';
 import type { LoadedTag } from '../rules/load-tags';
-import { globalGuardrails, loadConfig, ownedPartitions, pathsOf, waitScaleOf, type Config } from './config';
-import { consumePartition, ensurePartitionConsumer } from './ingest/partition-consumer';
-import { keepConsuming } from './keep-consuming';
-import { EventProcessor, type EventOutcome } from './ingest/process-event';
-import { createLogger, type Logger } from './logger';
-import { EngineMetrics } from './metrics';
-import { RuleIndex } from './match/rule-index';
-import { PhoneDirectory } from './inbound/phone-directory';
-import { ensureStreams, openBucket, USERS_BUCKET } from './nats/setup';
-import { StateStore } from './state/state-store';
-import { identifierTypesOf } from './config';
+import { globalGuardrails, identifierTypesOf, loadConfig, ownedPartitions, pathsOf, waitScaleOf, type Config } from './config';
+import { EngineHealth } from './engine-health';
+import { EVENTS_STREAM, consumerName } from './events/subjects';
+import { CachedIdentityStore } from './identity/cached-identity-store';
 import { IdentityResolver } from './identity/identity-resolver';
 import { IDENTITY_BUCKET, KvIdentityStore } from './identity/identity-store';
-import { CachedIdentityStore } from './identity/cached-identity-store';
-import { consumeRawEvents, ensureResolverConsumer } from './identity/resolver-consumer';
-import { PersonMerger } from './ingest/merge-people';
+import { runResolverLoop } from './identity/resolver-loop';
+import { PhoneDirectory } from './inbound/phone-directory';
+import type { EventOutcome } from './ingest/decide';
 import { natsHandoff } from './ingest/nats-handoff';
+import { runPartitionLoop, type PartitionLoopContext } from './ingest/partition-loop';
+import { keepConsuming } from './keep-consuming';
+import { createLogger, type Logger } from './logger';
+import { RuleIndex } from './match/rule-index';
+import { EngineMetrics } from './metrics';
+import { ensureStreams, openBucket, USERS_BUCKET } from './nats/setup';
+import { CheckpointStore, RESOLVER_TASK } from './ownership/checkpoints';
+import { LeaseStore } from './ownership/lease-store';
+import { Ownership, type TaskRunner } from './ownership/ownership';
+import { ruleSetFingerprint } from './ownership/fingerprint';
+import { StateStore } from './state/state-store';
 import { TemporalJourneyStarter } from './trigger/journey-starter';
 
 export interface EngineHandle {
   rules: LoadedRule[];
   tags: LoadedTag[];
   metrics: EngineMetrics;
-  partitions: number[];
+  /** This process in the lease bucket (host-pid-random). */
+  engineId: string;
+  /** Partitions this engine owns right now (they move between engines). */
+  partitions(): number[];
+  /** Whether this engine runs the identity resolver right now. */
+  runsResolver(): boolean;
+  health: EngineHealth;
   stop(): Promise<void>;
 }
 
@@ -49,7 +61,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   const log = options.log ?? createLogger('nudge-engine', config.LOG_LEVEL);
   const { rules, tags } = loadRuleSet(pathsOf(config.NUDGE_RULES_DIR), pathsOf(config.NUDGE_TAGS_DIR));
   const index = new RuleIndex(rules, tags);
-  const partitions = ownedPartitions(config.NUDGE_OWNED_PARTITIONS, config.NUDGE_PARTITIONS);
+  const staticPartitions = ownedPartitions(config.NUDGE_OWNED_PARTITIONS, config.NUDGE_PARTITIONS);
+  const replicas = { replicas: config.NUDGE_REPLICAS };
 
   // Long-running: a NATS restart or failover of any length is waited out, and consuming resumes.
   const nc: NatsConnection = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-engine', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
@@ -57,71 +70,129 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
     await nc.close();
     throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);
   });
-  const jsm = await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
-  for (const p of partitions) await ensurePartitionConsumer(jsm, p);
-  const state = new StateStore(await openBucket(nc, USERS_BUCKET));
+  const jsm = await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
+  const state = new StateStore(await openBucket(nc, USERS_BUCKET, replicas));
+  const checkpoints = await CheckpointStore.open(nc, config.NUDGE_REPLICAS);
+  const leases = await LeaseStore.open(nc, config.NUDGE_LEASE_TTL, config.NUDGE_REPLICAS);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const js = jetstream(nc);
   const journeys = new TemporalJourneyStarter(client, config.NUDGE_TASK_QUEUE);
   const handoff = natsHandoff(js, config.NUDGE_PARTITIONS);
-  const processor = new EventProcessor({
-    rules: index,
-    state,
-    journeys,
-    handoff,
-    waitScale: waitScaleOf(config),
-    guardrails: globalGuardrails(config),
-    phones: await PhoneDirectory.open(nc, smsCountry(process.env)),
-  });
+  const phones = await PhoneDirectory.open(nc, smsCountry(process.env), replicas);
+  const engineId = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomUUID().slice(0, 8)}`;
 
   const metrics = new EngineMetrics();
-  const metricsServer = config.NUDGE_METRICS_PORT ? await metrics.serve(config.NUDGE_METRICS_PORT) : null;
-  const onOutcome = (outcome: EventOutcome) => {
-    metrics.recordOutcome(outcome);
-    options.onOutcome?.(outcome);
-  };
+  const health = new EngineHealth(metrics.registry, jsm, Math.max(60_000, config.NUDGE_LEASE_TTL * 3));
+  const metricsServer = config.NUDGE_METRICS_PORT ? await metrics.serve(config.NUDGE_METRICS_PORT, () => health.health()) : null;
+  const watching = watchConnections(nc, connection, health);
   const onDeadLetter = (reason: string) => {
     metrics.recordDeadLetter(reason);
     options.onDeadLetter?.(reason);
   };
 
-  const stopping = new AbortController();
-  setMaxListeners(partitions.length + 10, stopping.signal); // one listener per partition loop
-  const merger = new PersonMerger(processor, { state, journeys, handoff });
-  const loops = partitions.map((p) =>
-    keepConsuming(`partition ${p}`, async () => {
-      await ensurePartitionConsumer(jsm, p);
-      await consumePartition({ js, processor, merger, partitions: config.NUDGE_PARTITIONS, log, onOutcome, onDeadLetter }, p, stopping.signal);
-    }, stopping.signal, log),
-  );
-  const runResolver = config.NUDGE_RESOLVER === 'on' || (config.NUDGE_RESOLVER === 'auto' && partitions.includes(0));
-  if (runResolver) {
-    await ensureResolverConsumer(jsm);
-    const store = new CachedIdentityStore(new KvIdentityStore(await openBucket(nc, IDENTITY_BUCKET)));
-    const resolver = new IdentityResolver(store, identifierTypesOf(config));
-    loops.push(
-      keepConsuming('identity resolver', async () => {
-        await ensureResolverConsumer(jsm);
-        await consumeRawEvents({ js, resolver, store, partitions: config.NUDGE_PARTITIONS, log, onResolved: (plan) => metrics.recordResolution(plan), onDeadLetter }, stopping.signal);
-      }, stopping.signal, log),
-    );
+  let ownership: Ownership | null = null;
+  const partitionCtx: PartitionLoopContext = {
+    js,
+    decide: { rules: index, waitScale: waitScaleOf(config), guardrails: globalGuardrails(config), withLeaves: false },
+    ports: { state, journeys, handoff, phones, concurrency: config.NUDGE_CONCURRENCY },
+    checkpoints,
+    // Migration: a partition consumed before checkpoints existed resumes after its durable consumer's ack floor.
+    initialSeq: async (p) => (await jsm.consumers.info(EVENTS_STREAM, consumerName(p)).catch(() => null))?.ack_floor.stream_seq ?? 0,
+    owner: engineId,
+    owns: (task) => ownership?.owns(task) ?? false,
+    partitionCount: config.NUDGE_PARTITIONS,
+    cacheCapacity: config.NUDGE_STATE_CACHE,
+    maxBatch: config.NUDGE_BATCH_SIZE,
+    log,
+    onOutcome: (outcome) => {
+      metrics.recordOutcome(outcome);
+      options.onOutcome?.(outcome);
+    },
+    onDeadLetter,
+    onJourneyEnded: () => metrics.recordJourneyEnded(),
+    onCommitted: (partition, info) => {
+      health.committed(partition, info.lastSeq);
+      metrics.recordCommit(info.messages, { hits: info.cacheHits, misses: info.cacheMisses, cached: info.cached }, partition);
+    },
+    onReader: (partition, reader) => health.setReader(partition, reader),
+  };
+
+  let resolverLoop: ((stop: AbortSignal) => Promise<void>) | null = null;
+  const resolverRun = async (stop: AbortSignal) => {
+    if (!resolverLoop) {
+      const store = new CachedIdentityStore(new KvIdentityStore(await openBucket(nc, IDENTITY_BUCKET, replicas)));
+      const resolver = new IdentityResolver(store, identifierTypesOf(config));
+      resolverLoop = (signal) =>
+        runResolverLoop({ js, resolver, store, partitions: config.NUDGE_PARTITIONS, log, checkpoints, owner: engineId, owns: () => ownership?.owns(RESOLVER_TASK) ?? false, onResolved: (plan) => metrics.recordResolution(plan), onDeadLetter }, signal);
+    }
+    await resolverLoop(stop);
+  };
+
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const runner: TaskRunner = {
+    start(task) {
+      const controller = new AbortController();
+      const run = task === RESOLVER_TASK ? () => resolverRun(controller.signal) : () => runPartitionLoop(partitionCtx, Number(task.slice(2)), controller.signal);
+      running.set(task, { controller, done: keepConsuming(task === RESOLVER_TASK ? 'identity resolver' : `partition ${task.slice(2)}`, run, controller.signal, log) });
+    },
+    async stop(task) {
+      const task_ = running.get(task);
+      if (!task_) return;
+      task_.controller.abort();
+      await task_.done;
+      running.delete(task);
+    },
+    abandon(task) {
+      running.get(task)?.controller.abort();
+      running.delete(task);
+    },
+  };
+  ownership = new Ownership({ leases, engineId, fingerprint: ruleSetFingerprint(rules, tags, config.NUDGE_PARTITIONS), partitionCount: config.NUDGE_PARTITIONS, staticPartitions, resolver: config.NUDGE_RESOLVER, runner, log });
+  try {
+    await ownership.start();
+  } catch (error) {
+    metricsServer?.close();
+    watching.stop();
+    await nc.close();
+    await connection.close();
+    throw error;
   }
-  log.info({ resolver: runResolver, rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), tags: tags.map((t) => t.tag.name), partitions: partitions.length }, 'engine started');
+  const owned = () => ownership!.tasks().filter((t) => t !== RESOLVER_TASK).map((t) => Number(t.slice(2))).sort((a, b) => a - b);
+  log.info({ engineId, rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), tags: tags.map((t) => t.tag.name), partitions: owned(), resolver: ownership.owns(RESOLVER_TASK) }, 'engine started');
 
   return {
     rules,
     tags,
-    partitions,
     metrics,
+    engineId,
+    health,
+    partitions: owned,
+    runsResolver: () => ownership!.owns(RESOLVER_TASK),
     async stop() {
-      stopping.abort();
+      await ownership!.stop();
+      await Promise.allSettled([...running.values()].map((r) => r.done));
       metricsServer?.close();
-      await Promise.allSettled(loops);
+      watching.stop();
       await nc.drain().catch(() => undefined);
       await connection.close();
       log.info('engine stopped');
     },
   };
+}
+
+/** Keeps the health flags current: NATS connection status events, and a Temporal call every few seconds. */
+function watchConnections(nc: NatsConnection, connection: Connection, health: EngineHealth): { stop(): void } {
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') health.natsConnected = false;
+      if (status.type === 'reconnect') health.natsConnected = true;
+    }
+  })().catch(() => undefined);
+  const timer = setInterval(() => {
+    connection.workflowService.getSystemInfo({}).then(() => (health.temporalReachable = true), () => (health.temporalReachable = false));
+  }, 5000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** The country numbers without a country code belong to (SMS_DEFAULT_COUNTRY, as the SMS connector reads it). */

@@ -3,7 +3,7 @@
  * with /healthz for liveness probes.
  */
 import { createServer, type Server } from 'node:http';
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventOutcome } from './ingest/process-event';
 import type { ResolutionPlan } from './identity/identity-resolver';
 
@@ -14,6 +14,12 @@ export class EngineMetrics {
   private readonly decisions = new Counter({ name: 'nudge_rule_decisions_total', help: 'Rule decisions for candidate rules, by rule and outcome', labelNames: ['rule', 'outcome'], registers: [this.registry] });
   private readonly signals = new Counter({ name: 'nudge_journey_signals_total', help: 'Events signalled to running journeys', registers: [this.registry] });
 
+  private readonly journeysEnded = new Counter({ name: 'nudge_journeys_ended_total', help: 'Journey-ended notices applied (the person may enter the rule again)', registers: [this.registry] });
+  private readonly batches = new Counter({ name: 'nudge_batches_total', help: 'Partition batches committed', registers: [this.registry] });
+  private readonly batchMessages = new Counter({ name: 'nudge_batch_messages_total', help: 'Partition messages committed in batches', registers: [this.registry] });
+  private readonly cacheHits = new Gauge({ name: 'nudge_state_cache_hits', help: 'State reads answered by the partition cache since the partition loop started', labelNames: ['partition'], registers: [this.registry] });
+  private readonly cacheMisses = new Gauge({ name: 'nudge_state_cache_misses', help: 'State reads that went to NATS KV since the partition loop started', labelNames: ['partition'], registers: [this.registry] });
+  private readonly cachedPeople = new Gauge({ name: 'nudge_state_cache_people', help: 'People held in the partition cache', labelNames: ['partition'], registers: [this.registry] });
   private readonly identity = new Counter({ name: 'nudge_identity_total', help: 'Identity resolution: events resolved, people created, identifiers linked, people merged, links refused (by reason), identifier values rejected', labelNames: ['result'], registers: [this.registry] });
 
   constructor() {
@@ -41,8 +47,20 @@ export class EngineMetrics {
     this.deadLetters.inc({ kind: reason.split(':')[0]!.slice(0, 40) });
   }
 
-  serve(port: number): Promise<Server> {
-    return serveMetrics(this.registry, port);
+  recordJourneyEnded(): void {
+    this.journeysEnded.inc();
+  }
+
+  recordCommit(messages: number, cache: { hits: number; misses: number; cached: number }, partition: number): void {
+    this.batches.inc();
+    this.batchMessages.inc(messages);
+    this.cacheHits.set({ partition: String(partition) }, cache.hits);
+    this.cacheMisses.set({ partition: String(partition) }, cache.misses);
+    this.cachedPeople.set({ partition: String(partition) }, cache.cached);
+  }
+
+  serve(port: number, health?: () => Promise<{ ready: boolean; reasons: string[] }>): Promise<Server> {
+    return serveMetrics(this.registry, port, health);
   }
 }
 
@@ -53,14 +71,16 @@ function resultOf(outcome: EventOutcome): string {
   return outcome.duplicate ? 'redelivered' : 'applied';
 }
 
-/** Serves a registry on 127.0.0.1:<port>/metrics, with /healthz for liveness probes. */
-export async function serveMetrics(registry: Registry, port: number): Promise<Server> {
+/** Serves a registry on 127.0.0.1:<port>/metrics, with /healthz (503 with the reasons when `health` says not ready). */
+export async function serveMetrics(registry: Registry, port: number, health?: () => Promise<{ ready: boolean; reasons: string[] }>): Promise<Server> {
   const server = createServer(async (request, response) => {
     if (request.url === '/metrics') {
       response.writeHead(200, { 'content-type': registry.contentType });
       response.end(await registry.metrics());
     } else if (request.url === '/healthz') {
-      response.writeHead(200).end('ok');
+      const state = health ? await health() : { ready: true, reasons: [] };
+      if (state.ready) response.writeHead(200).end('ok');
+      else response.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready:\n${state.reasons.map((r) => `- ${r}`).join('\n')}\n`);
     } else {
       response.writeHead(404).end();
     }

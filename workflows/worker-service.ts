@@ -11,6 +11,8 @@ import { createLogger, type Logger } from '../engine/logger';
 import { unsubscribeHeaders } from '../engine/inbound/unsubscribe-links';
 import { CAPS_BUCKET, openBucket, SENDS_BUCKET, USERS_BUCKET } from '../engine/nats/setup';
 import { StateStore } from '../engine/state/state-store';
+import { jetstream } from '@nats-io/jetstream';
+import { publishJourneyEnded } from '../engine/ingest/nats-handoff';
 import { TagSet } from '../engine/match/tags';
 import { loadTags } from '../rules/load-tags';
 import { serveMetrics } from '../engine/metrics';
@@ -33,8 +35,9 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
   // Long-running: a NATS restart or failover of any length is waited out (activities retry meanwhile).
   const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-worker', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   try {
-    const state = new StateStore(await openBucket(nc, USERS_BUCKET));
-    const ledger = new SendLedger(await openBucket(nc, SENDS_BUCKET));
+    const js = jetstream(nc);
+    const state = new StateStore(await openBucket(nc, USERS_BUCKET, { replicas: config.NUDGE_REPLICAS }));
+    const ledger = new SendLedger(await openBucket(nc, SENDS_BUCKET, { replicas: config.NUDGE_REPLICAS }));
     const connectors = await createConnectorsFromEnv(env, { nc });
     const metrics = new DeliveryMetrics();
     const metricsServer = config.NUDGE_WORKER_METRICS_PORT ? await serveMetrics(metrics.registry, config.NUDGE_WORKER_METRICS_PORT) : null;
@@ -43,11 +46,12 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.NUDGE_TASK_QUEUE,
       connectors,
+      announceJourneyEnded: (notice) => publishJourneyEnded(js, config.NUDGE_PARTITIONS, notice),
       activityDeps: {
         ledger,
         // Follows merges: a journey of a merged-away id reads (and caps) the live person.
         loadUserState: async (userKey) => (await state.loadResolved(userKey)).state,
-        caps: new KvCapStore(await openBucket(nc, CAPS_BUCKET)),
+        caps: new KvCapStore(await openBucket(nc, CAPS_BUCKET, { replicas: config.NUDGE_REPLICAS })),
         consentMode: config.NUDGE_CONSENT_MODE,
         metrics,
         tags,

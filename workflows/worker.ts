@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ConnectorSet } from '../connectors/channels';
 import { createActivities, type ActivityDeps } from './activities/create-activities';
+import { createJourneyEndedActivities, type JourneyEndedNotice } from './activities/journey-ended';
 
 const require = createRequire(import.meta.url);
 export const WORKFLOWS_PATH = require.resolve('./index.ts');
@@ -23,6 +24,8 @@ export interface WorkerOptions {
   taskQueue: string;
   connectors: ConnectorSet;
   activityDeps: Omit<ActivityDeps, 'connectors'>;
+  /** Delivers a journey's end to its person's partition (the engine then lets the person re-enter). */
+  announceJourneyEnded: (notice: JourneyEndedNotice) => Promise<void>;
   workflowBundle?: WorkflowBundle;
 }
 
@@ -40,7 +43,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ ...options.activityDeps, connectors: options.connectors }),
+    activities: { ...createActivities({ ...options.activityDeps, connectors: options.connectors }), ...createJourneyEndedActivities(options.announceJourneyEnded) },
   });
   const done = worker.run().finally(() => connection.close());
   return {

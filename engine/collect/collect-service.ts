@@ -34,7 +34,7 @@ export async function startCollectService(options: CollectServiceOptions = {}): 
   let connected = true;
   void watchConnection(nc, log, (now) => (connected = now));
   try {
-    await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
+    await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
     const js = jetstream(nc, { timeout: options.publishTimeoutMs ?? 5000 });
     const server = await startCollectServer({
       port: config.NUDGE_COLLECT_PORT,

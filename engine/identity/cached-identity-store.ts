@@ -4,7 +4,8 @@
  * resolve without a round trip to KV. Every write still goes to KV with compare-and-set on the revision
  * the cache holds; a conflict (a record changed behind the cache: an operator's `nudge erase`, a second
  * resolver by mistake) drops that record from the cache, so the resolver's re-plan reads it fresh.
- * Entries also expire after `ttlMs`, bounding how long a change made elsewhere can go unseen.
+ * Entries also expire after `ttlMs`, bounding how long a change made elsewhere can go unseen, and the
+ * resolver loop clears the cache when it (re)starts: it may have been another engine's turn meanwhile.
  */
 import type { Identifier } from './identifier-types';
 import { identifierKey, personKey, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
@@ -23,6 +24,11 @@ export class CachedIdentityStore implements IdentityGraphStore {
     private readonly inner: IdentityGraphStore,
     private readonly options: { maxEntries?: number; ttlMs?: number; now?: () => number } = {},
   ) {}
+
+  /** Forgets everything: the next reads go to the graph. */
+  clear(): void {
+    this.entries.clear();
+  }
 
   getIdentifier(id: Identifier) {
     return this.read(identifierKey(id), () => this.inner.getIdentifier(id));

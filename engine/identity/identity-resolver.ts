@@ -1,11 +1,13 @@
 /**
  * Resolves an event to its person and keeps the identity graph up to date. Two phases, so the caller
- * can publish the merge hand-offs between them (see resolver-consumer.ts for why that order):
+ * can publish the merge hand-offs between them (see resolver-loop.ts for why that order):
  *   plan(event)    reads the graph and decides: the person the event belongs to, identifiers to link,
  *                  people to merge (and which survives), links to refuse — no writes;
  *   commit(plan)   writes it: surviving people first, then the merged-away ones' redirects, then new
  *                  identifier records. Every write is compare-and-set; IdentityConflictError means the
  *                  graph moved under us and the caller plans again from fresh reads.
+ *   warm(events)   optional: reads what planning these events will read, all at once, so a read-through
+ *                  cache answers plan() without a round trip per identifier.
  *
  * Rules: the event belongs to the person of its strongest identifier that is already known (a new
  * person when none is). Every other identifier is linked to that person: an unknown one is added unless
@@ -41,6 +43,18 @@ export class UnidentifiableEventError extends Error {
   }
 }
 
+/** Runs `work` on every item, at most `limit` at a time; a failed item is skipped (warm-up only). */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!).catch(() => undefined);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The id a new person takes: the event's userId, else its anonymousId, else its strongest identifier. */
+const newPersonName = (identifiers: Identifier[]) => (identifiers.find((id) => id.type === 'userId') ?? identifiers.find((id) => id.type === 'anonymousId') ?? identifiers[0]!).value;
+
 interface Working {
   record: PersonRecord;
   revision: number;
@@ -49,6 +63,47 @@ interface Working {
 
 export class IdentityResolver {
   constructor(private readonly store: IdentityGraphStore, private readonly types: IdentifierTypes) {}
+
+  /**
+   * Reads, in parallel, the records plan() will read for these events: their identifiers (both readings
+   * of an alias's previousId), the people those name and a few steps of their merge redirects, and the
+   * id a new person would take when an event's strongest identifier is unknown. Only useful in front of
+   * a read-through cache (CachedIdentityStore), which then answers the sequential plans from memory;
+   * plan() reads anything missed itself, so what this skips (a failed read, a long redirect chain)
+   * costs a round trip, not correctness. At most `concurrency` reads are in flight: beyond a few dozen,
+   * nats-server answers KV reads no faster and each waits longer (measured, see ARCHITECTURE.md).
+   */
+  async warm(events: readonly EventEnvelope[], concurrency = 64): Promise<void> {
+    const readings: Identifier[][] = [];
+    for (const event of events) {
+      for (const previousIdType of event.type === 'alias' ? (['anonymousId', 'userId'] as const) : (['anonymousId'] as const)) {
+        const { identifiers } = identifiersOf(event, this.types, previousIdType);
+        if (identifiers.length) readings.push(identifiers);
+      }
+    }
+    const owners = new Map<string, string | null>();
+    for (const ids of readings) for (const id of ids) owners.set(identifierText(id), null);
+    const unique = new Map(readings.flat().map((id) => [identifierText(id), id]));
+    await inParallel([...unique.values()], concurrency, async (id) => owners.set(identifierText(id), (await this.store.getIdentifier(id))?.value.person ?? null));
+
+    const people = new Set<string>();
+    for (const ids of readings) {
+      for (const id of ids) if (owners.get(identifierText(id))) people.add(owners.get(identifierText(id))!);
+      if (!owners.get(identifierText(ids[0]!))) people.add(newPersonName(ids));
+    }
+    let next = [...people];
+    for (let step = 0; step < 4 && next.length; step++) {
+      const redirects: string[] = [];
+      await inParallel(next, concurrency, async (id) => {
+        const into = (await this.store.getPerson(id))?.value.mergedInto;
+        if (into && !people.has(into)) {
+          people.add(into);
+          redirects.push(into);
+        }
+      });
+      next = redirects;
+    }
+  }
 
   async plan(event: EventEnvelope, now: number): Promise<ResolutionPlan> {
     const at = new Date(now).toISOString();
@@ -138,14 +193,20 @@ export class IdentityResolver {
   }
 
   async commit(plan: ResolutionPlan): Promise<void> {
+    // One at a time, survivor before redirect: see the crash argument in ARCHITECTURE.md.
     for (const { record, revision } of plan.writes.people) await this.store.putPerson(record, revision);
-    for (const { id, person, revision } of plan.writes.identifiers) await this.store.putIdentifier(id, person, revision);
+    // Identifier records only point at people written above and do not depend on each other: any
+    // subset of them surviving a crash is completed by the replay, so they go out together. All are
+    // settled before a failure is reported, so a re-plan never races a write still in flight.
+    const results = await Promise.allSettled(plan.writes.identifiers.map(({ id, person, revision }) => this.store.putIdentifier(id, person, revision)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** A new person, named after the event's userId (else anonymousId) so a person without links keeps the id it always had. */
   private async newPerson(identifiers: Identifier[], now: number): Promise<Working> {
     const strongest = identifiers[0]!;
-    const base = (identifiers.find((id) => id.type === 'userId') ?? identifiers.find((id) => id.type === 'anonymousId') ?? strongest).value;
+    const base = newPersonName(identifiers);
     for (let n = 1; n < 1000; n++) {
       const id = n === 1 ? base : `${base}#${n}`;
       const existing = await this.store.getPerson(id);

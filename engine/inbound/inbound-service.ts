@@ -36,7 +36,7 @@ export async function startInboundService(options: InboundServiceOptions = {}): 
   // Long-running: a NATS restart of any length is waited out (requests answer 5xx meanwhile).
   const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-inbound', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   try {
-    await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
+    await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
     const server = await startInboundServer({
       port: config.NUDGE_INBOUND_PORT,
       host: config.NUDGE_INBOUND_HOST,
@@ -45,8 +45,8 @@ export async function startInboundService(options: InboundServiceOptions = {}): 
       secret: config.NUDGE_UNSUBSCRIBE_SECRET,
       publicBaseUrl: config.NUDGE_PUBLIC_URL,
       twilioAuthToken: twilioAuthTokenFrom(env),
-      phoneDirectory: await PhoneDirectory.open(nc),
-      ledger: new SendLedger(await openBucket(nc, SENDS_BUCKET)),
+      phoneDirectory: await PhoneDirectory.open(nc, undefined, { replicas: config.NUDGE_REPLICAS }),
+      ledger: new SendLedger(await openBucket(nc, SENDS_BUCKET, { replicas: config.NUDGE_REPLICAS })),
       log,
     });
     return {

@@ -6,7 +6,7 @@
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { openBucket } from '../nats/setup';
+import { openBucket, type Replication } from '../nats/setup';
 
 export const PHONES_BUCKET = 'nudge_phones';
 
@@ -34,8 +34,8 @@ export class PhoneDirectory implements PhoneLookup {
     private readonly defaultCountry: CountryCode = 'US',
   ) {}
 
-  static async open(nc: NatsConnection, defaultCountry?: CountryCode): Promise<PhoneDirectory> {
-    return new PhoneDirectory(await openBucket(nc, PHONES_BUCKET), defaultCountry);
+  static async open(nc: NatsConnection, defaultCountry?: CountryCode, replication: Replication = {}): Promise<PhoneDirectory> {
+    return new PhoneDirectory(await openBucket(nc, PHONES_BUCKET, replication), defaultCountry);
   }
 
   /** Records that `phone` belongs to `userId`; returns the E.164 number stored, or null (nothing stored) when `phone` is not a valid number. */

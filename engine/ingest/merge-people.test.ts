@@ -18,7 +18,7 @@ import { counterKey } from '../state/counter-plan';
 import { StateConflictError, type VersionedState } from '../state/state-store';
 import { TemporalUnavailableError, type JourneyStarter } from '../trigger/journey-starter';
 import { PersonMerger } from './merge-people';
-import { EventProcessor, type AbsorbControl, type Handoff, type StateAccess } from './process-event';
+import { EventProcessor, type AbsorbControl, type Handoff, type JourneyEndedNotice, type StateAccess } from './process-event';
 
 const T0 = Date.parse('2026-03-02T10:00:00.000Z');
 const HOUR = 3_600_000;
@@ -102,6 +102,10 @@ class RecordingHandoff implements Handoff {
   async forward(to: string, event: EventEnvelope) {
     this.forwarded.push({ to, event: structuredClone(event) });
   }
+  readonly endedForwarded: { to: string; notice: JourneyEndedNotice }[] = [];
+  async forwardEnded(to: string, notice: JourneyEndedNotice) {
+    this.endedForwarded.push({ to, notice });
+  }
   async absorb(into: string, control: AbsorbControl) {
     this.absorbed.push({ into, control: structuredClone(control) });
     this.log.push(`absorb ${control.from} → ${into}`);
@@ -115,7 +119,7 @@ function engine(entry: RuleInput['entry'] = { policy: 'once' }) {
   const journeys = new RecordingJourneys(log);
   const handoff = new RecordingHandoff(log);
   const processor = new EventProcessor({ rules, state: states, journeys, waitScale: 1, handoff });
-  const merger = new PersonMerger(processor, { state: states, journeys, handoff });
+  const merger = new PersonMerger(processor);
   let seq = 0; // one stream: partitions share its sequence
   /** Processes events as the resolver routed them to `person`; returns the last outcome. */
   const send = async (person: string, ...events: EventEnvelope[]) => {
@@ -130,11 +134,16 @@ function engine(entry: RuleInput['entry'] = { policy: 'once' }) {
     await merger.handOff(mergeOf(from, into));
     return deliver(handoff.absorbed.at(-1)!.control);
   };
-  return { log, states, journeys, handoff, merger, send, deliver, merge, state: (user: string) => states.get(user)?.state };
+  /** A journey ends: Temporal forgets it and its `ended` notice reaches the person's partition. */
+  const end = async (person: string, workflowId: string) => {
+    journeys.end(workflowId);
+    await processor.journeyEnded({ person, ruleId: 'pricing', workflowId });
+  };
+  return { log, states, journeys, handoff, merger, send, deliver, merge, end, state: (user: string) => states.get(user)?.state };
 }
 
 describe('handOff: the merge control message on the merged-away person\'s partition', () => {
-  it('flushes the outbox, hands the whole state over, then leaves a tombstone; a repeat hands over nothing new', async () => {
+  it('hands the whole state over, leaves a tombstone, then sends the outbox from it; a repeat hands over nothing new', async () => {
     const e = engine();
     await e.send('anon', view('v1', T0 - 3 * HOUR), view('v2', T0 - 2 * HOUR), view('v3', T0 - HOUR));
     const journey = 'journey/pricing/anon/once';
@@ -147,7 +156,8 @@ describe('handOff: the merge control message on the merged-away person\'s partit
 
     const outcome = await e.merger.handOff(mergeOf('anon', 'member'));
     expect(outcome).toMatchObject({ userKey: 'anon', duplicate: false, forwardedTo: 'member', signalled: [journey] });
-    expect(e.log).toEqual([`signal ${journey} order_completed`, 'save anon', 'absorb anon → member', 'save anon (tombstone → member)']);
+    // The state goes first (its outbox stays behind), the tombstone keeps the outbox until its signals are out.
+    expect(e.log).toEqual(['absorb anon → member', 'save anon (tombstone → member)', `signal ${journey} order_completed`, 'save anon (tombstone → member)']);
     expect(e.handoff.absorbed).toHaveLength(1);
     const { into, control } = e.handoff.absorbed[0]!;
     expect(into).toBe('member');
@@ -276,13 +286,13 @@ describe('re-evaluation after absorb', () => {
   });
 
   describe('with an everyTime rule', () => {
-    /** anon: v3 and v4 each started a journey, both ended; an order (which the journeys listen for) clears the marker. */
+    /** anon: v3 and v4 each started a journey, both ended and told the partition so; an order follows. */
     async function anonWithTwoEndedJourneys() {
       const e = engine({ policy: 'everyTime' });
       await e.send('anon', view('v1', T0 - 4 * HOUR), view('v2', T0 - 3 * HOUR), view('v3', T0 - 2 * HOUR));
-      e.journeys.end('journey/pricing/anon/v3');
+      await e.end('anon', 'journey/pricing/anon/v3');
       await e.send('anon', view('v4', T0 - HOUR));
-      e.journeys.end('journey/pricing/anon/v4');
+      await e.end('anon', 'journey/pricing/anon/v4');
       await e.send('anon', order('o1', T0 - 50 * 60_000));
       expect(e.journeys.started.map((j) => j.journeyId)).toEqual(['journey/pricing/anon/v3', 'journey/pricing/anon/v4']);
       expect(e.state('anon')!.journeys).toEqual({});

@@ -1,78 +1,59 @@
 /**
- * Evaluates one condition tree with json-rules-engine and reports every leaf's actual value, so callers
- * can explain a decision. The same function serves triggers (engine) and in-journey conditions
- * (activities, simulator), so a condition means the same thing everywhere.
+ * Evaluates one condition tree and reports every leaf's actual value, so callers can explain a decision.
+ * The same evaluator serves triggers (engine) and in-journey conditions (activities, simulator), so a
+ * condition means the same thing everywhere. The tree is compiled once (compile-conditions.ts); the
+ * json-rules-engine evaluator it is checked against is reference-evaluator.ts.
  */
-import { Engine, Operator, type RuleResult } from 'json-rules-engine';
-import { tagReferencesOf, type TopLevelCondition } from '../../rules/schema/conditions';
-import { factsFor, registerFacts, type EvaluationContext } from './facts';
+import type { TopLevelCondition } from '../../rules/schema/conditions';
+import type { TagValue } from '../../rules/schema/tags';
+import { compileConditions, type CompiledConditions, type ConditionOutcome } from './compile-conditions';
+import type { EvaluationContext, TagSource } from './facts';
 
-export interface LeafOutcome {
-  fact: string;
-  path?: string;
-  params?: unknown;
-  operator: string;
-  value: unknown;
-  actual: unknown;
-  passed: boolean;
-}
-
-export interface ConditionOutcome {
-  passed: boolean;
-  leaves: LeafOutcome[];
-}
+export type { ConditionOutcome, LeafOutcome } from './compile-conditions';
 
 /** A reusable evaluator for one condition tree (build once at load, run per event). */
 export class ConditionEvaluator {
-  private readonly engine: Engine;
+  private readonly compiled: CompiledConditions;
 
-  constructor(readonly conditions: TopLevelCondition | undefined, name = 'conditions') {
-    this.engine = new Engine([], { allowUndefinedFacts: true });
-    // A missing value (no such trait, event never seen) fails every comparison, notEqual included;
-    // absence is tested with `not`. json-rules-engine's own notEqual would pass on a missing value.
-    this.engine.addOperator(new Operator('notEqual', (a: unknown, b: unknown) => a !== b, (value: unknown) => value !== null && value !== undefined));
-    registerFacts(this.engine, conditions ? [...new Set(tagReferencesOf(conditions).map(([tag]) => tag))] : []);
-    if (conditions) this.engine.addRule({ name, conditions: conditions as never, event: { type: name } });
+  /** Throws ConditionCompileError for a tree that cannot be evaluated. `name` names the tree in errors. */
+  constructor(readonly conditions: TopLevelCondition | undefined, readonly name = 'conditions') {
+    this.compiled = compileConditions(conditions);
   }
 
+  /** Whether the conditions hold, stopping at the first leaf that decides. */
+  matches(ctx: EvaluationContext): boolean {
+    return this.compiled.matches(ctx);
+  }
+
+  /** Whether they hold, with every leaf's actual value. */
+  evaluateSync(ctx: EvaluationContext): ConditionOutcome {
+    return this.compiled.explain(ctx);
+  }
+
+  /** evaluateSync for callers that are async anyway; also serves a tag source that only computes asynchronously. */
   async evaluate(ctx: EvaluationContext): Promise<ConditionOutcome> {
-    if (!this.conditions) return { passed: true, leaves: [] };
-    const { results, failureResults } = await this.engine.run(factsFor(ctx));
-    const result = results[0] ?? failureResults[0];
-    if (!result) throw new Error('json-rules-engine returned no result for the rule');
-    return { passed: results.length > 0, leaves: collectLeaves((result as RuleResult).conditions as unknown as Node) };
+    if (this.compiled.readsTags && ctx.tags && !ctx.tags.valuesAt) return this.compiled.explain({ ...ctx, tags: fixedTags(await ctx.tags.compute(ctx.state, ctx.now, this.compiled.tagNames)) });
+    return this.compiled.explain(ctx);
   }
 }
 
-type Node = { all?: Node[]; any?: Node[]; not?: Node; fact?: string; path?: string; params?: unknown; operator?: string; value?: unknown; factResult?: unknown; result?: boolean };
-
-function collectLeaves(node: Node, out: LeafOutcome[] = []): LeafOutcome[] {
-  if (node.all) node.all.forEach((child) => collectLeaves(child, out));
-  else if (node.any) node.any.forEach((child) => collectLeaves(child, out));
-  else if (node.not) collectLeaves(node.not, out);
-  else if (node.fact) {
-    out.push({
-      fact: node.fact,
-      ...(node.path ? { path: node.path } : {}),
-      ...(node.params ? { params: node.params } : {}),
-      operator: node.operator ?? '',
-      value: node.value,
-      actual: node.factResult,
-      passed: node.result === true,
-    });
-  }
-  return out;
-}
+/** Tag values computed beforehand, served synchronously. */
+const fixedTags = (values: Record<string, TagValue>): TagSource => ({ compute: async () => values, valuesAt: () => values });
 
 const cache = new Map<string, ConditionEvaluator>();
 
 /** Evaluates an ad-hoc tree (branch / exit / wait-for conditions), caching the compiled evaluator. */
 export async function evaluateConditions(conditions: TopLevelCondition, ctx: EvaluationContext): Promise<ConditionOutcome> {
+  return evaluatorFor(conditions).evaluate(ctx);
+}
+
+/** The cached compiled evaluator of an ad-hoc tree, keyed by its JSON. */
+export function evaluatorFor(conditions: TopLevelCondition): ConditionEvaluator {
   const key = JSON.stringify(conditions);
   let evaluator = cache.get(key);
   if (!evaluator) {
     if (cache.size > 1000) cache.clear();
     cache.set(key, (evaluator = new ConditionEvaluator(conditions)));
   }
-  return evaluator.evaluate(ctx);
+  return evaluator;
 }

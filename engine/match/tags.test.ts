@@ -113,6 +113,12 @@ describe('condition', () => {
     expect(await set.compute(state, T0 + 61_000)).toEqual({ returning_team: false });
   });
 
+  it('valuesAt gives the same values synchronously', async () => {
+    const state = stateFor(tags, [page('/', T0), page('/features', T0 + 1), page('/pricing', T0 + 2)]);
+    expect(tags.valuesAt(state, T0 + 2)).toEqual(await tags.compute(state, T0 + 2));
+    expect(tags.valuesAt(state, T0 + 2, Object.freeze(['hot']))).toEqual({ hot: true, stage: 'pricing', visits: 3 });
+  });
+
   it('computes only the tags asked for and the tags they read', async () => {
     const state = stateFor(tags, [page('/pricing', T0)]);
     expect(await tags.compute(state, T0, ['stage'])).toEqual({ stage: 'pricing' });

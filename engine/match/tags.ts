@@ -11,7 +11,7 @@ import { dependencyOrder, tagDependencies, type Tag, type TagValue } from '../..
 import { countWithin, type UserState } from '../state/behavior-state';
 import { counterKey, sessionKey } from '../state/counter-plan';
 import { distinctInSession } from '../state/sessions';
-import { ConditionEvaluator } from './evaluate-conditions';
+import { compileConditions } from './compile-conditions';
 import type { EvaluationContext, TagSource } from './facts';
 
 export type TagValues = Record<string, TagValue>;
@@ -19,14 +19,17 @@ export type TagValues = Record<string, TagValue>;
 interface CompiledTag {
   tag: Tag;
   dependencies: string[];
-  value(state: UserState, now: number, tags: TagSource): Promise<TagValue>;
+  /** `ctx`: the tag's context (no event, now + 1 as `before`), its tags those computed so far. */
+  value(ctx: EvaluationContext): TagValue;
 }
 
-/** A tag set compiled once (durations parsed, condition evaluators built, dependency order fixed). */
+/** A tag set compiled once (durations parsed, conditions compiled, dependency order fixed). */
 export class TagSet implements TagSource {
   readonly names: readonly string[];
   private readonly ordered: CompiledTag[];
   private readonly byName: Map<string, CompiledTag>;
+  /** A frozen `only` (compiled conditions pass one per tree) has its dependency closure worked out once. */
+  private readonly closures = new WeakMap<readonly string[], Set<string>>();
 
   constructor(readonly tags: readonly Tag[] = []) {
     const compiled = tags.map(compile);
@@ -36,16 +39,29 @@ export class TagSet implements TagSource {
   }
 
   /** The values of `only` (and of the tags they read), or of every tag, in the order of the tag files. Unknown names are left out. */
-  async compute(state: UserState, now: number, only?: readonly string[]): Promise<TagValues> {
-    const wanted = only ? this.withDependencies(only) : null;
+  valuesAt(state: UserState, now: number, only?: readonly string[]): TagValues {
+    const wanted = only ? this.closureOf(only) : null;
     const values: TagValues = {};
     // A tag's conditions read the tags it depends on, which come earlier in the order: computed already.
-    const computed: TagSource = { compute: async () => values };
-    for (const c of this.ordered) {
-      if (wanted && !wanted.has(c.tag.name)) continue;
-      values[c.tag.name] = await c.value(state, now, computed);
-    }
-    return Object.fromEntries(this.names.filter((name) => Object.hasOwn(values, name)).map((name) => [name, values[name]!]));
+    const computed: TagSource = { compute: async () => values, valuesAt: () => values };
+    // Tags describe the person, not an event: secondsSinceLast looks up to and including now.
+    const ctx: EvaluationContext = { event: null, traits: state.traits, state, now, before: now + 1, tags: computed };
+    for (const c of this.ordered) if (!wanted || wanted.has(c.tag.name)) values[c.tag.name] = c.value(ctx);
+    const ordered: TagValues = {};
+    for (const name of this.names) if (Object.hasOwn(values, name)) ordered[name] = values[name]!;
+    return ordered;
+  }
+
+  /** valuesAt, for callers that have not moved to the synchronous form. */
+  async compute(state: UserState, now: number, only?: readonly string[]): Promise<TagValues> {
+    return this.valuesAt(state, now, only);
+  }
+
+  private closureOf(only: readonly string[]): Set<string> {
+    if (!Object.isFrozen(only)) return this.withDependencies(only);
+    let wanted = this.closures.get(only);
+    if (!wanted) this.closures.set(only, (wanted = this.withDependencies(only)));
+    return wanted;
   }
 
   private withDependencies(names: readonly string[]): Set<string> {
@@ -67,34 +83,39 @@ export function computeTags(tags: readonly Tag[], state: UserState, now: number)
   return new TagSet(tags).compute(state, now);
 }
 
+/** computeTags, synchronously. */
+export function tagValuesAt(tags: readonly Tag[], state: UserState, now: number): TagValues {
+  return new TagSet(tags).valuesAt(state, now);
+}
+
 function compile(tag: Tag): CompiledTag {
   const dependencies = [...new Set(tagDependencies(tag).map(([name]) => name))];
-  const contextOf = (state: UserState, now: number, tags: TagSource): EvaluationContext => ({ event: null, traits: state.traits, state, now, before: now + 1, tags });
   switch (tag.kind) {
     case 'count': {
       const key = counterKey(tag.event, tag.where);
       const windowMs = parseDuration(tag.within);
-      return { tag, dependencies, value: async (state, now) => Math.min(countWithin(state, key, windowMs, now), tag.max) };
+      return { tag, dependencies, value: (ctx) => Math.min(countWithin(ctx.state, key, windowMs, ctx.now), tag.max) };
     }
     case 'distinct': {
       const gapMs = parseDuration(tag.sessionGap);
       const key = sessionKey({ ...tag, gapMs });
-      return { tag, dependencies, value: async (state, now) => distinctInSession(state.sessions?.[key], gapMs, tag.max, now) };
+      return { tag, dependencies, value: (ctx) => distinctInSession(ctx.state.sessions?.[key], gapMs, tag.max, ctx.now) };
     }
     case 'stages': {
-      const stages = tag.stages.map((stage) => ({ name: stage.name, evaluator: new ConditionEvaluator(stage.conditions, `${tag.name}:${stage.name}`) }));
+      // The furthest stage that holds, so the stages are tried from the last.
+      const furthestFirst = tag.stages.map((stage) => ({ name: stage.name, conditions: compileConditions(stage.conditions) })).reverse();
       return {
         tag,
         dependencies,
-        async value(state, now, tags) {
-          for (const stage of [...stages].reverse()) if ((await stage.evaluator.evaluate(contextOf(state, now, tags))).passed) return stage.name;
+        value(ctx) {
+          for (const stage of furthestFirst) if (stage.conditions.matches(ctx)) return stage.name;
           return null;
         },
       };
     }
     case 'condition': {
-      const evaluator = new ConditionEvaluator(tag.conditions, tag.name);
-      return { tag, dependencies, value: async (state, now, tags) => (await evaluator.evaluate(contextOf(state, now, tags))).passed };
+      const conditions = compileConditions(tag.conditions);
+      return { tag, dependencies, value: (ctx) => conditions.matches(ctx) };
     }
   }
 }

@@ -20,7 +20,7 @@ import { MemoryIdentityStore, type MergeRecord, type RefusalRecord } from '../id
 import { PersonMerger } from '../ingest/merge-people';
 import type { JourneyInput } from '../../workflows/journey/journey-input';
 import type { EventEnvelope } from '../events/envelope';
-import { EventProcessor, type EventOutcome, type Handoff, type StateAccess } from '../ingest/process-event';
+import { EventProcessor, type EventOutcome, type Handoff, type JourneyEndedNotice, type StateAccess } from '../ingest/process-event';
 import { RuleIndex } from '../match/rule-index';
 import { emptyState, type UserState } from '../state/behavior-state';
 import { followMerges } from '../state/state-store';
@@ -91,7 +91,13 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     consentMode: config.NUDGE_CONSENT_MODE,
     tags: index.tags,
   });
-  const journeys = new VirtualJourneys(activities, clock, recordAction(actions));
+  // Journey ends reach the person's state after the input that caused them, as the `ended` control
+  // message reaches the partition after the batch in production.
+  const ended: JourneyEndedNotice[] = [];
+  const journeys = new VirtualJourneys(activities, clock, recordAction(actions), (journey) => ended.push({ person: journey.userId, ruleId: journey.rule.id, workflowId: journey.journeyId }));
+  const applyEnded = async () => {
+    while (ended.length) await processor.journeyEnded(ended.shift()!);
+  };
   let seq = 0;
   const handoff: Handoff = {
     // (the work happens first: `hook?.(await work())` would skip the work when there is no hook)
@@ -99,14 +105,17 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
       const outcome = await processor.process(event, ++seq, to);
       hooks.onEvent?.(event, outcome);
     },
+    forwardEnded: async (to, notice) => {
+      ended.push({ ...notice, person: to });
+    },
     absorb: async (_into, control) => {
       const outcome = await merger.absorb(control, ++seq);
       const { state: _state, ...merge } = control;
       hooks.onMerge?.(merge, outcome);
     },
   };
-  const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config), handoff });
-  const merger = new PersonMerger(processor, { state, journeys, handoff });
+  const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config), handoff, withLeaves: Boolean(hooks.onEvent || hooks.onMerge) });
+  const merger = new PersonMerger(processor);
   const identity = new IdentityResolver(new MemoryIdentityStore(), identifierTypesOf(config));
 
   const ordered = input.events.map((event, i) => ({ event, i, at: Date.parse(event.timestamp) })).sort((a, b) => a.at - b.at || a.i - b.i);
@@ -114,6 +123,7 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     for (let timer = journeys.nextTimer(); timer && timer.at <= time; timer = journeys.nextTimer()) {
       clock.now = Math.max(clock.now, timer.at);
       await journeys.fireNextTimer();
+      await applyEnded();
     }
   };
 
@@ -132,6 +142,7 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     for (const refusal of plan.refusals) hooks.onRefusal?.(refusal, plan.person);
     const outcome = await processor.process(event, ++seq, plan.person);
     hooks.onEvent?.(event, outcome);
+    await applyEnded();
     for (const decision of outcome.decisions) {
       if (decision.outcome !== 'entry_policy' && decision.outcome !== 'already_in_journey') continue;
       const rule = index.byId(decision.ruleId)!.rule;

@@ -44,6 +44,8 @@ export class VirtualJourneys implements JourneyStarter {
     private readonly activities: JourneyActivities,
     private readonly clock: { now: number },
     private readonly onAction: JourneyListener,
+    /** A journey finished: the simulator tells its person's state, as the workflow's last activity does in production. */
+    private readonly onFinished?: (input: JourneyInput) => void,
   ) {}
 
   async start(input: JourneyInput): Promise<'started' | 'already_started'> {
@@ -122,6 +124,7 @@ export class VirtualJourneys implements JourneyStarter {
       switch (command.kind) {
         case 'finish':
           journey.done = true;
+          this.onFinished?.(journey.input);
           return;
         case 'perform': {
           const result = await this.perform(journey, command.step);

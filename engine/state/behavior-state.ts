@@ -8,9 +8,13 @@
  * lastSeq) is recognised and not applied twice.
  */
 import { behaviorEventOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
-import { matchesFilter, type CounterPlan, type CounterSpec } from './counter-plan';
+import { countersFor, matchesFilter, type CounterPlan, type CounterSpec } from './counter-plan';
 import { recordInSession, sessionIsCurrent, sessionValue, type SessionRecord } from './sessions';
 import type { JourneyEvent } from '../../workflows/journey/machine';
+import { applyConsentEvent, applyConsentTrait, type ConsentRecord } from './consent';
+
+// Consent lives in consent.ts; its names stay importable from here, where they always were.
+export { consentAllows, type ConsentMode, type ConsentRecord } from './consent';
 
 export interface JourneyMarker {
   workflowId: string;
@@ -18,19 +22,17 @@ export interface JourneyMarker {
   startedAt: number;
   /** Event names the journey wants as signals (its exit events and wait-for events). */
   listens: string[];
+  /**
+   * The journey tells the partition when it ends (a `journey-ended` control message), which removes
+   * this marker. Markers written before that existed lack it; the engine asks Temporal about those once.
+   */
+  endNotice?: boolean;
 }
 
 export interface EntryRecord {
   lastEnteredAt: number;
   entries: number;
   lastWorkflowId: string;
-}
-
-/** One consent decision: granted or withdrawn, when, and by what (identify trait, one-click link, SMS STOP…). */
-export interface ConsentRecord {
-  granted: boolean;
-  at: number;
-  source: string;
 }
 
 export interface UserState {
@@ -95,8 +97,16 @@ export function emptyState(userKey: string): UserState {
 export function applyEvent(state: UserState, event: EventEnvelope, seq: number, plan: CounterPlan): UserState {
   const at = Date.parse(event.timestamp);
   const clock = Math.max(state.clock, at);
-  const next: UserState = { ...state, lastSeq: Math.max(state.lastSeq, seq), clock, counters: { ...state.counters }, identifiers: withIdentifiers(state.identifiers, event) };
-  const counterIds = Object.fromEntries(Object.keys(state.counters).map((key) => [key, counterIdsOf(state, key)]));
+  const next: UserState = { ...state, lastSeq: Math.max(state.lastSeq, seq), clock, identifiers: withIdentifiers(state.identifiers, event) };
+  // Per event this runs for every user event the engine sees, so nothing is copied that does not
+  // change: unchanged counter arrays, kept events and sessions are shared with the previous state
+  // (states are never mutated in place).
+  const counters: Record<string, number[]> = {};
+  const counterIds: Record<string, string[]> = {};
+  for (const key of Object.keys(state.counters)) {
+    counters[key] = state.counters[key]!;
+    counterIds[key] = counterIdsOf(state, key);
+  }
   let recent = state.recent ?? {};
   const behavior = behaviorEventOf(event);
   if (event.type === 'identify') {
@@ -109,24 +119,24 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
     next.traitsUpdatedAt = setAt(state.traitsUpdatedAt, ['groupId', 'group'], at);
   } else if (behavior) {
     if (behavior.name === 'unsubscribed' || behavior.name === 'subscribed') next.consent = applyConsentEvent(state.consent ?? {}, behavior.name === 'subscribed', behavior.properties, at);
-    for (const spec of plan.byEvent.get(behavior.name) ?? []) {
-      if (!matchesFilter(behavior.properties, spec.where)) continue;
-      const index = insertionIndex(next.counters[spec.key] ?? [], at);
-      next.counters[spec.key] = insertAt(next.counters[spec.key] ?? [], index, at);
+    for (const spec of countersFor(plan, behavior.name, behavior.properties)) {
+      const index = insertionIndex(counters[spec.key] ?? [], at);
+      counters[spec.key] = insertAt(counters[spec.key] ?? [], index, at);
       counterIds[spec.key] = insertAt(counterIds[spec.key] ?? [], index, event.messageId);
     }
     if (plan.triggerEvents.has(behavior.name)) {
       const kept: RecentEvent = { messageId: event.messageId, event: behavior.name, timestamp: event.timestamp, properties: behavior.properties };
-      recent = { ...recent, [behavior.name]: mergeRecent(recent[behavior.name] ?? [], [kept]) };
+      recent = { ...recent, [behavior.name]: withRecent(recent[behavior.name] ?? [], kept) };
     }
   }
-  for (const [key, timestamps] of Object.entries(next.counters)) {
+  for (const key of Object.keys(counters)) {
     const spec = plan.byKey.get(key);
     if (!spec) {
-      delete next.counters[key]; // no rule uses this counter any more
+      delete counters[key]; // no rule uses this counter any more
       delete counterIds[key];
-    } else [next.counters[key], counterIds[key]] = pruneCounter(timestamps, counterIds[key] ?? [], spec, clock);
+    } else [counters[key], counterIds[key]] = pruneCounter(counters[key]!, counterIds[key] ?? [], spec, clock);
   }
+  next.counters = counters;
   setOrDelete(next, 'counterIds', counterIds);
   setOrDelete(next, 'recent', keepTriggerEvents(recent, plan));
   setOrDelete(next, 'sessions', applySessions(state.sessions ?? {}, behavior, at, clock, plan));
@@ -135,8 +145,13 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
 
 /** Optional maps are left out when empty, so states stay as small as before the field existed. */
 function setOrDelete<K extends 'counterIds' | 'recent' | 'sessions'>(state: UserState, field: K, value: NonNullable<UserState[K]>): void {
-  if (Object.keys(value).length) state[field] = value;
+  if (hasKeys(value)) state[field] = value;
   else delete state[field];
+}
+
+function hasKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
 }
 
 /**
@@ -165,9 +180,35 @@ export function mergeRecent(a: RecentEvent[], b: RecentEvent[]): RecentEvent[] {
     .map(({ event }) => event);
 }
 
+/**
+ * mergeRecent(list, [event]) without sorting: `list` as mergeRecent leaves it (newest first, each
+ * messageId once, at most MAX_RECENT) takes the new event after those not older than it. Any other
+ * list goes through mergeRecent itself.
+ */
+function withRecent(list: RecentEvent[], event: RecentEvent): RecentEvent[] {
+  if (list.length > MAX_RECENT) return mergeRecent(list, [event]);
+  const at = Date.parse(event.timestamp);
+  let index = list.length;
+  let previous = Infinity;
+  for (let i = 0; i < list.length; i++) {
+    const t = Date.parse(list[i]!.timestamp);
+    if (!(t <= previous) || list[i]!.messageId === event.messageId) return mergeRecent(list, [event]); // unsorted (or NaN), or seen
+    for (let j = 0; j < i; j++) if (list[j]!.messageId === list[i]!.messageId) return mergeRecent(list, [event]);
+    if (t < at && index === list.length) index = i;
+    previous = t;
+  }
+  if (Number.isNaN(at)) return mergeRecent(list, [event]);
+  if (index >= MAX_RECENT) return list;
+  const merged = [...list.slice(0, index), event, ...list.slice(index)];
+  return merged.length > MAX_RECENT ? merged.slice(0, MAX_RECENT) : merged;
+}
+
 /** Drops kept events of names no enabled rule triggers on any more (as counters no rule uses are dropped). */
 export function keepTriggerEvents(recent: Record<string, RecentEvent[]>, plan: CounterPlan): Record<string, RecentEvent[]> {
-  return Object.fromEntries(Object.entries(recent).filter(([name]) => plan.triggerEvents.has(name)));
+  for (const name of Object.keys(recent)) {
+    if (!plan.triggerEvents.has(name)) return Object.fromEntries(Object.entries(recent).filter(([kept]) => plan.triggerEvents.has(kept)));
+  }
+  return recent; // (the usual case: nothing to drop, nothing to copy)
 }
 
 function setAt(times: Record<string, number> | undefined, names: string[], at: number): Record<string, number> {
@@ -175,31 +216,46 @@ function setAt(times: Record<string, number> | undefined, names: string[], at: n
 }
 
 function withIdentifiers(ids: Identifiers | undefined, event: EventEnvelope): Identifiers {
-  const anonymousIds = event.anonymousId
-    ? [event.anonymousId, ...(ids?.anonymousIds ?? []).filter((id) => id !== event.anonymousId)].slice(0, MAX_ANONYMOUS_IDS)
-    : ids?.anonymousIds;
+  const known = ids?.anonymousIds;
+  const anonymousIds = !event.anonymousId || (known && isFirstOnly(known, event.anonymousId))
+    ? known
+    : [event.anonymousId, ...(known ?? []).filter((id) => id !== event.anonymousId)].slice(0, MAX_ANONYMOUS_IDS);
   const userId = event.userId ?? ids?.userId;
+  const same = ids !== undefined && ids.userId === userId && (anonymousIds?.length ? ids.anonymousIds === anonymousIds : ids.anonymousIds === undefined);
+  // The same ids as before (most events): keep the object, if it has exactly the fields built below.
+  if (same && Object.keys(ids).length === (userId !== undefined ? 1 : 0) + (anonymousIds?.length ? 1 : 0) && (userId === undefined || Object.keys(ids)[0] === 'userId')) return ids;
   return { ...(userId !== undefined ? { userId } : {}), ...(anonymousIds?.length ? { anonymousIds } : {}) };
+}
+
+/** Whether the list starts with `id`, has it once and is within the bound: putting `id` first changes nothing. */
+function isFirstOnly(list: string[], id: string): boolean {
+  return list[0] === id && list.length <= MAX_ANONYMOUS_IDS && list.indexOf(id, 1) === -1;
 }
 
 /** Records a behavior event in the sessions of distinct tags; drops ended sessions and those no tag reads. */
 function applySessions(current: Record<string, SessionRecord>, behavior: BehaviorEvent | null, at: number, clock: number, plan: CounterPlan): Record<string, SessionRecord> {
-  const sessions = { ...current };
+  let sessions = current;
   const specs = behavior ? (plan.sessionsByEvent.get(behavior.name) ?? []) : [];
   for (const spec of specs) {
     const value = behavior && matchesFilter(behavior.properties, spec.where) ? sessionValue(behavior.properties[spec.property]) : undefined;
-    if (value !== undefined) sessions[spec.key] = recordInSession(sessions[spec.key], spec, value, at);
+    if (value === undefined) continue;
+    if (sessions === current) sessions = { ...current };
+    sessions[spec.key] = recordInSession(sessions[spec.key], spec, value, at);
   }
   return keepCurrentSessions(sessions, clock, plan);
 }
 
-/** Sessions that a tag still reads and that have not ended at `clock`, trimmed to the tag's max. */
+/** Sessions that a tag still reads and that have not ended at `clock`, trimmed to the tag's max; `current` itself when all are. */
 export function keepCurrentSessions(current: Record<string, SessionRecord>, clock: number, plan: CounterPlan): Record<string, SessionRecord> {
-  const sessions = { ...current };
-  for (const [key, record] of Object.entries(sessions)) {
+  let sessions = current;
+  for (const key of Object.keys(current)) {
+    const record = current[key]!;
     const spec = plan.sessionsByKey.get(key);
-    if (!spec || !sessionIsCurrent(record, spec.gapMs, clock)) delete sessions[key];
-    else if (record.values.length > spec.maxValues) sessions[key] = { ...record, values: record.values.slice(0, spec.maxValues) };
+    const ended = !spec || !sessionIsCurrent(record, spec.gapMs, clock);
+    if (!ended && record.values.length <= spec.maxValues) continue;
+    if (sessions === current) sessions = { ...current }; // copied only when something changes
+    if (ended) delete sessions[key];
+    else sessions[key] = { ...record, values: record.values.slice(0, spec.maxValues) };
   }
   return sessions;
 }
@@ -218,69 +274,32 @@ const insertAt = <T>(list: T[], index: number, item: T): T[] => [...list.slice(0
 /** A counter's timestamps and their ids, pruned together (by index) to what the spec can need at `clock`. */
 export function pruneCounter(timestamps: number[], ids: string[], spec: CounterSpec, clock: number): [number[], string[]] {
   const keep = Math.max(spec.maxCount, spec.keepLatest);
-  const kept = timestamps.flatMap((t, i) => (i < keep && (i < spec.keepLatest || t > clock - spec.windowMs) ? [i] : []));
-  return [kept.map((i) => timestamps[i]!), kept.map((i) => ids[i] ?? '')];
+  const keeps = (t: number, i: number) => i < keep && (i < spec.keepLatest || t > clock - spec.windowMs);
+  // Usually nothing is dropped: then the arrays themselves are the answer (no copy per event).
+  let unchanged = ids.length === timestamps.length;
+  for (let i = 0; unchanged && i < timestamps.length; i++) unchanged = keeps(timestamps[i]!, i) && ids[i] !== undefined && ids[i] !== null;
+  if (unchanged) return [timestamps, ids];
+  const kept: number[] = [];
+  const keptIds: string[] = [];
+  for (let i = 0; i < timestamps.length; i++) {
+    if (!keeps(timestamps[i]!, i)) continue;
+    kept.push(timestamps[i]!);
+    keptIds.push(ids[i] ?? '');
+  }
+  return [kept, keptIds];
 }
 
 /** Events in the window (now - windowMs, now]. Saturates at the counter's maxCount, which is all a rule can tell apart. */
 export function countWithin(state: UserState, key: string, windowMs: number, now: number): number {
-  const timestamps = state.counters[key] ?? [];
-  return timestamps.filter((t) => t <= now && t > now - windowMs).length;
+  const timestamps = state.counters[key];
+  if (!timestamps) return 0;
+  let count = 0;
+  for (const t of timestamps) if (t <= now && t > now - windowMs) count++;
+  return count;
 }
 
 /** Seconds from the newest occurrence strictly before `before` to `now`; null when there is none. */
 export function secondsSinceLast(state: UserState, key: string, before: number, now: number): number | null {
   const previous = (state.counters[key] ?? []).find((t) => t < before);
   return previous === undefined ? null : (now - previous) / 1000;
-}
-
-const CHANNELS = ['email', 'sms'];
-
-function setConsent(consent: Record<string, Record<string, ConsentRecord>>, channel: string, topic: string, record: ConsentRecord) {
-  const current = consent[channel]?.[topic];
-  if (current && current.at > record.at) return consent; // a later decision already stands
-  return { ...consent, [channel]: { ...consent[channel], [topic]: record } };
-}
-
-/** `traits.consent` on identify: { email: false } (whole channel) or { email: { promotions: false } } (per topic). */
-function applyConsentTrait(consent: Record<string, Record<string, ConsentRecord>>, trait: unknown, at: number) {
-  let next = consent;
-  if (typeof trait !== 'object' || trait === null) return next;
-  for (const [channel, value] of Object.entries(trait as Record<string, unknown>)) {
-    if (typeof value === 'boolean') next = setConsent(next, channel, 'all', { granted: value, at, source: 'identify' });
-    else if (typeof value === 'object' && value !== null) {
-      for (const [topic, granted] of Object.entries(value)) {
-        if (typeof granted === 'boolean') next = setConsent(next, channel, topic, { granted, at, source: 'identify' });
-      }
-    }
-  }
-  return next;
-}
-
-/** `unsubscribed` / `subscribed` track events: properties { channel: "email"|"sms"|"all", topic?, source? }. */
-function applyConsentEvent(consent: Record<string, Record<string, ConsentRecord>>, granted: boolean, properties: Record<string, unknown>, at: number) {
-  const channel = typeof properties.channel === 'string' ? properties.channel : 'all';
-  const topic = typeof properties.topic === 'string' && properties.topic ? properties.topic : 'all';
-  const source = typeof properties.source === 'string' ? properties.source : granted ? 'subscribed' : 'unsubscribed';
-  let next = consent;
-  for (const c of channel === 'all' ? CHANNELS : [channel]) next = setConsent(next, c, topic, { granted, at, source });
-  return next;
-}
-
-export type ConsentMode = 'opt-out' | 'opt-in';
-
-/**
- * May a message go out? The latest decision about the message's topic or its whole channel wins (by
- * event time): a later grant of a topic lifts an earlier channel-wide opt-out for that topic, and a later
- * channel-wide opt-out overrides earlier topic grants. Transactional messages ignore consent, except a
- * channel-wide SMS opt-out that no later grant lifted (carriers enforce STOP). Without any decision,
- * opt-out mode allows and opt-in mode does not.
- */
-export function consentAllows(state: UserState, channel: string, topic: string, transactional: boolean, mode: ConsentMode): boolean {
-  const records = state.consent?.[channel] ?? {};
-  if (transactional) return !(channel === 'sms' && records.all?.granted === false);
-  const decisions = [records.all, topic === 'all' ? undefined : records[topic]].filter((r): r is ConsentRecord => r !== undefined);
-  if (decisions.length === 0) return mode === 'opt-out';
-  const latest = decisions.reduce((a, b) => (b.at >= a.at ? b : a));
-  return latest.granted;
 }

@@ -136,6 +136,59 @@ function byEventOf<T extends { event: string }>(specs: Map<string, T>): Map<stri
   return byEvent;
 }
 
+/**
+ * An event name's counters, grouped by the value of the first property each filters on. With hundreds
+ * of rules naming one page each, an event then tests the few counters its own property values name
+ * instead of every filter of its event name.
+ */
+interface EventCounters {
+  unfiltered: CounterSpec[];
+  byProperty: Map<string, Map<unknown, CounterSpec[]>>;
+  /** Each spec's place in `byEvent`, so matches come back in the plan's order (the state's key order). */
+  order: Map<CounterSpec, number>;
+}
+
+// Keyed by the plan's byEvent map: built lazily, once per plan, also for plans built by hand in tests.
+const counterIndexes = new WeakMap<Map<string, CounterSpec[]>, Map<string, EventCounters>>();
+
+function eventCountersOf(plan: CounterPlan, event: string): EventCounters | undefined {
+  let index = counterIndexes.get(plan.byEvent);
+  if (!index) counterIndexes.set(plan.byEvent, (index = new Map()));
+  let counters = index.get(event);
+  if (counters) return counters;
+  const specs = plan.byEvent.get(event);
+  if (!specs) return undefined;
+  counters = { unfiltered: [], byProperty: new Map(), order: new Map(specs.map((spec, i) => [spec, i])) };
+  for (const spec of specs) {
+    const property = Object.keys(spec.where)[0];
+    if (property === undefined) {
+      counters.unfiltered.push(spec);
+      continue;
+    }
+    let byValue = counters.byProperty.get(property);
+    if (!byValue) counters.byProperty.set(property, (byValue = new Map()));
+    const value = spec.where[property];
+    byValue.set(value, [...(byValue.get(value) ?? []), spec]);
+  }
+  index.set(event, counters);
+  return counters;
+}
+
+/** The counters an event with these properties counts in: `byEvent`'s specs whose filter it matches, in order. Read-only. */
+export function countersFor(plan: CounterPlan, event: string, properties: Record<string, unknown>): readonly CounterSpec[] {
+  const counters = eventCountersOf(plan, event);
+  if (!counters) return [];
+  let matched: CounterSpec[] | null = null;
+  for (const [property, byValue] of counters.byProperty) {
+    const candidates = byValue.get(properties[property]);
+    if (!candidates) continue;
+    // The index only narrows the candidates; the filter itself (=== on every property) decides.
+    for (const spec of candidates) if (matchesFilter(properties, spec.where)) (matched ??= [...counters.unfiltered]).push(spec);
+  }
+  if (!matched) return counters.unfiltered;
+  return matched.sort((a, b) => counters.order.get(a)! - counters.order.get(b)!);
+}
+
 export function matchesFilter(properties: Record<string, unknown>, where: PropertyFilter): boolean {
   for (const [name, expected] of Object.entries(where)) if (properties[name] !== expected) return false;
   return true;

@@ -25,10 +25,22 @@ export class TemporalUnavailableError extends Error {
   }
 }
 
+/** Temporal refused a start for a reason a retry cannot fix (an invalid argument, e.g. an input over the size limit). */
+export class JourneyRejectedError extends Error {
+  constructor(journeyId: string, cause: unknown) {
+    super(`Temporal refused to start journey ${journeyId}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'JourneyRejectedError';
+  }
+}
+
+/** gRPC INVALID_ARGUMENT: the request itself is wrong, so sending it again gives the same answer. */
+const isInvalidArgument = (error: unknown) => (error as { code?: number })?.code === 3 || (error as { cause?: { code?: number } })?.cause?.code === 3;
+
 export interface JourneyStarter {
   start(input: JourneyInput): Promise<'started' | 'already_started'>;
   /** false when the journey is no longer running. */
   signal(workflowId: string, event: JourneyEvent): Promise<boolean>;
+  /** Only for journey markers written before journeys announced their end (legacy-markers.ts). */
   isRunning(workflowId: string): Promise<boolean>;
   /**
    * Identity stitching: the journey's person was merged and another journey of the same rule is kept,
@@ -65,6 +77,7 @@ export class TemporalJourneyStarter implements JourneyStarter {
       return 'started';
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return 'already_started';
+      if (isInvalidArgument(error)) throw new JourneyRejectedError(input.journeyId, error);
       throw new TemporalUnavailableError(`start journey ${input.journeyId}`, error);
     }
   }

@@ -60,6 +60,7 @@ beforeAll(async () => {
     namespace: 'default',
     taskQueue,
     connectors,
+    announceJourneyEnded: async () => undefined, // no engine here: nothing waits for journeys to end
     activityDeps: { ledger: new MemorySendLedger(), loadUserState: async (key) => emptyState(key), caps: new MemoryCapStore(), consentMode: 'opt-out' },
     workflowBundle: { code: inject('workflowBundleCode') },
   });

@@ -4,8 +4,9 @@
  * events that arrive as signals back in. Deterministic: no I/O here; the clock is Temporal's workflow
  * clock (Date.now() inside the workflow sandbox is replayed from history).
  */
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/create-activities';
+import type { JourneyEndedActivities } from '../activities/journey-ended';
 import { machineContextFor, type JourneyInput, type JourneyResult } from './journey-input';
 import { onEvaluated, onEvent, onMerged, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type PerformResult, type Transition } from './machine';
 import { journeyEventSignal, journeyLogQuery, journeyMergedSignal } from './signals';
@@ -17,6 +18,12 @@ const sends = proxyActivities<JourneyActivities>({
 const conditions = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 10 },
+});
+
+// Until it gets through: the engine keeps the person out of the rule until it hears of the end.
+const lifecycle = proxyActivities<JourneyEndedActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
 const workflowClock = () => Date.now();
@@ -65,6 +72,8 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     switch (command.kind) {
       case 'finish':
         upsertMemo({ outcome: command.reason, actions: log.length });
+        // Journeys started before this notice existed replay without it up to here, and send it now.
+        if (patched('journey-ended-notice')) await lifecycle.announceJourneyEnded({ person: input.userId, ruleId: rule.id, workflowId: input.journeyId });
         return { journeyId: input.journeyId, ruleId: rule.id, ruleVersion: rule.version, reason: command.reason, log, ...(input.assignment ? { assignment: input.assignment } : {}) };
       case 'perform': {
         const result = await perform(input, command.step, coupon);
