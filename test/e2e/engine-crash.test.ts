@@ -17,7 +17,7 @@ describe('engine crashes', () => {
   let fleet: Fleet;
   beforeAll(async () => {
     // A short lease TTL: the restarted engine may take the dead one's partitions after 3 s.
-    fleet = await startFleet({ NUDGE_LEASE_TTL: '3s', LOG_LEVEL: 'warn' });
+    fleet = await startFleet({ NUDGE_LEASE_TTL: '3s' });
   });
   afterAll(async () => fleet?.stop());
 
@@ -27,12 +27,12 @@ describe('engine crashes', () => {
     await publishAll(fleet.js, events);
     const checkpoints = await CheckpointStore.open(fleet.nc);
 
-    let engine = await fleet.startEngine({ LOG_LEVEL: 'warn' });
+    let engine = await fleet.startEngine();
     for (const share of [0.15, 0.4, 0.65]) {
       // Kill once the resolver has moved on past a share of the stream (the partitions lag behind it).
       await eventually(async () => ((await checkpoints.load(RESOLVER_TASK)).seq >= events.length * share ? true : undefined), 120_000, `the resolver past ${share * 100}%`);
       await engine.kill();
-      engine = await fleet.startEngine({ LOG_LEVEL: 'warn' });
+      engine = await fleet.startEngine();
     }
     await waitForCounts(fleet.nc, new Map(people.map((p) => [p, PER_PERSON])), 180_000);
     const expected = await oracle;

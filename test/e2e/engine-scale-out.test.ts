@@ -17,7 +17,7 @@ const PARTITIONS = 8;
 describe('engines share the partitions', () => {
   let fleet: Fleet;
   beforeAll(async () => {
-    fleet = await startFleet({ LOG_LEVEL: 'warn' });
+    fleet = await startFleet();
   });
   afterAll(async () => fleet?.stop());
 

@@ -150,7 +150,7 @@ describe('a NATS node is killed mid-stream on a 3-node cluster with NUDGE_REPLIC
       await eventually(async () => {
         for (const person of people) if (countOf((await stack.states.load(person)).state) !== receipts.get(person)!.length) return undefined;
         return true;
-      }, 60_000, 'every person\'s count to equal what was published for them');
+      }, 90_000, 'every person\'s count to equal what was published for them');
     } finally {
       report();
     }
@@ -178,7 +178,7 @@ describe('a NATS node is killed mid-stream on a 3-node cluster with NUDGE_REPLIC
     await sleep(1000); // a second email of the same journey would arrive about now
     const recipients = stack.smtp.messages().map((m) => m.to).sort();
     expect(recipients).toEqual(expectedJourneys.map((p) => `${p}@cluster.test`).sort());
-  }, 150_000);
+  }, 200_000);
 
   it('refuses a replica setting that differs from the existing streams and buckets', async () => {
     await expect(ensureStreams(stack.nc, { partitions: 4, duplicateWindowMs: stack.config.NUDGE_DUPLICATE_WINDOW, replicas: 1 }))

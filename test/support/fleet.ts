@@ -15,7 +15,7 @@ import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import type { EventEnvelope } from '../../engine/events/envelope';
 import { publishEvent } from '../../engine/events/publisher';
 import { TagSet } from '../../engine/match/tags';
-import { USERS_BUCKET } from '../../engine/nats/setup';
+import { ensureStreams, USERS_BUCKET } from '../../engine/nats/setup';
 import { LEASES_BUCKET, type LeaseRecord } from '../../engine/ownership/lease-store';
 import { simulate } from '../../engine/simulate/simulator';
 import { StateStore } from '../../engine/state/state-store';
@@ -41,6 +41,8 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
   const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const engines: NudgeProcess[] = [];
+  // The streams exist before any engine does, so events can be queued ahead of the first one.
+  await ensureStreams(nc, { partitions: Number(env.NUDGE_PARTITIONS ?? 8), duplicateWindowMs: 86_400_000 });
   const fleetEnv = {
     NATS_URL: nats.url,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
