@@ -1,4 +1,6 @@
 /** What every benchmark script shares: its numeric flags and a seeded random source. */
+import { availableParallelism, loadavg } from 'node:os';
+import type { EventOutcome } from '../engine/ingest/decide';
 
 /** `--name <positive integer>` from the command line, else the fallback. */
 export function arg(name: string, fallback: number): number {
@@ -46,3 +48,62 @@ export function zipfPicker<T>(list: readonly T[]): (random: () => number) => T {
     return list[lo]!;
   };
 }
+
+/** Rejects with a message naming `what` when `promise` has not settled within `seconds`: benchmarks end, even when stuck. */
+export function withDeadline<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A rate over the span from the first report to the last, counting only what was reported after the
+ * first moment: a driver that reports in batches (the engine, after each commit) is not credited
+ * with the work finished before the clock started.
+ */
+export class RateWindow {
+  private first: number | null = null;
+  private firstCount = 0;
+  private last = 0;
+  total = 0;
+
+  record(count = 1, at = performance.now()): void {
+    if (count <= 0) return;
+    if (this.first === null) {
+      this.first = at;
+      this.firstCount = count;
+    }
+    this.last = at;
+    this.total += count;
+  }
+
+  get seconds(): number {
+    return this.first === null ? 0 : (this.last - this.first) / 1000;
+  }
+
+  /** Per second, or NaN with fewer than two reporting moments. */
+  get rate(): number {
+    return this.seconds > 0 ? (this.total - this.firstCount) / this.seconds : NaN;
+  }
+}
+
+/** The p-th percentile (0–100, nearest rank) of `values`; NaN when there are none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** "load average 1.23 1.10 0.98 on 2 cores": what else the machine was doing when the figures were taken. */
+export function machineLoad(): string {
+  return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`;
+}
+
+/**
+ * Whether an engine outcome finishes one published event, counted as test/support/stack.ts counts:
+ * a merge (hand-off or absorb) is not a published event, and a forwarded event is counted where it is
+ * finally applied. Dead letters finish an event too.
+ */
+export const finishesPublishedEvent = (outcome: EventOutcome): boolean => outcome.kind !== 'merge' && !outcome.forwardedTo;

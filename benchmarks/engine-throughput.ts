@@ -38,7 +38,7 @@ function* sampleEvents(now: number): Generator<EventEnvelope> {
 }
 
 async function main() {
-  const log = createLogger('bench', 'error');
+  const log = createLogger('bench', (process.env.BENCH_LOG_LEVEL ?? 'error') as 'error');
   console.log(`nudge engine benchmark: ${EVENTS.toLocaleString()} events, ${USERS.toLocaleString()} users, ${PARTITIONS} partitions`);
   const [nats, temporal] = await Promise.all([startNats(), startTemporal({ uiPort: null })]);
   const nc = await connect({ servers: nats.url });

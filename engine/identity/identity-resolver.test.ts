@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../events/envelope';
 import { IdentifierTypes, IdentifierTypesConfig } from './identifier-types';
 import { IdentityResolver } from './identity-resolver';
-import { IdentityConflictError, livePerson, MemoryIdentityStore } from './identity-store';
+import { CachedIdentityStore } from './cached-identity-store';
+import { IdentityConflictError, livePerson, MemoryIdentityStore, type IdentityGraphStore } from './identity-store';
 
 let n = 0;
 const at = '2026-11-28T10:00:00.000Z';
@@ -129,6 +130,42 @@ describe('IdentityResolver', () => {
   it('an event whose only identifiers are unusable is refused with the reason', async () => {
     const { resolver } = setup();
     await expect(resolver.plan(track({ userId: '   ' }), 1)).rejects.toThrow(/no usable identifier: userId is empty/);
+  });
+});
+
+describe('IdentityResolver.warm', () => {
+  it('reads in advance everything planning a batch reads, so a cache in front answers every plan', async () => {
+    const { store, resolve } = setup();
+    await resolve(track({ anonymousId: 'known-device' }));
+    await resolve(track({ userId: 'member', anonymousId: 'member-phone' }));
+    await resolve(track({ anonymousId: 'other-device' }));
+    let reads = 0;
+    const counting: IdentityGraphStore = {
+      getIdentifier: (id) => (reads++, store.getIdentifier(id)),
+      getPerson: (id) => (reads++, store.getPerson(id)),
+      putIdentifier: (...args) => store.putIdentifier(...args),
+      putPerson: (...args) => store.putPerson(...args),
+    };
+    const resolver = new IdentityResolver(new CachedIdentityStore(counting), IdentifierTypes.defaults('CN'));
+    const batch: EventEnvelope[] = [
+      track({ anonymousId: 'known-device' }), // known
+      track({ anonymousId: 'brand-new' }), // a new person
+      identify({ userId: 'login', anonymousId: 'known-device' }, { email: 'Login@example.com' }), // links
+      track({ userId: 'login', anonymousId: 'other-device' }), // merges other-device into known-device
+      { type: 'alias', userId: 'alias-user', previousId: 'member', context: {}, timestamp: at, messageId: 'alias-m' }, // previousId is a userId
+      track({ userId: 'second-member', anonymousId: 'member-phone' }), // cannot join member: a person of its own
+    ];
+    await resolver.warm(batch);
+    const warmed = reads;
+    expect(warmed).toBeGreaterThan(0);
+    const people = [];
+    for (const event of batch) {
+      const plan = await resolver.plan(event, 2_000);
+      await resolver.commit(plan);
+      people.push(plan.person);
+    }
+    expect(reads).toBe(warmed);
+    expect(people).toEqual(['known-device', 'brand-new', 'known-device', 'known-device', 'alias-user', 'second-member']);
   });
 });
 

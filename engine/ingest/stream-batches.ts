@@ -40,7 +40,9 @@ export async function readInBatches(
     filter_subjects: [subject],
     ...(afterSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
   });
-  const messages = await consumer.consume({ max_messages: Math.max(16, Math.min(options.maxBuffered, 1000)) });
+  // Short pulls with heartbeats every 2 s: after a NATS node dies, missed heartbeats make the client
+  // recreate the consumer within seconds instead of waiting out a 30 s pull.
+  const messages = await consumer.consume({ max_messages: Math.max(16, Math.min(options.maxBuffered, 1000)), expires: 5000, idle_heartbeat: 2000 });
   const queue: JsMsg[] = [];
   // Held in an object: TypeScript narrows plain `let`s assigned only inside callbacks to `null`.
   const wake: { handler: (() => void) | null; reader: (() => void) | null } = { handler: null, reader: null };

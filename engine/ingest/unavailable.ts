@@ -24,7 +24,7 @@ export async function retryWhileUnavailable<T>(stop: AbortSignal, log: Logger, f
       if (!isUnavailable(error)) throw error;
       if (stop.aborted) throw new StoppedError();
       log.warn({ ...fields, attempt, err: (error as Error).message }, 'NATS or Temporal unavailable; retrying the batch');
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 100 * 2 ** Math.min(attempt, 7))));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
     }
   }
 }

@@ -49,6 +49,8 @@ export const isMemberKey = (key: string) => key.startsWith('m.');
 
 export class Ownership {
   private readonly held = new Map<string, { revision: number; renewedAt: number }>();
+  /** Tasks stopped because their lease could not be renewed in time (NATS unreachable): reclaimed if nobody took them. */
+  private readonly lapsed = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private memberRevision = 0;
   private ticking: Promise<void> = Promise.resolve();
@@ -116,6 +118,16 @@ export class Ownership {
     if (this.stopped) return;
     const { leases, runner, log } = this.options;
     await this.renewAll();
+    for (const [task, revision] of [...this.lapsed]) {
+      // Still at the revision we last wrote: nobody took the task meanwhile, so it is ours to resume.
+      const renewed = await leases.renew(task, this.record(), revision).catch(() => undefined);
+      if (renewed === undefined) continue;
+      this.lapsed.delete(task);
+      if (renewed === null) continue;
+      this.held.set(task, { revision: renewed, renewedAt: Date.now() });
+      log.info({ task }, 'lease renewed after an outage; resuming the task');
+      runner.start(task);
+    }
     const live = snapshot ?? (await leases.all());
     for (const task of this.wanted(live)) {
       if (this.held.has(task) || live.has(task)) continue;
@@ -146,6 +158,8 @@ export class Ownership {
         const revision = await leases.renew(task, this.record(), lease.revision).catch(() => undefined);
         if (revision === null || (revision === undefined && !this.owns(task))) {
           this.held.delete(task);
+          // Not renewed in time but perhaps not taken either (NATS was unreachable): try to renew it later.
+          if (revision === undefined) this.lapsed.set(task, lease.revision);
           log.warn({ task }, 'lease lost; stopping the task (the next owner resumes from its checkpoint)');
           runner.abandon(task);
         } else if (revision !== undefined) this.held.set(task, { revision, renewedAt: Date.now() });

@@ -17,6 +17,9 @@ export function recordingConnectors(env: NodeJS.ProcessEnv = process.env): Conne
   const cursors = new Map<string, number>();
   const issued = new Map<string, { code: string; source: string }>();
   const country = (env.SMS_DEFAULT_COUNTRY?.toUpperCase() ?? 'US') as CountryCode;
+  // toE164 is pure and a simulation texts the same users again and again: a number found valid once is
+  // not parsed again (an invalid one is, so its error is thrown as the Twilio connector throws it).
+  const validPhones = new Set<string>();
   let sequence = 0;
   const id = (prefix: string) => `${prefix}-sim-${++sequence}`;
 
@@ -26,7 +29,10 @@ export function recordingConnectors(env: NodeJS.ProcessEnv = process.env): Conne
       channel: 'sms',
       provider: 'simulated',
       send: async (message) => {
-        toE164(message.to, country); // same validation as the Twilio connector: invalid numbers are skipped
+        if (!validPhones.has(message.to)) {
+          toE164(message.to, country); // same validation as the Twilio connector: invalid numbers are skipped
+          validPhones.add(message.to);
+        }
         return { providerMessageId: id('sms') };
       },
     },

@@ -127,8 +127,13 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     }
   };
 
+  // Rules by id for the skip records (the index's byId is a linear search; this runs per skipped entry).
+  const ruleById = new Map<string, Rule>();
+  for (const { rule } of index.rules) if (!ruleById.has(rule.id)) ruleById.set(rule.id, rule);
+
   for (const { event, at } of ordered) {
-    await runTimersUntil(at);
+    // (checked here, not awaited blindly: most events have no timer due, and an await per event adds up)
+    if ((journeys.nextTimer()?.at ?? Infinity) <= at) await runTimersUntil(at);
     clock.now = Math.max(clock.now, at);
     let plan;
     try {
@@ -142,10 +147,10 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     for (const refusal of plan.refusals) hooks.onRefusal?.(refusal, plan.person);
     const outcome = await processor.process(event, ++seq, plan.person);
     hooks.onEvent?.(event, outcome);
-    await applyEnded();
+    if (ended.length) await applyEnded();
     for (const decision of outcome.decisions) {
       if (decision.outcome !== 'entry_policy' && decision.outcome !== 'already_in_journey') continue;
-      const rule = index.byId(decision.ruleId)!.rule;
+      const rule = ruleById.get(decision.ruleId)!;
       actions.push({ at: new Date(clock.now).toISOString(), userId: outcome.userKey, ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'skip', reason: decision.outcome });
     }
   }

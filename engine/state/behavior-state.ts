@@ -8,13 +8,16 @@
  * lastSeq) is recognised and not applied twice.
  */
 import { behaviorEventOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
-import { countersFor, matchesFilter, type CounterPlan, type CounterSpec } from './counter-plan';
+import { countEvent } from './counters';
+import { countersFor, matchesFilter, type CounterPlan } from './counter-plan';
+import { keepTriggerEvents, withRecent, type RecentEvent } from './recent-events';
 import { recordInSession, sessionIsCurrent, sessionValue, type SessionRecord } from './sessions';
-import type { JourneyEvent } from '../../workflows/journey/machine';
 import { applyConsentEvent, applyConsentTrait, type ConsentRecord } from './consent';
 
-// Consent lives in consent.ts; its names stay importable from here, where they always were.
+// Consent, counters and kept events live in their own files; their names stay importable from here.
 export { consentAllows, type ConsentMode, type ConsentRecord } from './consent';
+export { counterIdsOf, pruneCounter } from './counters';
+export { keepTriggerEvents, MAX_RECENT, mergeRecent, type RecentEvent } from './recent-events';
 
 export interface JourneyMarker {
   workflowId: string;
@@ -79,11 +82,6 @@ export interface Identifiers {
 
 export const MAX_ANONYMOUS_IDS = 10;
 
-/** A kept trigger event, in the shape journeys receive events, so it can trigger a rule again as it is. */
-export type RecentEvent = JourneyEvent;
-
-/** Trigger events kept per name: enough to re-evaluate a rule after a merge, small enough to stay bounded. */
-export const MAX_RECENT = 5;
 
 export function emptyState(userKey: string): UserState {
   return { v: 1, userKey, lastSeq: 0, clock: 0, traits: {}, counters: {}, entries: {}, journeys: {} };
@@ -97,16 +95,10 @@ export function emptyState(userKey: string): UserState {
 export function applyEvent(state: UserState, event: EventEnvelope, seq: number, plan: CounterPlan): UserState {
   const at = Date.parse(event.timestamp);
   const clock = Math.max(state.clock, at);
-  const next: UserState = { ...state, lastSeq: Math.max(state.lastSeq, seq), clock, identifiers: withIdentifiers(state.identifiers, event) };
-  // Per event this runs for every user event the engine sees, so nothing is copied that does not
-  // change: unchanged counter arrays, kept events and sessions are shared with the previous state
-  // (states are never mutated in place).
-  const counters: Record<string, number[]> = {};
-  const counterIds: Record<string, string[]> = {};
-  for (const key of Object.keys(state.counters)) {
-    counters[key] = state.counters[key]!;
-    counterIds[key] = counterIdsOf(state, key);
-  }
+  const next = carryOver(state);
+  next.lastSeq = Math.max(state.lastSeq, seq);
+  next.clock = clock;
+  next.identifiers = withIdentifiers(state.identifiers, event);
   let recent = state.recent ?? {};
   const behavior = behaviorEventOf(event);
   if (event.type === 'identify') {
@@ -119,96 +111,49 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
     next.traitsUpdatedAt = setAt(state.traitsUpdatedAt, ['groupId', 'group'], at);
   } else if (behavior) {
     if (behavior.name === 'unsubscribed' || behavior.name === 'subscribed') next.consent = applyConsentEvent(state.consent ?? {}, behavior.name === 'subscribed', behavior.properties, at);
-    for (const spec of countersFor(plan, behavior.name, behavior.properties)) {
-      const index = insertionIndex(counters[spec.key] ?? [], at);
-      counters[spec.key] = insertAt(counters[spec.key] ?? [], index, at);
-      counterIds[spec.key] = insertAt(counterIds[spec.key] ?? [], index, event.messageId);
-    }
     if (plan.triggerEvents.has(behavior.name)) {
       const kept: RecentEvent = { messageId: event.messageId, event: behavior.name, timestamp: event.timestamp, properties: behavior.properties };
-      recent = { ...recent, [behavior.name]: withRecent(recent[behavior.name] ?? [], kept) };
+      const list = recent[behavior.name] ?? [];
+      const merged = withRecent(list, kept);
+      if (merged !== list) recent = { ...recent, [behavior.name]: merged };
     }
   }
-  for (const key of Object.keys(counters)) {
-    const spec = plan.byKey.get(key);
-    if (!spec) {
-      delete counters[key]; // no rule uses this counter any more
-      delete counterIds[key];
-    } else [counters[key], counterIds[key]] = pruneCounter(counters[key]!, counterIds[key] ?? [], spec, clock);
-  }
+  // Per event this runs for every user event the engine sees, so what does not change is shared with
+  // the previous state rather than copied (states are never mutated in place).
+  const { counters, counterIds } = countEvent(state, behavior ? countersFor(plan, behavior.name, behavior.properties) : [], event.messageId, at, clock, plan);
   next.counters = counters;
-  setOrDelete(next, 'counterIds', counterIds);
-  setOrDelete(next, 'recent', keepTriggerEvents(recent, plan));
-  setOrDelete(next, 'sessions', applySessions(state.sessions ?? {}, behavior, at, clock, plan));
+  setIfAny(next, 'counterIds', counterIds);
+  setIfAny(next, 'recent', keepTriggerEvents(recent, plan));
+  setIfAny(next, 'sessions', applySessions(state.sessions ?? {}, behavior, at, clock, plan));
+  return next;
+}
+
+/** What applyEvent derives anew; every other field of a state is carried over as it is. */
+const DERIVED = new Set(['v', 'userKey', 'lastSeq', 'clock', 'traits', 'counters', 'entries', 'journeys', 'identifiers', 'counterIds', 'recent', 'sessions']);
+
+/**
+ * A copy of the state without its derived fields. The usual fields come first, in one order, so every
+ * state has the same few shapes: a spread of states built in many different orders is megamorphic in
+ * V8 and was the largest cost of applying an event.
+ */
+function carryOver(state: UserState): UserState {
+  if (state.traits === undefined || state.counters === undefined || state.entries === undefined || state.journeys === undefined) {
+    const { counterIds: _ids, recent: _recent, sessions: _sessions, ...rest } = state; // not a state applyEvent wrote
+    return rest;
+  }
+  const next: UserState = { v: state.v, userKey: state.userKey, lastSeq: state.lastSeq, clock: state.clock, traits: state.traits, counters: state.counters, entries: state.entries, journeys: state.journeys };
+  for (const key in state) if (Object.hasOwn(state, key) && !DERIVED.has(key)) (next as unknown as Record<string, unknown>)[key] = state[key as keyof UserState];
   return next;
 }
 
 /** Optional maps are left out when empty, so states stay as small as before the field existed. */
-function setOrDelete<K extends 'counterIds' | 'recent' | 'sessions'>(state: UserState, field: K, value: NonNullable<UserState[K]>): void {
-  if (hasKeys(value)) state[field] = value;
-  else delete state[field];
+function setIfAny<K extends 'counterIds' | 'recent' | 'sessions'>(state: UserState, field: K, value: UserState[K]): void {
+  if (value && hasKeys(value)) state[field] = value;
 }
 
 function hasKeys(value: object): boolean {
   for (const key in value) if (Object.hasOwn(value, key)) return true;
   return false;
-}
-
-/**
- * The messageIds of a counter, aligned with its timestamps. A state from before counterIds existed, or
- * one whose arrays no longer line up, has its ids rebuilt as unknown ('', never deduplicated): a wrong
- * pairing would merge two different events into one.
- */
-export function counterIdsOf(state: UserState, key: string): string[] {
-  const length = state.counters[key]?.length ?? 0;
-  const ids = state.counterIds?.[key];
-  return ids?.length === length ? ids : Array<string>(length).fill('');
-}
-
-/** Kept trigger events: `a` and `b` together, newest first (a first on ties), each messageId once, at most MAX_RECENT. */
-export function mergeRecent(a: RecentEvent[], b: RecentEvent[]): RecentEvent[] {
-  const seen = new Set<string>();
-  return [...a, ...b]
-    .map((event, order) => ({ event, at: Date.parse(event.timestamp), order }))
-    .sort((x, y) => y.at - x.at || x.order - y.order)
-    .filter(({ event }) => {
-      if (seen.has(event.messageId)) return false;
-      seen.add(event.messageId);
-      return true;
-    })
-    .slice(0, MAX_RECENT)
-    .map(({ event }) => event);
-}
-
-/**
- * mergeRecent(list, [event]) without sorting: `list` as mergeRecent leaves it (newest first, each
- * messageId once, at most MAX_RECENT) takes the new event after those not older than it. Any other
- * list goes through mergeRecent itself.
- */
-function withRecent(list: RecentEvent[], event: RecentEvent): RecentEvent[] {
-  if (list.length > MAX_RECENT) return mergeRecent(list, [event]);
-  const at = Date.parse(event.timestamp);
-  let index = list.length;
-  let previous = Infinity;
-  for (let i = 0; i < list.length; i++) {
-    const t = Date.parse(list[i]!.timestamp);
-    if (!(t <= previous) || list[i]!.messageId === event.messageId) return mergeRecent(list, [event]); // unsorted (or NaN), or seen
-    for (let j = 0; j < i; j++) if (list[j]!.messageId === list[i]!.messageId) return mergeRecent(list, [event]);
-    if (t < at && index === list.length) index = i;
-    previous = t;
-  }
-  if (Number.isNaN(at)) return mergeRecent(list, [event]);
-  if (index >= MAX_RECENT) return list;
-  const merged = [...list.slice(0, index), event, ...list.slice(index)];
-  return merged.length > MAX_RECENT ? merged.slice(0, MAX_RECENT) : merged;
-}
-
-/** Drops kept events of names no enabled rule triggers on any more (as counters no rule uses are dropped). */
-export function keepTriggerEvents(recent: Record<string, RecentEvent[]>, plan: CounterPlan): Record<string, RecentEvent[]> {
-  for (const name of Object.keys(recent)) {
-    if (!plan.triggerEvents.has(name)) return Object.fromEntries(Object.entries(recent).filter(([kept]) => plan.triggerEvents.has(kept)));
-  }
-  return recent; // (the usual case: nothing to drop, nothing to copy)
 }
 
 function setAt(times: Record<string, number> | undefined, names: string[], at: number): Record<string, number> {
@@ -221,10 +166,21 @@ function withIdentifiers(ids: Identifiers | undefined, event: EventEnvelope): Id
     ? known
     : [event.anonymousId, ...(known ?? []).filter((id) => id !== event.anonymousId)].slice(0, MAX_ANONYMOUS_IDS);
   const userId = event.userId ?? ids?.userId;
-  const same = ids !== undefined && ids.userId === userId && (anonymousIds?.length ? ids.anonymousIds === anonymousIds : ids.anonymousIds === undefined);
   // The same ids as before (most events): keep the object, if it has exactly the fields built below.
-  if (same && Object.keys(ids).length === (userId !== undefined ? 1 : 0) + (anonymousIds?.length ? 1 : 0) && (userId === undefined || Object.keys(ids)[0] === 'userId')) return ids;
+  if (ids !== undefined && ids.userId === userId && (anonymousIds?.length ? ids.anonymousIds === anonymousIds : ids.anonymousIds === undefined) && hasFields(ids, userId !== undefined, Boolean(anonymousIds?.length))) return ids;
   return { ...(userId !== undefined ? { userId } : {}), ...(anonymousIds?.length ? { anonymousIds } : {}) };
+}
+
+/** Whether `ids` has exactly these fields, userId first (as withIdentifiers builds them). */
+function hasFields(ids: Identifiers, userId: boolean, anonymousIds: boolean): boolean {
+  let index = 0;
+  for (const key in ids) {
+    if (!Object.hasOwn(ids, key)) continue;
+    const expected = index === 0 && userId ? 'userId' : 'anonymousIds';
+    if (key !== expected || (expected === 'anonymousIds' && !anonymousIds)) return false;
+    index++;
+  }
+  return index === (userId ? 1 : 0) + (anonymousIds ? 1 : 0);
 }
 
 /** Whether the list starts with `id`, has it once and is within the bound: putting `id` first changes nothing. */
@@ -262,32 +218,6 @@ export function keepCurrentSessions(current: Record<string, SessionRecord>, cloc
 
 const objectOrEmpty = (value: unknown): Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-
-/** Where a timestamp goes in a newest-first list: before the first one not newer than it. */
-function insertionIndex(timestamps: number[], at: number): number {
-  const index = timestamps.findIndex((t) => t <= at);
-  return index === -1 ? timestamps.length : index;
-}
-
-const insertAt = <T>(list: T[], index: number, item: T): T[] => [...list.slice(0, index), item, ...list.slice(index)];
-
-/** A counter's timestamps and their ids, pruned together (by index) to what the spec can need at `clock`. */
-export function pruneCounter(timestamps: number[], ids: string[], spec: CounterSpec, clock: number): [number[], string[]] {
-  const keep = Math.max(spec.maxCount, spec.keepLatest);
-  const keeps = (t: number, i: number) => i < keep && (i < spec.keepLatest || t > clock - spec.windowMs);
-  // Usually nothing is dropped: then the arrays themselves are the answer (no copy per event).
-  let unchanged = ids.length === timestamps.length;
-  for (let i = 0; unchanged && i < timestamps.length; i++) unchanged = keeps(timestamps[i]!, i) && ids[i] !== undefined && ids[i] !== null;
-  if (unchanged) return [timestamps, ids];
-  const kept: number[] = [];
-  const keptIds: string[] = [];
-  for (let i = 0; i < timestamps.length; i++) {
-    if (!keeps(timestamps[i]!, i)) continue;
-    kept.push(timestamps[i]!);
-    keptIds.push(ids[i] ?? '');
-  }
-  return [kept, keptIds];
-}
 
 /** Events in the window (now - windowMs, now]. Saturates at the counter's maxCount, which is all a rule can tell apart. */
 export function countWithin(state: UserState, key: string, windowMs: number, now: number): number {

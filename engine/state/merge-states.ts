@@ -7,7 +7,9 @@
  * The merged state keeps the bounds of a state built by applyEvent: counters and sessions are pruned by
  * the same plan, trigger events and anonymous ids capped by the same limits.
  */
-import { counterIdsOf, keepCurrentSessions, keepTriggerEvents, MAX_ANONYMOUS_IDS, mergeRecent, pruneCounter } from './behavior-state';
+import { keepCurrentSessions, MAX_ANONYMOUS_IDS } from './behavior-state';
+import { counterIdsOf, pruneCounter } from './counters';
+import { keepTriggerEvents, mergeRecent } from './recent-events';
 import type { ConsentRecord, EntryRecord, Identifiers, JourneyMarker, UserState } from './behavior-state';
 import type { CounterPlan } from './counter-plan';
 

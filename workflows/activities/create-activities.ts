@@ -15,7 +15,7 @@ import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { EntrySnapshot } from '../journey/journey-input';
 import type { ActionStep, JourneyEvent, PerformResult } from '../journey/machine';
 import type { DeliveryStatusStore, LedgerRecord, SendLedgerStore } from './send-ledger';
-import { render, renderPayload, type TemplateVariables } from './render';
+import { renderPayload, renderText, type TemplateVariables } from './render';
 
 export interface ActivityDeps {
   connectors: ConnectorSet;
@@ -164,11 +164,11 @@ export function createActivities(deps: ActivityDeps) {
         return { status: 'done', details: { code: issued.code, source: issued.source } };
       }
       case 'email': {
-        const to = await render(step.to ?? '{{ traits.email }}', vars);
+        const to = renderText(step.to ?? '{{ traits.email }}', vars);
         if (!to) return { status: 'skipped', reason: 'no_address', detail: 'the user has no email address' };
-        const subject = await render(step.subject, vars);
-        const text = await render(step.text, vars);
-        const html = step.html ? await render(step.html, vars) : undefined;
+        const subject = renderText(step.subject, vars);
+        const text = renderText(step.text, vars);
+        const html = step.html ? renderText(step.html, vars) : undefined;
         const held = await guard(input, state, 'email', step);
         if (held) return held;
         const headers = !step.transactional && deps.unsubscribeHeaders ? deps.unsubscribeHeaders(input.userId, step.topic ?? 'marketing') : undefined;
@@ -178,9 +178,9 @@ export function createActivities(deps: ActivityDeps) {
         });
       }
       case 'sms': {
-        const to = await render(step.to ?? '{{ traits.phone }}', vars);
+        const to = renderText(step.to ?? '{{ traits.phone }}', vars);
         if (!to) return { status: 'skipped', reason: 'no_phone', detail: 'the user has no phone number' };
-        const body = await render(step.body, vars);
+        const body = renderText(step.body, vars);
         const held = await guard(input, state, 'sms', step);
         if (held) return held;
         return once(input, 'sms', to, async () => {
