@@ -1,61 +1,66 @@
 /**
  * Engine throughput against a bare JetStream baseline, measured in one run on the same servers:
  *  - baseline: a durable pull consumer per partition that only acks (consume + ack, nothing else);
- *  - engine:   the real engine (envelope validation, KV state read/write, rule matching, journey
- *              starts on Temporal) with the example rules in rules/.
- * Events: page views, cart adds and orders spread over --users users (default 100k); a small share
- * of users view pricing often enough to start the flagship journey.
- * Usage: npm run bench -- [--events 200000] [--users 100000] [--partitions 16]
+ *  - engine:   the real engine (validation, cached behavior state written behind in batches, rule
+ *              matching over the example rules plus --rules generated ones, journey starts on
+ *              Temporal) with a worker running, over --users people (Zipf: a few very active, a long
+ *              tail), about 1% of events starting a journey.
+ * Then memory: bytes per cached person (heap growth / people cached) and the engine process's RSS.
+ * Usage: npm run bench -- [--events 200000] [--users 1000000] [--partitions 16] [--rules 200] [--cache 20000]
  */
 import { jetstream, AckPolicy } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { startSmtpCapture } from '../dev/capture/smtp-capture';
+import { startTwilioFake } from '../dev/capture/twilio-fake';
+import { startWebhookCapture } from '../dev/capture/webhook-capture';
 import { startNats } from '../dev/servers/nats';
 import { startTemporal } from '../dev/servers/temporal';
 import { loadConfig } from '../engine/config';
 import { startEngine } from '../engine/engine-service';
-import type { EventEnvelope } from '../engine/events/envelope';
 import { EVENTS_STREAM, partitionOf, partitionSubject } from '../engine/events/subjects';
-import { ensureStreams } from '../engine/nats/setup';
 import { createLogger } from '../engine/logger';
-import { arg, mulberry32 } from './bench-support';
+import { ensureStreams } from '../engine/nats/setup';
+import { startWorkerService } from '../workflows/worker-service';
+import { arg, machineLoad, RateWindow, withDeadline } from './bench-support';
+import { benchmarkEvents, writeRuleSet } from './engine-rule-set';
 
 const EVENTS = arg('events', 200_000);
-const USERS = arg('users', 100_000);
+const USERS = arg('users', 1_000_000);
 const PARTITIONS = arg('partitions', 16);
+const GENERATED_RULES = arg('rules', 200);
+const CACHE = arg('cache', 20_000);
 
-function* sampleEvents(now: number): Generator<EventEnvelope> {
-  const random = mulberry32(42);
-  const pages = ['home', 'pricing', 'docs', 'blog', 'about'];
-  for (let i = 0; i < EVENTS; i++) {
-    const user = `user-${Math.floor(random() * USERS)}`;
-    const r = random();
-    const timestamp = new Date(now - Math.floor((1 - i / EVENTS) * 6 * 86_400_000)).toISOString();
-    const base = { userId: user, timestamp, messageId: `bench-${i}`, context: {} };
-    if (r < 0.8) yield { type: 'track', event: 'page_viewed', properties: { page: pages[Math.floor(random() * pages.length)] }, ...base };
-    else if (r < 0.95) yield { type: 'track', event: 'product_added', properties: { product: 'p' }, ...base };
-    else yield { type: 'track', event: 'order_completed', properties: { amount: 10 }, ...base };
-  }
-}
+const gc = (globalThis as { gc?: () => void }).gc;
+const heapNow = () => {
+  gc?.();
+  return process.memoryUsage().heapUsed;
+};
 
 async function main() {
   const log = createLogger('bench', (process.env.BENCH_LOG_LEVEL ?? 'error') as 'error');
-  console.log(`nudge engine benchmark: ${EVENTS.toLocaleString()} events, ${USERS.toLocaleString()} users, ${PARTITIONS} partitions`);
-  const [nats, temporal] = await Promise.all([startNats(), startTemporal({ uiPort: null })]);
+  console.log(`nudge engine benchmark: ${EVENTS.toLocaleString()} events, ${USERS.toLocaleString()} users, ${PARTITIONS} partitions, 3 example + ${GENERATED_RULES} generated rules, cache ${CACHE.toLocaleString()} people per partition`);
+  const rulesDir = writeRuleSet(GENERATED_RULES);
+  const [nats, temporal, smtp, twilio, webhooks] = await Promise.all([startNats(), startTemporal({ uiPort: null }), startSmtpCapture(), startTwilioFake(), startWebhookCapture()]);
   const nc = await connect({ servers: nats.url });
   try {
-    const config = loadConfig({ NATS_URL: nats.url, TEMPORAL_ADDRESS: temporal.address, NUDGE_PARTITIONS: String(PARTITIONS), NUDGE_TASK_QUEUE: 'bench', LOG_LEVEL: 'error' });
+    const env = {
+      NATS_URL: nats.url, TEMPORAL_ADDRESS: temporal.address, NUDGE_PARTITIONS: String(PARTITIONS), NUDGE_TASK_QUEUE: 'bench',
+      NUDGE_RULES_DIR: rulesDir, NUDGE_TAGS_DIR: 'rules/tags', NUDGE_STATE_CACHE: String(CACHE), COUPON_POOLS_DIR: `${rulesDir}/coupons`,
+      SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), TWILIO_API_BASE: twilio.url, TWILIO_FROM: '+15005550006', LOG_LEVEL: 'error',
+    };
+    const config = loadConfig(env);
     const jsm = await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
     const js = jetstream(nc);
 
     let t0 = performance.now();
     let pending: Promise<unknown>[] = [];
-    for (const event of sampleEvents(Date.now())) {
+    for (const event of benchmarkEvents(EVENTS, USERS, Date.now())) {
       pending.push(js.publish(partitionSubject(partitionOf(event.userId!, PARTITIONS)), JSON.stringify(event), { msgID: event.messageId }));
       if (pending.length >= 2000) { await Promise.all(pending); pending = []; }
     }
     await Promise.all(pending);
     const publishSeconds = (performance.now() - t0) / 1000;
-    console.log(`published in ${publishSeconds.toFixed(1)} s (${Math.round(EVENTS / publishSeconds).toLocaleString()} msg/s)`);
+    console.log(`published in ${publishSeconds.toFixed(1)} s (${Math.round(EVENTS / publishSeconds).toLocaleString()} msg/s); ${machineLoad()}`);
 
     // Baseline: same partition layout, consume + ack only.
     for (let p = 0; p < PARTITIONS; p++) {
@@ -65,8 +70,7 @@ async function main() {
     let acked = 0;
     await Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => {
       const consumer = await js.consumers.get(EVENTS_STREAM, `bare-${p}`);
-      const info = await consumer.info();
-      let left = info.num_pending;
+      let left = (await consumer.info()).num_pending;
       if (left === 0) return;
       const messages = await consumer.consume({ max_messages: 256 });
       for await (const msg of messages) {
@@ -77,32 +81,45 @@ async function main() {
     }));
     const bareSeconds = (performance.now() - t0) / 1000;
 
-    // Engine: real processing of the same events.
-    let processed = 0;
+    const worker = await startWorkerService(config, env, { log });
+    const heapBefore = heapNow();
+    const rssBefore = process.memoryUsage().rss;
+    const handled = new RateWindow();
     let started = 0;
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
-    const count = () => { if (++processed === EVENTS) done(); };
+    const count = () => { handled.record(); if (handled.total === EVENTS) done(); };
     t0 = performance.now();
-    const memoryBefore = process.memoryUsage().rss;
     const engine = await startEngine({ config, log, onOutcome: (o) => { started += o.decisions.filter((d) => d.outcome === 'started').length; count(); }, onDeadLetter: count });
-    await finished;
+    await withDeadline(finished, 1800, 'the engine');
     const engineSeconds = (performance.now() - t0) / 1000;
-    const memoryAfter = process.memoryUsage().rss;
+    const cached = await sumOf(engine.metrics.registry, 'nudge_state_cache_people');
+    const batches = await sumOf(engine.metrics.registry, 'nudge_batches_total');
+    const heapAfter = heapNow();
+    const rssAfter = process.memoryUsage().rss;
     await engine.stop();
+    await worker.stop();
 
     const bareRate = acked / bareSeconds;
-    const engineRate = processed / engineSeconds;
+    const engineRate = handled.rate;
     console.log('');
-    console.log('                         messages   seconds     msg/s');
-    console.log(`bare consume+ack      ${String(acked).padStart(10)} ${bareSeconds.toFixed(1).padStart(9)} ${Math.round(bareRate).toString().padStart(9)}`);
-    console.log(`engine (3 rules)      ${String(processed).padStart(10)} ${engineSeconds.toFixed(1).padStart(9)} ${Math.round(engineRate).toString().padStart(9)}`);
+    console.log('                          messages   seconds     msg/s');
+    console.log(`bare consume+ack       ${String(acked).padStart(10)} ${bareSeconds.toFixed(1).padStart(9)} ${Math.round(bareRate).toString().padStart(9)}`);
+    console.log(`engine (${3 + GENERATED_RULES} rules)     ${String(handled.total).padStart(10)} ${engineSeconds.toFixed(1).padStart(9)} ${Math.round(engineRate).toString().padStart(9)}   (rate from first to last commit; wall time includes start-up)`);
+    console.log(`batches: ${batches.toLocaleString()} (${(handled.total / Math.max(1, batches)).toFixed(0)} messages each on average)`);
+    console.log(`journeys started: ${started} (${((100 * started) / EVENTS).toFixed(2)}% of events)`);
+    console.log(`memory: ${cached.toLocaleString()} people cached, ${gc ? Math.round((heapAfter - heapBefore) / Math.max(1, cached)).toLocaleString() + ' bytes of heap per cached person' : 'run with node --expose-gc for bytes per person'}; RSS ${(rssAfter / 2 ** 20).toFixed(0)} MiB (grew ${((rssAfter - rssBefore) / 2 ** 20).toFixed(0)} MiB)`);
     console.log('');
-    console.log(`engine / bare ratio: ${(engineRate / bareRate).toFixed(3)}   (journeys started: ${started}; engine process RSS grew ${((memoryAfter - memoryBefore) / 2 ** 20).toFixed(0)} MiB)`);
+    console.log(`engine / bare ratio: ${(engineRate / bareRate).toFixed(3)}`);
   } finally {
     await nc.close();
-    await Promise.all([nats.stop(), temporal.stop()]);
+    await Promise.all([nats.stop(), temporal.stop(), smtp.stop(), twilio.stop(), webhooks.stop()]);
   }
+}
+
+async function sumOf(registry: import('prom-client').Registry, name: string): Promise<number> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
 }
 
 await main();

@@ -65,13 +65,15 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   const replicas = { replicas: config.NUDGE_REPLICAS };
 
   // Long-running: a NATS restart or failover of any length is waited out, and consuming resumes.
-  const nc: NatsConnection = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-engine', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
+  // noAsyncTraces: nats.js would otherwise build an Error (a stack trace) for every request — every KV
+  // read and write and every publish — which the profile showed at ~9% of the engine's CPU.
+  const nc: NatsConnection = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-engine', maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch(async (error) => {
     await nc.close();
     throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);
   });
   const jsm = await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
-  const state = new StateStore(await openBucket(nc, USERS_BUCKET, replicas));
+  const state = new StateStore(await openBucket(nc, USERS_BUCKET, replicas), { jsm, bucket: USERS_BUCKET });
   const checkpoints = await CheckpointStore.open(nc, config.NUDGE_REPLICAS);
   const leases = await LeaseStore.open(nc, config.NUDGE_LEASE_TTL, config.NUDGE_REPLICAS);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

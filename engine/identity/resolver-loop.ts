@@ -73,12 +73,12 @@ export async function runResolverLoop(ctx: ResolverLoopContext, stop: AbortSigna
     const outcome = await resolveBatch(ctx, batch);
     if (!ctx.owns()) throw new OwnershipLostError(RESOLVER_TASK);
     revision = await ctx.checkpoints.commit(RESOLVER_TASK, batch[batch.length - 1]!.seq, revision, ctx.owner);
+    report(ctx, outcome);
     if (legacyConsumer) {
       await deleteLegacyConsumer(jsm);
       legacyConsumer = false;
       ctx.log.info({ consumer: LEGACY_RESOLVER_CONSUMER }, 'identity resolver moved to its checkpoint; old durable consumer deleted');
     }
-    report(ctx, outcome);
   }, options);
 }
 

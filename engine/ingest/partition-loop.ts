@@ -114,10 +114,13 @@ async function admitPeople(ctx: PartitionLoopContext, cache: StateCache, batch: 
     if (cached) batch.admit(item.person, cached);
     else if (!missing.includes(item.person)) missing.push(item.person);
   }
-  const loaded = new Map<string, VersionedState>();
-  await concurrently(missing, ctx.ports.concurrency, async (person) => {
-    loaded.set(person, await ctx.ports.state.load(person));
-  });
+  let loaded = new Map<string, VersionedState>();
+  if (ctx.ports.state.loadMany) loaded = await ctx.ports.state.loadMany(missing);
+  else {
+    await concurrently(missing, ctx.ports.concurrency, async (person) => {
+      loaded.set(person, await ctx.ports.state.load(person));
+    });
+  }
   for (const person of missing) {
     const entry = loaded.get(person)!;
     batch.admit(person, entry);

@@ -18,6 +18,8 @@ export { journeyListens, toJourneyEvent } from './decide';
 
 export interface StateAccess {
   load(userKey: string): Promise<VersionedState>;
+  /** Many at once (the partition loop's cache misses of one batch); absent: one `load` each. */
+  loadMany?(userKeys: readonly string[]): Promise<Map<string, VersionedState>>;
   save(state: UserState, revision: number): Promise<number>;
 }
 

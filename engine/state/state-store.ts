@@ -3,7 +3,9 @@
  * was read, so a second writer (a misconfigured second owner of a partition) fails loudly instead of
  * losing an update.
  */
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { loadManyStates } from './load-many';
 import { emptyState, type UserState } from './behavior-state';
 
 export interface VersionedState {
@@ -52,7 +54,14 @@ export async function followMerges(userKey: string, load: (userKey: string) => P
 export const stateKey = (userKey: string) => `u.${Buffer.from(userKey, 'utf8').toString('base64url') || '_'}`;
 
 export class StateStore {
-  constructor(private readonly kv: KV) {}
+  /** `direct`: the bucket's JetStream manager and name, for reading many states in one request (loadMany). */
+  constructor(private readonly kv: KV, private readonly direct?: { jsm: JetStreamManager; bucket: string }) {}
+
+  /** Many states at once; one request per few hundred people when the bucket allows direct reads. */
+  async loadMany(userKeys: readonly string[]): Promise<Map<string, VersionedState>> {
+    if (this.direct && userKeys.length > 1) return loadManyStates(this.direct.jsm, this.direct.bucket, stateKey, userKeys);
+    return new Map(await Promise.all(userKeys.map(async (userKey) => [userKey, await this.load(userKey)] as const)));
+  }
 
   async load(userKey: string): Promise<VersionedState> {
     const entry = await this.kv.get(stateKey(userKey));

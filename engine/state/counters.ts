@@ -1,0 +1,109 @@
+/**
+ * Counting one event into a user's counters and pruning every counter to what the counter plan can
+ * still need at the user's clock (behavior-state.ts applies events with it; merge-states.ts prunes
+ * merged counters the same way). Timestamps are newest first, each with the messageId it came from.
+ *
+ * This runs for every event the engine sees, so what does not change is not copied: a counter array
+ * nothing is added to or dropped from is shared with the previous state (states are never mutated in
+ * place), and a state whose counters all stay as they are keeps its counter maps.
+ */
+import type { UserState } from './behavior-state';
+import type { CounterPlan, CounterSpec } from './counter-plan';
+
+export interface CountedState {
+  counters: Record<string, number[]>;
+  /** Absent or empty: the state has no counter ids (left out of the stored state). */
+  counterIds: Record<string, string[]> | undefined;
+}
+
+/** The counters after an event at `at` counted in `specs` (none for an event no counter counts) and pruning at `clock`. */
+export function countEvent(state: UserState, specs: readonly CounterSpec[], messageId: string, at: number, clock: number, plan: CounterPlan): CountedState {
+  if (specs.length === 0 && isSettled(state, clock, plan)) return { counters: state.counters, counterIds: state.counterIds };
+  const counters: Record<string, number[]> = {};
+  const counterIds: Record<string, string[]> = {};
+  for (const key of Object.keys(state.counters)) {
+    counters[key] = state.counters[key]!;
+    counterIds[key] = counterIdsOf(state, key);
+  }
+  for (const spec of specs) {
+    const timestamps = counters[spec.key] ?? [];
+    const index = insertionIndex(timestamps, at);
+    counters[spec.key] = insertAt(timestamps, index, at);
+    counterIds[spec.key] = insertAt(counterIds[spec.key] ?? [], index, messageId);
+  }
+  for (const key of Object.keys(counters)) {
+    const spec = plan.byKey.get(key);
+    if (!spec) {
+      delete counters[key]; // no rule uses this counter any more
+      delete counterIds[key];
+    } else [counters[key], counterIds[key]] = pruneCounter(counters[key]!, counterIds[key] ?? [], spec, clock);
+  }
+  return { counters, counterIds };
+}
+
+/**
+ * Whether pruning at `clock` would leave the counters exactly as they are: every counter still in the
+ * plan, nothing to drop, and the ids aligned (as counterIdsOf would return them), with no other keys.
+ */
+function isSettled(state: UserState, clock: number, plan: CounterPlan): boolean {
+  const ids = state.counterIds;
+  let keys = 0;
+  for (const key in state.counters) {
+    if (!Object.hasOwn(state.counters, key)) continue;
+    keys++;
+    const spec = plan.byKey.get(key);
+    const list = ids?.[key];
+    if (!spec || !list || !keepsAll(state.counters[key]!, list, spec, clock)) return false;
+  }
+  if (ids) for (const key in ids) if (Object.hasOwn(ids, key) && --keys < 0) return false;
+  return true;
+}
+
+/**
+ * The messageIds of a counter, aligned with its timestamps. A state from before counterIds existed, or
+ * one whose arrays no longer line up, has its ids rebuilt as unknown ('', never deduplicated): a wrong
+ * pairing would merge two different events into one.
+ */
+export function counterIdsOf(state: UserState, key: string): string[] {
+  const length = state.counters[key]?.length ?? 0;
+  const ids = state.counterIds?.[key];
+  return ids?.length === length ? ids : Array<string>(length).fill('');
+}
+
+const keeps = (spec: CounterSpec, keep: number, clock: number, t: number, i: number) => i < keep && (i < spec.keepLatest || t > clock - spec.windowMs);
+
+/** Whether pruning keeps every entry (and every id is a string): then the arrays themselves are the answer. */
+function keepsAll(timestamps: number[], ids: string[], spec: CounterSpec, clock: number): boolean {
+  if (ids.length !== timestamps.length) return false;
+  const keep = Math.max(spec.maxCount, spec.keepLatest);
+  for (let i = 0; i < timestamps.length; i++) {
+    if (!keeps(spec, keep, clock, timestamps[i]!, i) || ids[i] === undefined || ids[i] === null) return false;
+  }
+  return true;
+}
+
+/** A counter's timestamps and their ids, pruned together (by index) to what the spec can need at `clock`. */
+export function pruneCounter(timestamps: number[], ids: string[], spec: CounterSpec, clock: number): [number[], string[]] {
+  if (keepsAll(timestamps, ids, spec, clock)) return [timestamps, ids];
+  const keep = Math.max(spec.maxCount, spec.keepLatest);
+  const kept: number[] = [];
+  const keptIds: string[] = [];
+  for (let i = 0; i < timestamps.length; i++) {
+    if (!keeps(spec, keep, clock, timestamps[i]!, i)) continue;
+    kept.push(timestamps[i]!);
+    keptIds.push(ids[i] ?? '');
+  }
+  return [kept, keptIds];
+}
+
+/** Where a timestamp goes in a newest-first list: before the first one not newer than it. */
+function insertionIndex(timestamps: number[], at: number): number {
+  for (let i = 0; i < timestamps.length; i++) if (timestamps[i]! <= at) return i;
+  return timestamps.length;
+}
+
+function insertAt<T>(list: T[], index: number, item: T): T[] {
+  const out = new Array<T>(list.length + 1);
+  for (let i = 0; i < out.length; i++) out[i] = i < index ? list[i]! : i === index ? item : list[i - 1]!;
+  return out;
+}
