@@ -1,5 +1,5 @@
 /**
- * The engine's half of a merge (the resolver decides it: identity/resolver-consumer.ts). Two control
+ * The engine's half of a merge (the resolver decides it: identity/resolver-loop.ts). Two control
  * messages, each handled in its person's partition, so a person's state is only ever touched by the
  * loop that owns its partition:
  *   merge   on the merged-away person's partition, after every event routed to them: hand their whole
@@ -12,7 +12,7 @@
  * absorbed; the tombstone is saved only after the hand-off is published. The decisions are pure
  * (decide-merge.ts); this driver runs them one at a time, the partition loop runs them in batches.
  */
-import type { MergeControl } from '../identity/resolver-consumer';
+import type { MergeControl } from '../identity/partition-publish';
 import { decideAbsorb, decideHandOff } from './decide-merge';
 import type { AbsorbControl, EventOutcome, EventProcessor } from './process-event';
 

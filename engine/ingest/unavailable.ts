@@ -5,7 +5,9 @@
  */
 import type { Logger } from '../logger';
 import { TemporalUnavailableError } from '../trigger/journey-starter';
-import { looksLikeConnectionTrouble } from './ordered-consumer';
+
+/** Errors that mean "NATS or Temporal is unavailable right now" whatever raised them. */
+export const looksLikeConnectionTrouble = (error: unknown) => /timeout|disconnect|connection|no responders/i.test(String((error as Error)?.message));
 
 export const isUnavailable = (error: unknown) => error instanceof TemporalUnavailableError || looksLikeConnectionTrouble(error);
 
