@@ -29,22 +29,38 @@ export class EngineHealth {
 
   constructor(registry: Registry, private readonly jsm: JetStreamManager, private readonly stuckAfterMs: number, private readonly now: () => number = Date.now) {
     const self = this;
-    const oldest = new Gauge({ name: 'nudge_partition_oldest_unprocessed_seconds', help: 'Age of the oldest message of an owned partition not yet committed (0 when none)', labelNames: ['partition'], registers: [registry] });
-    const owned = new Gauge({ name: 'nudge_partitions_owned', help: 'Partitions this engine owns now', registers: [registry] });
+    // Each gauge is sampled when scraped (an idle engine costs nothing); one lag sample serves all three.
+    let sample: { at: number; lag: Promise<PartitionLag[]> } | null = null;
+    const lagNow = () => {
+      if (!sample || this.now() - sample.at > 250) sample = { at: this.now(), lag: self.lag() };
+      return sample.lag;
+    };
     new Gauge({
       name: 'nudge_partition_pending',
       help: 'Messages of an owned partition not yet committed',
       labelNames: ['partition'],
       registers: [registry],
-      // Sampled when scraped, so an idle engine costs nothing.
       async collect() {
         this.reset();
-        oldest.reset();
-        for (const lag of await self.lag()) {
-          this.set({ partition: String(lag.partition) }, lag.pending);
-          oldest.set({ partition: String(lag.partition) }, lag.oldestUnprocessedMs / 1000);
-        }
-        owned.set(self.readers.size);
+        for (const lag of await lagNow()) this.set({ partition: String(lag.partition) }, lag.pending);
+      },
+    });
+    new Gauge({
+      name: 'nudge_partition_oldest_unprocessed_seconds',
+      help: 'Age of the oldest message of an owned partition not yet committed (0 when none)',
+      labelNames: ['partition'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const lag of await lagNow()) this.set({ partition: String(lag.partition) }, lag.oldestUnprocessedMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'nudge_partitions_owned',
+      help: 'Partitions this engine owns now',
+      registers: [registry],
+      collect() {
+        this.set(self.readers.size);
       },
     });
   }
