@@ -33,7 +33,7 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
   installTemporalRuntime(log);
   const tags = new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag));
   // Long-running: a NATS restart or failover of any length is waited out (activities retry meanwhile).
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-worker', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
+  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-worker', maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
   try {
     const js = jetstream(nc);
     const state = new StateStore(await openBucket(nc, USERS_BUCKET, { replicas: config.NUDGE_REPLICAS }));
