@@ -174,7 +174,7 @@ describe('a NATS node is killed mid-stream on a 3-node cluster with NUDGE_REPLIC
     expect([...journeys.keys()].sort()).toEqual([...expectedJourneys].sort());
     expect([...journeys.entries()].filter(([, ids]) => ids.length !== 1)).toEqual([]);
     // …and each sent its one email (the send ledger is a bucket on the cluster too).
-    await eventually(() => (stack.smtp.messages().length >= expectedJourneys.length ? true : undefined), 30_000, 'one email per journey').catch(() => undefined);
+    await eventually(() => (stack.smtp.messages().length >= expectedJourneys.length ? true : undefined), 60_000, 'one email per journey').catch(() => undefined);
     await sleep(1000); // a second email of the same journey would arrive about now
     const recipients = stack.smtp.messages().map((m) => m.to).sort();
     expect(recipients).toEqual(expectedJourneys.map((p) => `${p}@cluster.test`).sort());

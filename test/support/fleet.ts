@@ -146,14 +146,17 @@ export async function simulatedJourneys(events: EventEnvelope[]): Promise<string
   return actions.filter((a) => a.action === 'enter').map((a) => a.journeyId!).sort();
 }
 
-/** Partition leases: partition → owning engine id. */
-export async function partitionOwners(nc: NatsConnection): Promise<Map<number, string>> {
+/** Task leases: partition number (or 'resolver') → owning engine id. */
+export async function taskOwners(nc: NatsConnection): Promise<Map<number | 'resolver', string>> {
   const kv = await new Kvm(nc).open(LEASES_BUCKET);
-  const owners = new Map<number, string>();
+  const owners = new Map<number | 'resolver', string>();
   for await (const key of await kv.keys()) {
-    if (!key.startsWith('p.')) continue;
+    if (!key.startsWith('p.') && key !== 'resolver') continue;
     const entry = await kv.get(key);
-    if (entry?.operation === 'PUT') owners.set(Number(key.slice(2)), entry.json<LeaseRecord>().owner);
+    if (entry?.operation === 'PUT') owners.set(key === 'resolver' ? 'resolver' : Number(key.slice(2)), entry.json<LeaseRecord>().owner);
   }
   return owners;
 }
+
+/** An engine id names its process: host-pid-random. */
+export const isEngineOf = (owner: string | undefined, pid: number) => owner !== undefined && owner.includes(`-${pid}-`);
