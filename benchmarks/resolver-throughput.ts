@@ -16,8 +16,10 @@
  * tracks (userId + anonymousId), ~10% identify (userId + anonymousId, traits email and phone), ~5% alias.
  * Phones are "+1 415 555 0xxx", 1,000 numbers: people share them, and since userId is unique, those
  * links are refused (the refusal path is part of what is measured).
- * Usage: npm run bench:resolve -- [--events 50000] [--users 10000] [--partitions 16] [--resolver-only]
- *   --resolver-only skips the baselines (for `npx tsx --cpu-prof benchmarks/resolver-throughput.ts …`).
+ * Usage: npm run bench:resolve -- [--events 50000] [--users 10000] [--partitions 16] [--resolver-only] [--no-async-traces]
+ *   --resolver-only    skips the baselines (for `npx tsx --cpu-prof benchmarks/resolver-throughput.ts …`);
+ *   --no-async-traces  connects with noAsyncTraces (nats.js then skips capturing a stack per request, ~15%
+ *                      of the resolver's CPU in the profile); the engine connects without it today.
  */
 import { readFileSync } from 'node:fs';
 import { AckPolicy, DeliverPolicy, jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -44,6 +46,7 @@ const USERS = arg('users', 10_000);
 const PARTITIONS = arg('partitions', 16);
 const WARMUP_EVENTS = Math.min(2_000, EVENTS);
 const RESOLVER_ONLY = process.argv.includes('--resolver-only');
+const NO_ASYNC_TRACES = process.argv.includes('--no-async-traces');
 const BARE_CONSUMER = 'bench-bare-router';
 const PIPELINED_TASK = 'bench.pipelined-bare';
 
@@ -219,7 +222,7 @@ interface Baseline {
 async function main() {
   console.log(`nudge identity resolver benchmark: ${EVENTS.toLocaleString()} events, ${USERS.toLocaleString()} people, ${PARTITIONS} partitions`);
   const nats = await startNats();
-  const nc = await connect({ servers: nats.url, noAsyncTraces: process.argv.includes('--no-async-traces') });
+  const nc = await connect({ servers: nats.url, noAsyncTraces: NO_ASYNC_TRACES });
   try {
     const jsm = await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: 86_400_000 });
     const js = jetstream(nc, { timeout: 5000 });

@@ -8,7 +8,11 @@
  * resolver loop clears the cache when it (re)starts: it may have been another engine's turn meanwhile.
  */
 import type { Identifier } from './identifier-types';
-import { identifierKey, personKey, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
+import { inParallel } from './in-parallel';
+import { identifierKey, keyOf, personKey, type GraphKey, type GraphRecords, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
+
+/** Reads one by one when the graph cannot read many at once: beyond a few dozen nats-server answers no faster. */
+const READS_IN_FLIGHT = 64;
 
 interface Entry {
   value: Versioned<unknown> | null;
@@ -38,12 +42,37 @@ export class CachedIdentityStore implements IdentityGraphStore {
     return this.read(personKey(personId), () => this.inner.getPerson(personId));
   }
 
-  putIdentifier(id: Identifier, person: string, revision: number) {
-    return this.write(identifierKey(id), { person }, () => this.inner.putIdentifier(id, person, revision));
+  putIdentifier(id: Identifier, person: string, revision: number, seq?: number) {
+    return this.write(identifierKey(id), seq === undefined ? { person } : { person, seq }, () => this.inner.putIdentifier(id, person, revision, seq));
   }
 
   putPerson(record: PersonRecord, revision: number) {
     return this.write(personKey(record.id), record, () => this.inner.putPerson(record, revision));
+  }
+
+  /**
+   * Answers from the cache what it holds and reads the rest at once: through the graph's getMany when
+   * it has one (a few requests for a whole batch), else one read per key, in parallel.
+   */
+  async getMany(keys: readonly GraphKey[]): Promise<GraphRecords> {
+    const now = (this.options.now ?? Date.now)();
+    const records: GraphRecords = new Map();
+    const missing: GraphKey[] = [];
+    for (const key of keys) {
+      const cached = this.entries.get(keyOf(key));
+      if (cached && cached.expires > now) records.set(keyOf(key), cached.value as Versioned<PersonRecord> | null);
+      else missing.push(key);
+    }
+    this.hits += keys.length - missing.length;
+    this.misses += missing.length;
+    let read: GraphRecords = new Map();
+    if (this.inner.getMany) read = await this.inner.getMany(missing);
+    else await inParallel(missing, READS_IN_FLIGHT, async (key) => read.set(keyOf(key), await ('identifier' in key ? this.inner.getIdentifier(key.identifier) : this.inner.getPerson(key.person))));
+    for (const [key, value] of read) {
+      this.remember(key, value, now);
+      records.set(key, value);
+    }
+    return records;
   }
 
   private async read<T>(key: string, load: () => Promise<Versioned<T> | null>): Promise<Versioned<T> | null> {

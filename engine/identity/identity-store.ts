@@ -1,13 +1,14 @@
 /**
  * The identity graph in NATS KV (bucket nudge_identity). Two kinds of keys:
- *   i.<type>.<base64url(value)>  → { person }        which person an identifier belongs to
+ *   i.<type>.<base64url(value)>  → { person, seq }   which person an identifier belongs to
  *   p.<base64url(id)>            → PersonRecord      the person: identifiers, merges, refused links
  * A merged-away person keeps its record with `mergedInto` (a tombstone), so an identifier record that
  * still names it resolves by following the chain. Every write is compare-and-set on the revision read;
- * a conflict is IdentityConflictError and the resolver starts that event over from fresh reads.
+ * a conflict is IdentityConflictError: someone else wrote the graph, and the resolver's batch fails.
  */
 import type { KV } from '@nats-io/kv';
 import type { Identifier } from './identifier-types';
+import { readManyKeys } from './kv-read-many';
 
 export const IDENTITY_BUCKET = 'nudge_identity';
 /** Merges and refusals kept per person, newest last. */
@@ -49,6 +50,16 @@ export interface PersonRecord {
   refusals: RefusalRecord[];
 }
 
+export interface IdentifierRecord {
+  person: string;
+  /**
+   * Raw-stream sequence of the event that created the link (absent on links made before it was
+   * recorded). A resolver replaying a batch after a crash treats a link created by a later event of
+   * the batch as not there yet (batch-graph.ts), so the replay decides each event as the first attempt did.
+   */
+  seq?: number;
+}
+
 export interface Versioned<T> {
   value: T;
   revision: number;
@@ -66,32 +77,50 @@ export const identifierKey = (id: Identifier) => `i.${id.type}.${b64(id.value)}`
 export const personKey = (personId: string) => `p.${b64(personId)}`;
 export const personIdOfKey = (key: string) => Buffer.from(key.slice(2), 'base64url').toString('utf8');
 
+/** A record of the graph, named for a typed read. */
+export type GraphKey = { identifier: Identifier } | { person: string };
+export const keyOf = (key: GraphKey) => ('identifier' in key ? identifierKey(key.identifier) : personKey(key.person));
+
+/** Records by key (keyOf): null when the graph has none; a key missing from the map could not be read. */
+export type GraphRecords = Map<string, Versioned<IdentifierRecord | PersonRecord> | null>;
+
 /** Reads and writes of the graph; the KV store and the simulator's in-memory store implement it. */
 export interface IdentityGraphStore {
-  getIdentifier(id: Identifier): Promise<Versioned<{ person: string }> | null>;
+  getIdentifier(id: Identifier): Promise<Versioned<IdentifierRecord> | null>;
   getPerson(personId: string): Promise<Versioned<PersonRecord> | null>;
-  /** revision 0: create (fails if it exists). Throws IdentityConflictError on a lost race. */
-  putIdentifier(id: Identifier, person: string, revision: number): Promise<number>;
+  /**
+   * revision 0: create (fails if it exists). Throws IdentityConflictError on a lost race. `seq`: the
+   * raw-stream sequence of the event that created the link (IdentifierRecord.seq).
+   */
+  putIdentifier(id: Identifier, person: string, revision: number, seq?: number): Promise<number>;
   putPerson(record: PersonRecord, revision: number): Promise<number>;
+  /** Optional: many records in a few round trips (a batch's warm-up); what it cannot read it leaves out. */
+  getMany?(keys: readonly GraphKey[]): Promise<GraphRecords>;
 }
+
+const identifierValue = (person: string, seq: number | undefined): IdentifierRecord => (seq === undefined ? { person } : { person, seq });
 
 export class KvIdentityStore implements IdentityGraphStore {
   constructor(readonly kv: KV) {}
 
   async getIdentifier(id: Identifier) {
-    return this.read<{ person: string }>(identifierKey(id));
+    return this.read<IdentifierRecord>(identifierKey(id));
   }
 
   async getPerson(personId: string) {
     return this.read<PersonRecord>(personKey(personId));
   }
 
-  putIdentifier(id: Identifier, person: string, revision: number) {
-    return this.write(identifierKey(id), { person }, revision);
+  putIdentifier(id: Identifier, person: string, revision: number, seq?: number) {
+    return this.write(identifierKey(id), identifierValue(person, seq), revision);
   }
 
   putPerson(record: PersonRecord, revision: number) {
     return this.write(personKey(record.id), record, revision);
+  }
+
+  getMany(keys: readonly GraphKey[]): Promise<GraphRecords> {
+    return readManyKeys(this.kv, keys.map(keyOf), (key) => this.read(key)) as Promise<GraphRecords>;
   }
 
   private async read<T>(key: string): Promise<Versioned<T> | null> {
@@ -128,15 +157,19 @@ export class MemoryIdentityStore implements IdentityGraphStore {
   private revision = 0;
 
   async getIdentifier(id: Identifier) {
-    return this.read<{ person: string }>(identifierKey(id));
+    return this.read<IdentifierRecord>(identifierKey(id));
   }
 
   async getPerson(personId: string) {
     return this.read<PersonRecord>(personKey(personId));
   }
 
-  async putIdentifier(id: Identifier, person: string, revision: number) {
-    return this.write(identifierKey(id), { person }, revision);
+  async putIdentifier(id: Identifier, person: string, revision: number, seq?: number) {
+    return this.write(identifierKey(id), identifierValue(person, seq), revision);
+  }
+
+  async getMany(keys: readonly GraphKey[]): Promise<GraphRecords> {
+    return new Map(keys.map((key) => [keyOf(key), this.read<IdentifierRecord | PersonRecord>(keyOf(key))]));
   }
 
   async putPerson(record: PersonRecord, revision: number) {

@@ -9,7 +9,7 @@
  */
 import { behaviorEventOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
 import { countEvent } from './counters';
-import { countersFor, matchesFilter, type CounterPlan } from './counter-plan';
+import { countersFor, matchesFilter, triggerEventName, type CounterPlan } from './counter-plan';
 import { keepTriggerEvents, withRecent, type RecentEvent } from './recent-events';
 import { recordInSession, sessionIsCurrent, sessionValue, type SessionRecord } from './sessions';
 import { applyConsentEvent, applyConsentTrait, type ConsentRecord } from './consent';
@@ -111,11 +111,12 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
     next.traitsUpdatedAt = setAt(state.traitsUpdatedAt, ['groupId', 'group'], at);
   } else if (behavior) {
     if (behavior.name === 'unsubscribed' || behavior.name === 'subscribed') next.consent = applyConsentEvent(state.consent ?? {}, behavior.name === 'subscribed', behavior.properties, at);
-    if (plan.triggerEvents.has(behavior.name)) {
+    const name = triggerEventName(plan, behavior.name);
+    if (name !== undefined) {
       const kept: RecentEvent = { messageId: event.messageId, event: behavior.name, timestamp: event.timestamp, properties: behavior.properties };
-      const list = recent[behavior.name] ?? [];
+      const list = recent[name] ?? [];
       const merged = withRecent(list, kept);
-      if (merged !== list) recent = { ...recent, [behavior.name]: merged };
+      if (merged !== list) recent = { ...recent, [name]: merged };
     }
   }
   // Per event this runs for every user event the engine sees, so what does not change is shared with

@@ -189,6 +189,20 @@ export function countersFor(plan: CounterPlan, event: string, properties: Record
   return matched.sort((a, b) => counters.order.get(a)! - counters.order.get(b)!);
 }
 
+// Keyed by the plan's triggerEvents set: built lazily, once per plan.
+const triggerNames = new WeakMap<Set<string>, Map<string, string>>();
+
+/**
+ * The plan's own copy of a trigger event name, or undefined when no enabled rule triggers on it. An
+ * event's name is a new string for every parsed event, which V8 must look up in its string table on
+ * every property access keyed by it (state.recent[name]); the plan's copy is looked up once, here.
+ */
+export function triggerEventName(plan: CounterPlan, name: string): string | undefined {
+  let names = triggerNames.get(plan.triggerEvents);
+  if (!names) triggerNames.set(plan.triggerEvents, (names = new Map([...plan.triggerEvents].map((event) => [event, event]))));
+  return names.get(name);
+}
+
 export function matchesFilter(properties: Record<string, unknown>, where: PropertyFilter): boolean {
   for (const [name, expected] of Object.entries(where)) if (properties[name] !== expected) return false;
   return true;

@@ -33,8 +33,13 @@ export function sessionValue(value: unknown): string | undefined {
 export function recordInSession(record: SessionRecord | undefined, spec: SessionSpec, value: string, at: number): SessionRecord {
   if (!record || at > record.lastAt + spec.gapMs) return { startedAt: at, lastAt: at, values: [value] };
   if (at < record.startedAt - spec.gapMs) return record; // a late event of a session that has ended
-  const values = [value, ...record.values.filter((v) => v !== value)].slice(0, spec.maxValues);
-  return { startedAt: Math.min(record.startedAt, at), lastAt: Math.max(record.lastAt, at), values };
+  const startedAt = Math.min(record.startedAt, at);
+  const lastAt = Math.max(record.lastAt, at);
+  // The same value again inside the session's span (a reload): the record as it is, not a copy per event.
+  if (record.values[0] === value && record.values.length <= spec.maxValues && record.values.indexOf(value, 1) === -1 && startedAt === record.startedAt && lastAt === record.lastAt) return record;
+  const values = [value];
+  for (const v of record.values) if (v !== value && values.length < spec.maxValues) values.push(v);
+  return { startedAt, lastAt, values: values.slice(0, spec.maxValues) };
 }
 
 /** Whether the session is still current at `now`: its last event is at most one gap ago. */
