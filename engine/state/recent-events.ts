@@ -34,26 +34,44 @@ export function mergeRecent(a: RecentEvent[], b: RecentEvent[]): RecentEvent[] {
  */
 export function withRecent(list: RecentEvent[], event: RecentEvent): RecentEvent[] {
   const at = timeOf(event);
-  if (list.length > MAX_RECENT || Number.isNaN(at)) return mergeRecent(list, [event]);
-  let index = list.length;
-  let previous = Infinity;
-  for (let i = 0; i < list.length; i++) {
-    const t = timeOf(list[i]!);
-    if (!(t <= previous) || list[i]!.messageId === event.messageId) return mergeRecent(list, [event]); // unsorted (or NaN), or seen
-    for (let j = 0; j < i; j++) if (list[j]!.messageId === list[i]!.messageId) return mergeRecent(list, [event]);
-    if (t < at && index === list.length) index = i;
-    previous = t;
-  }
+  if (Number.isNaN(at) || !isKept(list) || includesId(list, event.messageId)) return mergeRecent(list, [event]);
+  let index = 0;
+  while (index < list.length && timeOf(list[index]!) >= at) index++;
   if (index >= MAX_RECENT) return list; // older than every kept one: it falls off the end
   const merged = new Array<RecentEvent>(Math.min(list.length + 1, MAX_RECENT));
   for (let i = 0; i < merged.length; i++) merged[i] = i < index ? list[i]! : i === index ? event : list[i - 1]!;
+  kept.add(merged);
   return merged;
+}
+
+/**
+ * Lists known to be as mergeRecent leaves them: the ones withRecent built, and any other checked once
+ * (a state read from the store). States are never changed in place, so a list once checked stays so,
+ * and an event costs one look-up here instead of parsing and comparing every kept timestamp.
+ */
+const kept = new WeakSet<RecentEvent[]>();
+
+function includesId(list: RecentEvent[], messageId: string): boolean {
+  for (const event of list) if (event.messageId === messageId) return true;
+  return false;
+}
+
+function isKept(list: RecentEvent[]): boolean {
+  if (kept.has(list)) return true;
+  if (list.length > MAX_RECENT) return false;
+  for (let i = 0; i < list.length; i++) {
+    const t = timeOf(list[i]!);
+    if (Number.isNaN(t) || (i > 0 && t > timeOf(list[i - 1]!))) return false;
+    for (let j = 0; j < i; j++) if (list[j]!.messageId === list[i]!.messageId) return false;
+  }
+  kept.add(list);
+  return true;
 }
 
 /** Drops kept events of names no enabled rule triggers on any more (as counters no rule uses are dropped). */
 export function keepTriggerEvents(recent: Record<string, RecentEvent[]>, plan: CounterPlan): Record<string, RecentEvent[]> {
-  for (const name of Object.keys(recent)) {
-    if (!plan.triggerEvents.has(name)) return Object.fromEntries(Object.entries(recent).filter(([kept]) => plan.triggerEvents.has(kept)));
+  for (const name in recent) {
+    if (Object.hasOwn(recent, name) && !plan.triggerEvents.has(name)) return Object.fromEntries(Object.entries(recent).filter(([kept]) => plan.triggerEvents.has(kept)));
   }
   return recent; // (the usual case: nothing to drop, nothing to copy)
 }

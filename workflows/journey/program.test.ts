@@ -18,6 +18,12 @@ const shapeOf = (steps: Parameters<typeof compileProgram>[0]) => {
 };
 
 describe('compileProgram', () => {
+  it('compiles a steps list once: journeys of one rule share its program', () => {
+    const steps = [email('a'), wait('b', '1d')];
+    expect(compileProgram(steps)).toBe(compileProgram(steps));
+    expect(compileProgram([...steps])).not.toBe(compileProgram(steps));
+  });
+
   it('a flat list runs in order and ends after the last step', () => {
     expect(shapeOf([email('a'), wait('b', '1d'), sms('c')])).toEqual({
       first: 'a',
@@ -67,6 +73,9 @@ describe('compileProgram', () => {
 
   it('a step id used twice is refused', () => {
     expect(() => compileProgram([email('a'), branch('b', PAID, [sms('a')], [])])).toThrow('step id "a" is used twice');
+    const twice = [email('x'), branch('y', PAID, [sms('x')], [])];
+    expect(() => compileProgram(twice)).toThrow('is used twice');
+    expect(() => compileProgram(twice)).toThrow('is used twice'); // a failed compile is not remembered
   });
 
   it('asking for an unknown step is an error', () => {

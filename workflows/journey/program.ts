@@ -23,7 +23,17 @@ export interface Program {
   nodes: Record<string, ProgramNode>;
 }
 
+// One program per steps list: every journey of a rule shares it (the machine only reads it), so a
+// simulation or a worker does not compile the same rule again for each journey it starts.
+const compiled = new WeakMap<Step[], Program>();
+
 export function compileProgram(steps: Step[]): Program {
+  let program = compiled.get(steps);
+  if (!program) compiled.set(steps, (program = compile(steps)));
+  return program;
+}
+
+function compile(steps: Step[]): Program {
   const nodes: Record<string, ProgramNode> = {};
   const compileList = (list: Step[], continuation: string | null): string | null => {
     for (let i = list.length - 1; i >= 0; i--) {
