@@ -6,7 +6,7 @@
  *              Temporal) with a worker running, over --users people (Zipf: a few very active, a long
  *              tail), about 1% of events starting a journey.
  * Then memory: bytes per cached person (heap growth / people cached) and the engine process's RSS.
- * Usage: npm run bench -- [--events 200000] [--users 1000000] [--partitions 16] [--rules 200] [--cache 20000]
+ * Usage: npm run bench -- [--events 200000] [--users 1000000] [--partitions 16] [--rules 200] [--cache 20000] [--batch 2000]
  */
 import { jetstream, AckPolicy } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -45,7 +45,7 @@ async function main() {
   try {
     const env = {
       NATS_URL: nats.url, TEMPORAL_ADDRESS: temporal.address, NUDGE_PARTITIONS: String(PARTITIONS), NUDGE_TASK_QUEUE: 'bench',
-      NUDGE_RULES_DIR: rulesDir, NUDGE_TAGS_DIR: 'rules/tags', NUDGE_STATE_CACHE: String(CACHE), COUPON_POOLS_DIR: `${rulesDir}/coupons`,
+      NUDGE_RULES_DIR: rulesDir, NUDGE_TAGS_DIR: 'rules/tags', NUDGE_STATE_CACHE: String(CACHE), NUDGE_BATCH_SIZE: String(arg('batch', 2000)), COUPON_POOLS_DIR: `${rulesDir}/coupons`,
       SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), TWILIO_API_BASE: twilio.url, TWILIO_FROM: '+15005550006', LOG_LEVEL: 'error',
     };
     const config = loadConfig(env);

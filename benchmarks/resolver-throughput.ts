@@ -12,16 +12,18 @@
  *                    per batch: the least the resolver loop's shape must do, with no identity graph.
  *  - resolver:       the real stage (engine/identity/resolver-loop.ts) over a fresh nudge_identity
  *                    bucket with the default identifier types, as the engine runs it (CachedIdentityStore).
+ * Each phase also reports the CPU it cost per event in this process and in nats-server (Linux /proc):
+ * on a small VM the two share the cores, so that is what bounds the stages, more than round trips.
  * Events, seeded: ~60% anonymous page/track (anonymousId only, 1–3 devices per person), ~25% logged-in
  * tracks (userId + anonymousId), ~10% identify (userId + anonymousId, traits email and phone), ~5% alias.
  * Phones are "+1 415 555 0xxx", 1,000 numbers: people share them, and since userId is unique, those
  * links are refused (the refusal path is part of what is measured).
- * Usage: npm run bench:resolve -- [--events 50000] [--users 10000] [--partitions 16] [--resolver-only] [--no-async-traces]
+ * Usage: npm run bench:resolve -- [--events 50000] [--users 10000] [--partitions 16] [--resolver-only] [--async-traces]
  *   --resolver-only    skips the baselines (for `npx tsx --cpu-prof benchmarks/resolver-throughput.ts …`);
- *   --no-async-traces  connects with noAsyncTraces (nats.js then skips capturing a stack per request, ~15%
- *                      of the resolver's CPU in the profile); the engine connects without it today.
+ *   --async-traces     connects without noAsyncTraces (nats.js then captures a stack per request: ~20% of
+ *                      the resolver's CPU in the profile); the engine connects with noAsyncTraces, as here by default.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { AckPolicy, DeliverPolicy, jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -46,7 +48,7 @@ const USERS = arg('users', 10_000);
 const PARTITIONS = arg('partitions', 16);
 const WARMUP_EVENTS = Math.min(2_000, EVENTS);
 const RESOLVER_ONLY = process.argv.includes('--resolver-only');
-const NO_ASYNC_TRACES = process.argv.includes('--no-async-traces');
+const NO_ASYNC_TRACES = !process.argv.includes('--async-traces');
 const BARE_CONSUMER = 'bench-bare-router';
 const PIPELINED_TASK = 'bench.pipelined-bare';
 
@@ -142,14 +144,32 @@ interface Resolution {
   merges: number;
   refusals: number;
   rejected: number;
-  /** Reads that went to the KV bucket (cache misses, most of them in the batch's parallel warm-up), per event. */
+  /** Keys read from the KV bucket (cache misses, most of them in the batch's warm-up, a few requests per batch), per event. */
   graphReadsPerEvent?: number;
+  /** Compare-and-set writes to the KV bucket, per event. */
+  graphWritesPerEvent?: number;
+}
+
+/** The engine's KV store, counting the writes. */
+class CountingKvStore extends KvIdentityStore {
+  writes = 0;
+
+  override putIdentifier(...args: Parameters<KvIdentityStore['putIdentifier']>) {
+    this.writes++;
+    return super.putIdentifier(...args);
+  }
+
+  override putPerson(...args: Parameters<KvIdentityStore['putPerson']>) {
+    this.writes++;
+    return super.putPerson(...args);
+  }
 }
 
 /** The real stage on a fresh identity bucket, run until every event has been resolved or dead-lettered and committed. */
 async function resolveAll(nc: NatsConnection, js: JetStreamClient, checkpoints: CheckpointStore, count: number): Promise<Resolution & { bucket: KV }> {
   const bucket = await openBucket(nc, IDENTITY_BUCKET);
-  const store = new CachedIdentityStore(new KvIdentityStore(bucket)); // as the engine runs it
+  const kv = new CountingKvStore(bucket);
+  const store = new CachedIdentityStore(kv); // as the engine runs it
   const resolver = new IdentityResolver(store, IdentifierTypes.defaults('US'));
   const tally: Resolution = { seconds: 0, resolved: 0, deadLetters: 0, created: 0, linked: 0, merges: 0, refusals: 0, rejected: 0 };
   let done!: () => void;
@@ -179,6 +199,7 @@ async function resolveAll(nc: NatsConnection, js: JetStreamClient, checkpoints: 
   stop.abort();
   await loop;
   tally.graphReadsPerEvent = store.misses / count;
+  tally.graphWritesPerEvent = kv.writes / count;
   return { ...tally, bucket };
 }
 
@@ -213,16 +234,52 @@ function memory(): { rss: number; peak: number } {
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
 }
 
+/** The nats-server listening on `port` (Linux /proc), to read its CPU time. */
+function serverPid(port: number): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args[0]?.endsWith('nats-server') && args[args.indexOf('-p') + 1] === String(port)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+/** CPU time used so far in ms: this process, and the nats-server (utime + stime in clock ticks of 10 ms). */
+function cpuTime(pid: number | null): { client: number; server: number } {
+  const usage = process.cpuUsage();
+  let server = NaN;
+  if (pid) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    server = (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return { client: (usage.user + usage.system) / 1000, server };
+}
+
+/** Runs `phase` and says how much CPU it cost, in µs per event, in this process and in nats-server. */
+async function measuringCpu<T>(pid: number | null, phase: () => Promise<T>): Promise<T & { cpu: { client: number; server: number } }> {
+  const before = cpuTime(pid);
+  const result = await phase();
+  const after = cpuTime(pid);
+  const perEvent = (ms: number) => (1000 * ms) / EVENTS;
+  return Object.assign(result as object, { cpu: { client: perEvent(after.client - before.client), server: perEvent(after.server - before.server) } }) as T & { cpu: { client: number; server: number } };
+}
+
 interface Baseline {
   label: string;
   seconds: number;
   contents: { events: number; controls: number; misrouted: number };
+  cpu: { client: number; server: number };
 }
 
 async function main() {
   console.log(`nudge identity resolver benchmark: ${EVENTS.toLocaleString()} events, ${USERS.toLocaleString()} people, ${PARTITIONS} partitions`);
   const nats = await startNats();
   const nc = await connect({ servers: nats.url, noAsyncTraces: NO_ASYNC_TRACES });
+  const pid = serverPid(nats.port);
   try {
     const jsm = await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: 86_400_000 });
     const js = jetstream(nc, { timeout: 5000 });
@@ -249,26 +306,27 @@ async function main() {
     const measured: Baseline[] = [];
     for (const [i, baseline] of baselines.entries()) {
       fills.push(await fillRawStream(js, jsm, inPhase(`bare${i}`, events)));
-      const seconds = await baseline.run(EVENTS);
-      measured.push({ label: baseline.label, seconds, contents: await partitionContents(js, jsm) });
+      const { seconds, cpu } = await measuringCpu(pid, async () => ({ seconds: await baseline.run(EVENTS) }));
+      measured.push({ label: baseline.label, seconds, cpu, contents: await partitionContents(js, jsm) });
     }
     const memoryBefore = memory();
 
     fills.push(await fillRawStream(js, jsm, inPhase('resolve', events)));
-    const resolution = await resolveAll(nc, js, checkpoints, EVENTS);
+    const resolution = await measuringCpu(pid, () => resolveAll(nc, js, checkpoints, EVENTS));
     const memoryAfter = memory();
     const resolved = await partitionContents(js, jsm);
     const keys = await bucketKeys(resolution.bucket);
 
     const rate = (seconds: number) => EVENTS / seconds;
-    const row = (label: string, seconds: number) => `${label.padEnd(40)}${String(EVENTS).padStart(8)} ${seconds.toFixed(1).padStart(8)} ${Math.round(rate(seconds)).toString().padStart(9)}`;
+    const cpu = (c: { client: number; server: number }) => `${Math.round(c.client).toString().padStart(10)} ${Math.round(c.server).toString().padStart(10)}`;
+    const row = (label: string, seconds: number, c: { client: number; server: number }) => `${label.padEnd(40)}${String(EVENTS).padStart(8)} ${seconds.toFixed(1).padStart(8)} ${Math.round(rate(seconds)).toString().padStart(9)} ${cpu(c)}`;
     console.log(`raw stream filled at ${fills.map((f) => `${Math.round(EVENTS / f).toLocaleString()}`).join(', ')} msg/s`);
     console.log('');
-    console.log(`${''.padEnd(40)}  events  seconds  events/s`);
-    for (const baseline of measured) console.log(row(baseline.label, baseline.seconds));
-    console.log(row('identity resolver (resolver-loop)', resolution.seconds));
+    console.log(`${''.padEnd(40)}  events  seconds  events/s  µs CPU/ev  µs server`);
+    for (const baseline of measured) console.log(row(baseline.label, baseline.seconds, baseline.cpu));
+    console.log(row('identity resolver (resolver-loop)', resolution.seconds, resolution.cpu));
     console.log('');
-    console.log(`resolver plans: people created ${resolution.created}, identifiers linked ${resolution.linked}, merges ${resolution.merges}, refusals ${resolution.refusals}, identifiers rejected ${resolution.rejected}; dead letters ${resolution.deadLetters}; KV reads per event ${(resolution.graphReadsPerEvent ?? 0).toFixed(2)}`);
+    console.log(`resolver plans: people created ${resolution.created}, identifiers linked ${resolution.linked}, merges ${resolution.merges}, refusals ${resolution.refusals}, identifiers rejected ${resolution.rejected}; dead letters ${resolution.deadLetters}; KV keys read per event ${(resolution.graphReadsPerEvent ?? 0).toFixed(2)}, KV writes per event ${(resolution.graphWritesPerEvent ?? 0).toFixed(2)}`);
     console.log(`identity bucket ${IDENTITY_BUCKET}: ${keys.people + keys.identifiers} keys (${keys.people} people incl. merged-away, ${keys.identifiers} identifiers)`);
     console.log(`bench process RSS: ${memoryBefore.rss.toFixed(0)} MiB before the resolver phase, ${memoryAfter.rss.toFixed(0)} MiB after, peak ${memoryAfter.peak.toFixed(0)} MiB`);
     const bareOk = measured.every((b) => b.contents.events === EVENTS && b.contents.controls === 0 && b.contents.misrouted === 0);

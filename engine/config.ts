@@ -50,7 +50,7 @@ export const ConfigSchema = z.object({
   NUDGE_OWNED_PARTITIONS: z.string().default('auto').describe('Partitions this engine process consumes: "auto" (default: every engine started with the same configuration takes a fair share, and the partitions of an engine that dies move to the others), or a static set: "all", or ranges like "0-7,12" (refused at start if another engine holds one of them).'),
   NUDGE_LEASE_TTL: DurationMs.default(parseDuration('8s')).describe('How long a partition lease outlives its engine: a dead engine\'s partitions move to the others after at most this plus a quarter of it. Example: "8s".'),
   NUDGE_STATE_CACHE: z.coerce.number().int().min(1).default(20_000).describe('People whose state each partition keeps in memory (least recently used beyond it are reloaded from NATS KV when they come back). Memory: about 2–3 KiB per person.'),
-  NUDGE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500).describe('Most partition messages decided in memory and committed together.'),
+  NUDGE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(2000).describe('Most partition messages decided in memory and committed together.'),
   NUDGE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64).describe('Most journey starts, signals and state writes in flight at once per partition while a batch commits.'),
   NUDGE_DUPLICATE_WINDOW: DurationMs.default(parseDuration('1d')).describe('How long JetStream drops a repeated messageId.'),
   NUDGE_DAY_LENGTH: DurationMs.default(parseDuration('1d')).describe('How long one day of journey waiting lasts; the demo sets "10s" so a 2-day wait takes 20 s. Real deployments keep "1d".'),

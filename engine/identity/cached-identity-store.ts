@@ -9,7 +9,7 @@
  */
 import type { Identifier } from './identifier-types';
 import { inParallel } from './in-parallel';
-import { identifierKey, keyOf, personKey, type GraphKey, type GraphRecords, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
+import { copyPerson, identifierKey, keyOf, personKey, type GraphKey, type GraphRecords, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
 
 /** Reads one by one when the graph cannot read many at once: beyond a few dozen nats-server answers no faster. */
 const READS_IN_FLIGHT = 64;
@@ -47,7 +47,8 @@ export class CachedIdentityStore implements IdentityGraphStore {
   }
 
   putPerson(record: PersonRecord, revision: number) {
-    return this.write(personKey(record.id), record, () => this.inner.putPerson(record, revision));
+    // A copy: the caller may go on changing its record; what is cached is what was written.
+    return this.write(personKey(record.id), copyPerson(record), () => this.inner.putPerson(record, revision));
   }
 
   /**
@@ -91,7 +92,7 @@ export class CachedIdentityStore implements IdentityGraphStore {
   private async write(key: string, value: unknown, put: () => Promise<number>): Promise<number> {
     try {
       const revision = await put();
-      this.remember(key, { value: structuredClone(value), revision }, (this.options.now ?? Date.now)());
+      this.remember(key, { value, revision }, (this.options.now ?? Date.now)());
       return revision;
     } catch (error) {
       // A conflict (or a failed write) leaves the record unknown: read it fresh next time.

@@ -15,10 +15,25 @@ export interface EventIdentifiers {
 }
 
 /**
+ * Answers already computed, per identifier configuration and event: a batch's warm-up and its plan
+ * ask for the same event's identifiers, and normalising a phone number (libphonenumber) is the dearest
+ * part of a plan. Held weakly: gone with the batch's events.
+ */
+const computed = new WeakMap<IdentifierTypes, WeakMap<EventEnvelope, Partial<Record<'userId' | 'anonymousId', EventIdentifiers>>>>();
+
+/**
  * `previousIdType` says what an alias's previousId is: Segment allows an earlier userId or an
- * anonymousId; the resolver knows which from the graph.
+ * anonymousId; the resolver knows which from the graph. The answer is shared: do not change it.
  */
 export function identifiersOf(event: EventEnvelope, types: IdentifierTypes, previousIdType: 'userId' | 'anonymousId' = 'anonymousId'): EventIdentifiers {
+  let byEvent = computed.get(types);
+  if (!byEvent) computed.set(types, (byEvent = new WeakMap()));
+  let answers = byEvent.get(event);
+  if (!answers) byEvent.set(event, (answers = {}));
+  return (answers[previousIdType] ??= compute(event, types, previousIdType));
+}
+
+function compute(event: EventEnvelope, types: IdentifierTypes, previousIdType: 'userId' | 'anonymousId'): EventIdentifiers {
   const found: Identifier[] = [];
   const rejected: EventIdentifiers['rejected'] = [];
   const add = (type: IdentifierType | undefined, raw: unknown) => {

@@ -1,13 +1,15 @@
 /**
  * Resolves an event to its person and keeps the identity graph up to date. Two phases, so the caller
- * can publish the merge hand-offs between them (see resolver-loop.ts for why that order):
+ * can publish the merge hand-offs between them:
  *   plan(event)    reads the graph and decides: the person the event belongs to, identifiers to link,
  *                  people to merge (and which survives), links to refuse — no writes;
  *   commit(plan)   writes it: surviving people first, then the merged-away ones' redirects, then new
- *                  identifier records. Every write is compare-and-set; IdentityConflictError means the
- *                  graph moved under us and the caller plans again from fresh reads.
+ *                  identifier records. Every write is compare-and-set (IdentityConflictError).
  *   warm(events)   optional: reads what planning these events will read, all at once, so a read-through
  *                  cache answers plan() without a round trip per identifier.
+ *   over(store)    the same rules against another view: the resolver loop plans and commits a batch
+ *                  into its in-memory BatchGraph, which writes the graph behind (batch-graph.ts); the
+ *                  simulator commits each plan straight into its memory store.
  *
  * Rules: the event belongs to the person of its strongest identifier that is already known (a new
  * person when none is). Every other identifier is linked to that person: an unknown one is added unless
@@ -19,7 +21,8 @@
 import type { EventEnvelope } from '../events/envelope';
 import { identifierText, type Identifier, type IdentifierTypes } from './identifier-types';
 import { identifiersOf } from './identifiers-of-event';
-import { livePerson, MAX_HISTORY, type IdentityGraphStore, type MergeRecord, type PersonRecord, type RefusalRecord } from './identity-store';
+import { newPersonName, warmGraph } from './graph-warm-up';
+import { copyPerson, livePerson, MAX_HISTORY, type IdentityGraphStore, type MergeRecord, type PersonRecord, type RefusalRecord } from './identity-store';
 
 export interface ResolutionPlan {
   messageId: string;
@@ -43,18 +46,6 @@ export class UnidentifiableEventError extends Error {
   }
 }
 
-/** Runs `work` on every item, at most `limit` at a time; a failed item is skipped (warm-up only). */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!).catch(() => undefined);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** The id a new person takes: the event's userId, else its anonymousId, else its strongest identifier. */
-const newPersonName = (identifiers: Identifier[]) => (identifiers.find((id) => id.type === 'userId') ?? identifiers.find((id) => id.type === 'anonymousId') ?? identifiers[0]!).value;
-
 interface Working {
   record: PersonRecord;
   revision: number;
@@ -64,45 +55,18 @@ interface Working {
 export class IdentityResolver {
   constructor(private readonly store: IdentityGraphStore, private readonly types: IdentifierTypes) {}
 
+  /** The same rules planning against another view of the graph (a batch's, see batch-graph.ts). */
+  over(store: IdentityGraphStore): IdentityResolver {
+    return new IdentityResolver(store, this.types);
+  }
+
   /**
-   * Reads, in parallel, the records plan() will read for these events: their identifiers (both readings
-   * of an alias's previousId), the people those name and a few steps of their merge redirects, and the
-   * id a new person would take when an event's strongest identifier is unknown. Only useful in front of
-   * a read-through cache (CachedIdentityStore), which then answers the sequential plans from memory;
-   * plan() reads anything missed itself, so what this skips (a failed read, a long redirect chain)
-   * costs a round trip, not correctness. At most `concurrency` reads are in flight: beyond a few dozen,
-   * nats-server answers KV reads no faster and each waits longer (measured, see ARCHITECTURE.md).
+   * Reads at once what plan() will read for these events (graph-warm-up.ts). Only useful in front of a
+   * read-through cache (CachedIdentityStore), which then answers the plans from memory; at most
+   * `concurrency` single reads are in flight when the store cannot read many at once.
    */
   async warm(events: readonly EventEnvelope[], concurrency = 64): Promise<void> {
-    const readings: Identifier[][] = [];
-    for (const event of events) {
-      for (const previousIdType of event.type === 'alias' ? (['anonymousId', 'userId'] as const) : (['anonymousId'] as const)) {
-        const { identifiers } = identifiersOf(event, this.types, previousIdType);
-        if (identifiers.length) readings.push(identifiers);
-      }
-    }
-    const owners = new Map<string, string | null>();
-    for (const ids of readings) for (const id of ids) owners.set(identifierText(id), null);
-    const unique = new Map(readings.flat().map((id) => [identifierText(id), id]));
-    await inParallel([...unique.values()], concurrency, async (id) => owners.set(identifierText(id), (await this.store.getIdentifier(id))?.value.person ?? null));
-
-    const people = new Set<string>();
-    for (const ids of readings) {
-      for (const id of ids) if (owners.get(identifierText(id))) people.add(owners.get(identifierText(id))!);
-      if (!owners.get(identifierText(ids[0]!))) people.add(newPersonName(ids));
-    }
-    let next = [...people];
-    for (let step = 0; step < 4 && next.length; step++) {
-      const redirects: string[] = [];
-      await inParallel(next, concurrency, async (id) => {
-        const into = (await this.store.getPerson(id))?.value.mergedInto;
-        if (into && !people.has(into)) {
-          people.add(into);
-          redirects.push(into);
-        }
-      });
-      next = redirects;
-    }
+    await warmGraph(this.store, this.types, events, concurrency);
   }
 
   async plan(event: EventEnvelope, now: number): Promise<ResolutionPlan> {
@@ -119,7 +83,7 @@ export class IdentityResolver {
     );
     const plan: ResolutionPlan = { messageId: event.messageId, person: '', created: false, linked: [], merges: [], refusals: [], rejected, writes: { people: [], identifiers: [] } };
     const people = new Map<string, Working>();
-    for (const f of found) if (f.person && !people.has(f.person.value.id)) people.set(f.person.value.id, { record: structuredClone(f.person.value), revision: f.person.revision, changed: false });
+    for (const f of found) if (f.person && !people.has(f.person.value.id)) people.set(f.person.value.id, { record: copyPerson(f.person.value), revision: f.person.revision, changed: false });
 
     const known = found.find((f) => f.person);
     let target: Working;
@@ -211,9 +175,12 @@ export class IdentityResolver {
       const id = n === 1 ? base : `${base}#${n}`;
       const existing = await this.store.getPerson(id);
       if (!existing) return { record: { v: 1, id, createdAt: now, identifiers: {}, merges: [], refusals: [] }, revision: 0, changed: true };
-      // Written by a resolver that crashed before it wrote the identifier records: carry on with it.
-      if (!existing.value.mergedInto && existing.value.identifiers[strongest.type]?.includes(strongest.value)) {
-        return { record: structuredClone(existing.value), revision: existing.revision, changed: false };
+      // Written by a resolver that crashed before it wrote the identifier records: carry on with it, or
+      // with the person that absorbed it (a batch writes a person created and merged away in the same
+      // batch as its tombstone at once). No live person holds a value without its record otherwise.
+      const live = existing.value.mergedInto ? await livePerson(this.store, id) : existing;
+      if (live && !live.value.mergedInto && live.value.identifiers[strongest.type]?.includes(strongest.value)) {
+        return { record: copyPerson(live.value), revision: live.revision, changed: false };
       }
     }
     throw new Error(`no free person id for "${base}"`);

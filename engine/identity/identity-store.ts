@@ -9,6 +9,7 @@
 import type { KV } from '@nats-io/kv';
 import type { Identifier } from './identifier-types';
 import { readManyKeys } from './kv-read-many';
+import { KvWriteError, PipelinedKvWriter, WRONG_LAST_SEQUENCE } from './kv-writer';
 
 export const IDENTITY_BUCKET = 'nudge_identity';
 /** Merges and refusals kept per person, newest last. */
@@ -60,6 +61,17 @@ export interface IdentifierRecord {
   seq?: number;
 }
 
+/**
+ * A copy of a person that can be changed without touching the original: the identifier lists are
+ * copied, merge and refusal entries are shared (nothing changes one in place; lists are replaced).
+ * structuredClone did the same at several times the cost, once per person per event.
+ */
+export function copyPerson(record: PersonRecord): PersonRecord {
+  const identifiers: Record<string, string[]> = {};
+  for (const type in record.identifiers) identifiers[type] = [...record.identifiers[type]!];
+  return { ...record, identifiers, merges: [...record.merges], refusals: [...record.refusals] };
+}
+
 export interface Versioned<T> {
   value: T;
   revision: number;
@@ -73,7 +85,16 @@ export class IdentityConflictError extends Error {
 }
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url') || '_';
-export const identifierKey = (id: Identifier) => `i.${id.type}.${b64(id.value)}`;
+/**
+ * Keys already computed for an identifier object: one event's identifiers are looked up a dozen times
+ * between the warm-up, the plan, the batch's graph and the cache (identifiersOf shares the objects).
+ */
+const keysOf = new WeakMap<Identifier, string>();
+export const identifierKey = (id: Identifier) => {
+  let key = keysOf.get(id);
+  if (key === undefined) keysOf.set(id, (key = `i.${id.type}.${b64(id.value)}`));
+  return key;
+};
 export const personKey = (personId: string) => `p.${b64(personId)}`;
 export const personIdOfKey = (key: string) => Buffer.from(key.slice(2), 'base64url').toString('utf8');
 
@@ -101,6 +122,9 @@ export interface IdentityGraphStore {
 const identifierValue = (person: string, seq: number | undefined): IdentifierRecord => (seq === undefined ? { person } : { person, seq });
 
 export class KvIdentityStore implements IdentityGraphStore {
+  /** Pipelined compare-and-set writes (kv-writer.ts), or the KV client's own when it cannot make one. */
+  private writer: PipelinedKvWriter | 'kv' | undefined;
+
   constructor(readonly kv: KV) {}
 
   async getIdentifier(id: Identifier) {
@@ -132,7 +156,15 @@ export class KvIdentityStore implements IdentityGraphStore {
   private async write(key: string, value: unknown, revision: number): Promise<number> {
     const data = JSON.stringify(value);
     try {
-      return revision === 0 ? await this.kv.create(key, data) : await this.kv.update(key, data, revision);
+      const writer = (this.writer ??= PipelinedKvWriter.of(this.kv) ?? 'kv');
+      if (writer === 'kv') return revision === 0 ? await this.kv.create(key, data) : await this.kv.update(key, data, revision);
+      return await writer.write(key, data, revision).catch(async (error: unknown) => {
+        // As kv.create does: a key deleted (`nudge erase`) has a delete marker, and is created over it.
+        if (revision !== 0 || !(error instanceof KvWriteError && error.errCode === WRONG_LAST_SEQUENCE)) throw error;
+        const marker = await this.kv.get(key);
+        if (!marker || marker.operation === 'PUT') throw error;
+        return writer.write(key, data, marker.revision);
+      });
     } catch (error) {
       if (/wrong last sequence|key exists/i.test(String((error as Error).message))) throw new IdentityConflictError(key);
       throw error;

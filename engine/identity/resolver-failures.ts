@@ -1,10 +1,12 @@
 /**
- * What the resolver does with a failure. Only infrastructure is worth waiting for (NATS unreachable,
- * a request timing out, JetStream out of resources): the batch fails, the loop is started again after a
- * pause and resumes from its checkpoint. A lost compare-and-set race is planned again at once. Anything
- * else is about the message itself (a record that cannot be parsed, a bug tripped by one event's shape):
- * a retry gives the same answer, so the message is dead-lettered on the first attempt instead of
- * holding up everyone behind it.
+ * What the resolver does with a failure. Infrastructure (NATS unreachable, a request timing out,
+ * JetStream out of resources) is worth waiting for: the batch fails, the loop is started again after a
+ * pause and resumes from its checkpoint. So does a lost compare-and-set race: the resolver is the
+ * graph's only writer, so another writer (a stale resolver, an operator's edit) changed what the batch
+ * planned against, and only a replay from fresh reads (an empty cache) may decide again. Anything else
+ * is about the message itself (a record that cannot be parsed, a bug tripped by one event's shape): a
+ * retry gives the same answer, so the message is dead-lettered on the first attempt instead of holding
+ * up everyone behind it.
  */
 import { ClosedConnectionError, ConnectionError, DrainingConnectionError, NoRespondersError, RequestError, TimeoutError } from '@nats-io/transport-node';
 import { UnidentifiableEventError } from './identity-resolver';
@@ -22,11 +24,11 @@ export function isInfrastructure(error: unknown): boolean {
   return false;
 }
 
-export type FailureHandling = 'plan-again' | 'fail-batch' | { deadLetter: string };
+export type FailureHandling = 'fail-batch' | { deadLetter: string };
 
-/** How a failure to plan or commit one event is handled, on its `attempt` (1-based). */
-export function handlingOf(error: unknown, attempt: number, maxReplans: number): FailureHandling {
-  if (error instanceof IdentityConflictError) return attempt < maxReplans ? 'plan-again' : 'fail-batch';
+/** How a failure to plan one event is handled. */
+export function handlingOf(error: unknown): FailureHandling {
+  if (error instanceof IdentityConflictError) return 'fail-batch';
   if (error instanceof UnidentifiableEventError) return { deadLetter: error.message };
   if (isInfrastructure(error)) return 'fail-batch';
   return { deadLetter: `identity resolution failed: ${(error as Error)?.message ?? String(error)}` };

@@ -2,108 +2,26 @@
  * The resolver loop on a real nats-server: raw events in, each on its person's partition exactly once
  * and in order, the checkpoint at the last raw sequence; a stop or a failed batch resumes from the
  * checkpoint; poison messages are dead-lettered without delaying anyone; a stale resolver cannot commit.
+ * (resolver-loop-batches.test.ts: what one batch does with the graph.)
  */
-import { AckPolicy, DeliverPolicy, jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
-import { connect, ConnectionError, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
+import { AckPolicy, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import { ConnectionError } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/poll';
 import type { EventEnvelope } from '../events/envelope';
 import { publishEvent } from '../events/publisher';
-import { CONTROL_HEADER, DEAD_LETTER_STREAM, EVENTS_STREAM, PERSON_HEADER, partitionOf, partitionSubject, RAW_STREAM, RAW_SUBJECT } from '../events/subjects';
-import { createLogger } from '../logger';
-import { ensureStreams } from '../nats/setup';
-import { CHECKPOINTS_BUCKET, CheckpointStore, FencedError, RESOLVER_TASK } from '../ownership/checkpoints';
+import { CONTROL_HEADER, DEAD_LETTER_STREAM, partitionOf, partitionSubject, RAW_STREAM, RAW_SUBJECT } from '../events/subjects';
+import { FencedError, RESOLVER_TASK } from '../ownership/checkpoints';
 import { CachedIdentityStore } from './cached-identity-store';
-import { IdentifierTypes } from './identifier-types';
-import { IdentityResolver } from './identity-resolver';
-import { identifierKey, KvIdentityStore, type IdentityGraphStore } from './identity-store';
+import { identifierKey, type IdentityGraphStore } from './identity-store';
 import { OwnershipLostError } from './ownership-lost-error';
-import { LEGACY_RESOLVER_CONSUMER, runResolverLoop, type ResolverLoopContext } from './resolver-loop';
+import { LEGACY_RESOLVER_CONSUMER, type ResolverLoopContext } from './resolver-loop';
+import { event, eventIdsByPerson, loopContext, PARTITIONS, publishAll as publishAllTo, startLoop as start, untilPartitionsHold as untilHeld, useResolverLoopHarness } from './resolver-loop.harness';
 
-const PARTITIONS = 4;
-let nats: NatsServerHandle;
-let nc: NatsConnection;
-let js: JetStreamClient;
-let jsm: JetStreamManager;
-let checkpoints: CheckpointStore;
-let graph: IdentityGraphStore;
-let graphBucket: KV;
-let buckets = 0;
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await connect({ servers: nats.url });
-  jsm = await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: 3_600_000 });
-  js = jetstream(nc);
-  checkpoints = await CheckpointStore.open(nc);
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
-
-beforeEach(async () => {
-  for (const stream of [RAW_STREAM, EVENTS_STREAM, DEAD_LETTER_STREAM]) await jsm.streams.purge(stream);
-  await (await new Kvm(nc).open(CHECKPOINTS_BUCKET)).purge(RESOLVER_TASK);
-  graphBucket = await new Kvm(nc).create(`identity_test_${++buckets}`, { history: 1 });
-  graph = new KvIdentityStore(graphBucket);
-});
-
-let n = 0;
-const event = (ids: { userId?: string; anonymousId?: string }, type: 'track' | 'identify' = 'track'): EventEnvelope =>
-  type === 'track'
-    ? { type, event: 'page_viewed', properties: {}, context: {}, timestamp: '2026-12-01T10:00:00.000Z', messageId: `m${++n}`, ...ids }
-    : { type, traits: {}, context: {}, timestamp: '2026-12-01T10:00:00.000Z', messageId: `m${++n}`, ...ids };
-
-function context(overrides: Partial<ResolverLoopContext> = {}): ResolverLoopContext & { deadLetters: string[] } {
-  const store = overrides.store ?? new CachedIdentityStore(graph);
-  const deadLetters: string[] = [];
-  return {
-    js, store, resolver: new IdentityResolver(store, IdentifierTypes.defaults('US')), partitions: PARTITIONS, log: createLogger('test', 'silent'),
-    checkpoints, owner: 'engine-a', owns: () => true, batches: { maxBatch: 4, maxBuffered: 16 },
-    onDeadLetter: (reason) => deadLetters.push(reason), deadLetters, ...overrides,
-  };
-}
-
-function start(ctx: ResolverLoopContext) {
-  const stop = new AbortController();
-  const done = runResolverLoop(ctx, stop.signal);
-  done.catch(() => undefined); // inspected by the tests that expect a failure
-  return { done, stop: async () => (stop.abort(), await done) };
-}
-
-interface PartitionMessage { subject: string; person: string; id: string; control?: string }
-
-/** Everything on the partitions, in stream order: events by messageId, control messages by their msgID. */
-async function partitionMessages(): Promise<PartitionMessage[]> {
-  const { state } = await jsm.streams.info(EVENTS_STREAM);
-  const messages: PartitionMessage[] = [];
-  for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
-    const stored = await jsm.streams.getMessage(EVENTS_STREAM, { seq });
-    if (!stored) continue;
-    const control = stored.header.get(CONTROL_HEADER) || undefined;
-    const body = stored.json<{ messageId: string; from: string; into: string }>();
-    messages.push({ subject: stored.subject, person: stored.header.get(PERSON_HEADER), id: control ? `${control}/${body.from}/${body.into}` : body.messageId, ...(control ? { control } : {}) });
-  }
-  return messages;
-}
-
-const untilPartitionsHold = (count: number, timeoutMs = 10_000) =>
-  eventually(async () => ((await partitionMessages()).length >= count ? partitionMessages() : undefined), timeoutMs, `${count} partition messages`);
-
-const eventIdsByPerson = (messages: PartitionMessage[]) => {
-  const byPerson: Record<string, string[]> = {};
-  for (const m of messages) if (!m.control) (byPerson[m.person] ??= []).push(m.id);
-  return byPerson;
-};
-
-async function publishAll(events: EventEnvelope[]): Promise<number> {
-  for (const e of events) await publishEvent(js, e);
-  return (await jsm.streams.info(RAW_STREAM)).state.last_seq;
-}
+const h = useResolverLoopHarness();
+const context = (overrides: Partial<ResolverLoopContext> = {}) => loopContext(h, overrides);
+const untilPartitionsHold = (count: number, timeoutMs?: number) => untilHeld(h, count, timeoutMs);
+const publishAll = (events: EventEnvelope[]) => publishAllTo(h, events);
 
 describe('runResolverLoop', () => {
   it('republishes every event to its person in raw order, a merge hand-off behind the merged person\'s events', async () => {
@@ -116,7 +34,7 @@ describe('runResolverLoop', () => {
     const lastSeq = await publishAll(events);
     const loop = start(context());
     const messages = await untilPartitionsHold(events.length + 1);
-    await eventually(async () => ((await checkpoints.load(RESOLVER_TASK)).seq === lastSeq ? true : undefined), 5000, 'the checkpoint');
+    await eventually(async () => ((await h.checkpoints.load(RESOLVER_TASK)).seq === lastSeq ? true : undefined), 5000, 'the checkpoint');
     await loop.stop();
 
     const ids = (...indexes: number[]) => indexes.map((i) => events[i]!.messageId);
@@ -134,7 +52,7 @@ describe('runResolverLoop', () => {
     const one = start(context());
     await untilPartitionsHold(5);
     await one.stop();
-    const committed = await checkpoints.load(RESOLVER_TASK);
+    const committed = await h.checkpoints.load(RESOLVER_TASK);
     expect(committed.seq).toBeGreaterThan(0);
 
     const second = people.flatMap((p) => [event({ anonymousId: `${p}-phone` }), event({ userId: p })]);
@@ -142,7 +60,7 @@ describe('runResolverLoop', () => {
     let resolvedAgain = 0;
     const two = start(context({ owner: 'engine-b', onResolved: () => resolvedAgain++ }));
     const messages = await untilPartitionsHold(first.length + second.length);
-    await eventually(async () => ((await checkpoints.load(RESOLVER_TASK)).seq === lastSeq ? true : undefined), 5000, 'the checkpoint');
+    await eventually(async () => ((await h.checkpoints.load(RESOLVER_TASK)).seq === lastSeq ? true : undefined), 5000, 'the checkpoint');
     await two.stop();
 
     expect(resolvedAgain).toBe(lastSeq - committed.seq); // it started after the checkpoint, not from the beginning
@@ -157,21 +75,21 @@ describe('runResolverLoop', () => {
     const lastSeq = await publishAll(events);
     let writes = 0;
     const flaky: IdentityGraphStore = {
-      getIdentifier: (id) => graph.getIdentifier(id),
-      getPerson: (id) => graph.getPerson(id),
-      putIdentifier: (id, person, revision) => graph.putIdentifier(id, person, revision),
+      getIdentifier: (id) => h.graph.getIdentifier(id),
+      getPerson: (id) => h.graph.getPerson(id),
+      putIdentifier: (...args) => h.graph.putIdentifier(...args),
       putPerson: async (record, revision) => {
         if (++writes === 7) throw new ConnectionError('connection lost (injected)');
-        return graph.putPerson(record, revision);
+        return h.graph.putPerson(record, revision);
       },
     };
     const failing = start(context({ store: new CachedIdentityStore(flaky) }));
     await expect(failing.done).rejects.toThrow(/injected/);
-    expect((await checkpoints.load(RESOLVER_TASK)).seq).toBeLessThan(lastSeq);
+    expect((await h.checkpoints.load(RESOLVER_TASK)).seq).toBeLessThan(lastSeq);
 
     const again = start(context());
     const messages = await untilPartitionsHold(events.length);
-    await eventually(async () => ((await checkpoints.load(RESOLVER_TASK)).seq === lastSeq ? true : undefined), 5000, 'the checkpoint');
+    await eventually(async () => ((await h.checkpoints.load(RESOLVER_TASK)).seq === lastSeq ? true : undefined), 5000, 'the checkpoint');
     await again.stop();
     expect(messages).toHaveLength(events.length);
     expect(eventIdsByPerson(messages)).toEqual(Object.fromEntries([0, 1, 2, 3, 4].map((u) => [`u${u}`, events.filter((e) => e.userId === `u${u}`).map((e) => e.messageId)])));
@@ -181,13 +99,13 @@ describe('runResolverLoop', () => {
     const events = [event({ anonymousId: 'tab' }), event({ userId: 'kim', anonymousId: 'phone' }), event({ userId: 'kim', anonymousId: 'tab' }), event({ anonymousId: 'tab' })];
     await publishAll(events);
     let dropped = false;
-    const lossy: JetStreamClient = Object.assign(Object.create(js), {
+    const lossy: JetStreamClient = Object.assign(Object.create(h.js), {
       publish: (subject: string, data: Uint8Array | string, options?: Parameters<JetStreamClient['publish']>[2]) => {
         if (!dropped && options?.headers?.get(CONTROL_HEADER)) {
           dropped = true;
           return Promise.reject(new ConnectionError('control message lost in flight (injected)'));
         }
-        return js.publish(subject, data, options);
+        return h.js.publish(subject, data, options);
       },
     });
     await expect(start(context({ js: lossy })).done).rejects.toThrow(/injected/);
@@ -200,7 +118,7 @@ describe('runResolverLoop', () => {
 
   it('dead-letters 10 poison messages at once: the good ones between them arrive without retry delays', async () => {
     // A graph record nobody can parse: every attempt to plan an event of this user fails the same way.
-    await graphBucket.put(identifierKey({ type: 'userId', value: 'corrupt' }), 'not json');
+    await h.graphBucket.put(identifierKey({ type: 'userId', value: 'corrupt' }), 'not json');
     const poison = [
       'not json', '{"type":"track"', '', '\u0000\u0001',
       '{"type":"track","messageId":"p5"}', '[1,2,3]', '{"type":"teleport","userId":"x","messageId":"p7","timestamp":"2026-12-01T10:00:00.000Z"}',
@@ -211,8 +129,8 @@ describe('runResolverLoop', () => {
     for (const bad of poison) {
       const ok = event({ userId: `good-${good.length % 3}` });
       good.push(ok);
-      await publishEvent(js, ok);
-      await js.publish(RAW_SUBJECT, new TextEncoder().encode(bad));
+      await publishEvent(h.js, ok);
+      await h.js.publish(RAW_SUBJECT, new TextEncoder().encode(bad));
     }
     const ctx = context({ batches: { maxBatch: 3, maxBuffered: 8 } });
     const t0 = Date.now();
@@ -228,39 +146,39 @@ describe('runResolverLoop', () => {
     expect(ctx.deadLetters.filter((r) => r.startsWith('invalid event'))).toHaveLength(3);
     expect(ctx.deadLetters.filter((r) => r.startsWith('no usable identifier: userId is empty'))).toHaveLength(2);
     expect(ctx.deadLetters.filter((r) => r.startsWith('identity resolution failed: '))).toHaveLength(1);
-    expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(poison.length);
+    expect((await h.jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(poison.length);
   });
 
   it('a stale resolver cannot commit: fenced by a successor\'s checkpoint, or stopped when its lease is gone', async () => {
     await publishAll([event({ userId: 'x' })]);
     const stale = start(context());
-    await eventually(async () => ((await checkpoints.load(RESOLVER_TASK)).seq > 0 ? true : undefined), 5000, 'the first commit');
-    const taken = await checkpoints.load(RESOLVER_TASK);
-    await checkpoints.commit(RESOLVER_TASK, taken.seq, taken.revision, 'engine-b'); // the successor committed
+    await eventually(async () => ((await h.checkpoints.load(RESOLVER_TASK)).seq > 0 ? true : undefined), 5000, 'the first commit');
+    const taken = await h.checkpoints.load(RESOLVER_TASK);
+    await h.checkpoints.commit(RESOLVER_TASK, taken.seq, taken.revision, 'engine-b'); // the successor committed
     await publishAll([event({ userId: 'y' })]);
     await expect(stale.done).rejects.toBeInstanceOf(FencedError);
-    expect((await checkpoints.load(RESOLVER_TASK)).seq).toBe(taken.seq);
+    expect((await h.checkpoints.load(RESOLVER_TASK)).seq).toBe(taken.seq);
 
     let owns = true;
     const leaseless = start(context({ owns: () => owns }));
-    await eventually(async () => ((await checkpoints.load(RESOLVER_TASK)).seq > taken.seq ? true : undefined), 5000, 'the new owner\'s commit');
-    const before = await checkpoints.load(RESOLVER_TASK);
+    await eventually(async () => ((await h.checkpoints.load(RESOLVER_TASK)).seq > taken.seq ? true : undefined), 5000, 'the new owner\'s commit');
+    const before = await h.checkpoints.load(RESOLVER_TASK);
     owns = false;
     await publishAll([event({ userId: 'z' })]);
     await expect(leaseless.done).rejects.toBeInstanceOf(OwnershipLostError);
-    expect(await checkpoints.load(RESOLVER_TASK)).toEqual(before);
+    expect(await h.checkpoints.load(RESOLVER_TASK)).toEqual(before);
   });
 
   it('migrates from the old durable consumer: starts after its ack floor and deletes it after the first commit', async () => {
     const events = Array.from({ length: 5 }, (_, i) => event({ userId: `m${i}` }));
     await publishAll(events);
-    await jsm.consumers.add(RAW_STREAM, { durable_name: LEGACY_RESOLVER_CONSUMER, filter_subject: RAW_SUBJECT, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
-    const legacy = await js.consumers.get(RAW_STREAM, LEGACY_RESOLVER_CONSUMER);
+    await h.jsm.consumers.add(RAW_STREAM, { durable_name: LEGACY_RESOLVER_CONSUMER, filter_subject: RAW_SUBJECT, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
+    const legacy = await h.js.consumers.get(RAW_STREAM, LEGACY_RESOLVER_CONSUMER);
     for (let i = 0; i < 3; i++) await (await legacy.next())!.ackAck(); // the old resolver had handled three
 
     const loop = start(context());
     const messages = await untilPartitionsHold(2);
-    await eventually(async () => ((await jsm.consumers.info(RAW_STREAM, LEGACY_RESOLVER_CONSUMER).catch(() => null)) ? undefined : true), 5000, 'the old consumer deleted');
+    await eventually(async () => ((await h.jsm.consumers.info(RAW_STREAM, LEGACY_RESOLVER_CONSUMER).catch(() => null)) ? undefined : true), 5000, 'the old consumer deleted');
     await loop.stop();
     expect(messages.map((m) => m.id)).toEqual([events[3]!.messageId, events[4]!.messageId]);
   });
