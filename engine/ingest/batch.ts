@@ -85,7 +85,7 @@ export class Batch {
   }
 
   async commit(ports: CommitPorts): Promise<void> {
-    await concurrently(this.effects.filter((e) => !e.done), ports.concurrency, async (pending) => {
+    if (this.effects.length) await concurrently(this.effects.filter((e) => !e.done), ports.concurrency, async (pending) => {
       await runEffect(ports, pending, (userKey, ruleId, workflowId) => this.dropMarker(userKey, ruleId, workflowId));
       pending.done = true;
     });
