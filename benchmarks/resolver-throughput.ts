@@ -41,7 +41,7 @@ import { readInBatches } from '../engine/ingest/stream-batches';
 import { createLogger } from '../engine/logger';
 import { ensureStreams, openBucket } from '../engine/nats/setup';
 import { CheckpointStore } from '../engine/ownership/checkpoints';
-import { arg, mulberry32 } from './bench-support';
+import { arg, machineLoad, mulberry32 } from './bench-support';
 
 const EVENTS = arg('events', 50_000);
 const USERS = arg('users', 10_000);
@@ -276,7 +276,7 @@ interface Baseline {
 }
 
 async function main() {
-  console.log(`nudge identity resolver benchmark: ${EVENTS.toLocaleString()} events, ${USERS.toLocaleString()} people, ${PARTITIONS} partitions`);
+  console.log(`nudge identity resolver benchmark: ${EVENTS.toLocaleString()} events, ${USERS.toLocaleString()} people, ${PARTITIONS} partitions; ${machineLoad()}`);
   const nats = await startNats();
   const nc = await connect({ servers: nats.url, noAsyncTraces: NO_ASYNC_TRACES });
   const pid = serverPid(nats.port);
@@ -334,6 +334,7 @@ async function main() {
     const checks = [...measured.map((b) => `${b.label.split(' ')[0]} bare: ${b.contents.events}/${EVENTS} events`), `resolver: ${resolved.events}/${EVENTS} events + ${resolved.controls}/${resolution.merges} merge control messages, ${resolved.misrouted} off their person's partition`];
     console.log(`partitions hold expected messages: ${checks.join(', ')} -> ${ok ? 'ok' : 'MISMATCH'}`);
     for (const baseline of measured) console.log(`resolver / ${baseline.label.split(' ')[0]} bare ratio: ${(baseline.seconds / resolution.seconds).toFixed(3)}`);
+    console.log(`after the run: ${machineLoad()}`);
     if (!ok) process.exitCode = 1;
   } finally {
     await nc.close();

@@ -1,23 +1,32 @@
 /**
  * The identity resolver at stream speed: reads the raw stream (`NUDGE_RAW`, `nudge.raw`) in order from
  * its committed checkpoint, resolves each batch (resolve-batch.ts) and moves the checkpoint to the
- * batch's last sequence once everything the batch published is stored. One engine runs it at a time
+ * batch's last sequence once the batch's graph writes and everything it published are stored. One engine runs it at a time
  * (the one holding the resolver's lease); `owns()` is asked before every commit and the checkpoint's
  * compare-and-set refuses a stale owner whose successor has committed (FencedError).
  *
- * Crash argument. A failure anywhere in a batch throws out of this loop without committing; the caller
- * starts it again after a pause and it replays from the checkpoint, i.e. from the start of the batch
- * that failed. Replaying is harmless because every effect is idempotent:
+ * Crash argument (in full: identity/ARCHITECTURE.md, point 3). A batch is planned in memory, each event
+ * against the committed graph plus the batch's earlier plans, its publishes sent in event order as it
+ * goes; then every key it changed is written once, with its final value, concurrently except that an
+ * identifier record waits for the people it named in the batch, a redirect for its survivor and for its
+ * merge's control messages (and everything published before them) to be stored. A failure anywhere
+ * throws out of this loop without committing; the caller starts it again after a pause and it replays
+ * from the checkpoint, i.e. from the start of the batch that failed, with an empty cache, against any
+ * set of that batch's writes that respects those waits. Replaying is harmless:
+ *   - an identifier record carries the raw sequence of the event that created it, and one created by a
+ *     later event reads as absent while an earlier one is planned, so every event sees the links the
+ *     first attempt saw; people may show the batch's later links and merges, which only ever lead to
+ *     the person that absorbed them; plan times are the raw messages' stream times. So each event goes
+ *     to the same person, or to the one that absorbed it;
  *   - republished events and merge control messages carry message ids (the event's messageId,
- *     `merge/<from>/<into>`) and the stream drops repeats within NUDGE_DUPLICATE_WINDOW; dead letters
- *     carry `dead-<subject>-<seq>`;
- *   - graph writes are compare-and-set, and an event whose plan was committed plans as a no-op again;
- *     one whose commit stopped half-way plans the rest of it (identity/ARCHITECTURE.md, point 3);
- *   - a merge's control messages are stored before its commit (the replay of a committed merge would
- *     not send them), and before them everything published earlier in the batch — so an event routed
- *     to the merged-away person is on their partition before the hand-off, and no event's destination
- *     changes between a first attempt and its replay without such a flush in between;
- *   - the checkpoint moves only after every PubAck of the batch arrived.
+ *     `merge/<from>/<into>`) and NUDGE_EVENTS drops repeats across all partitions within its duplicate
+ *     window; dead letters carry `dead-<subject>-<seq>`. An event stored by the first attempt stays on
+ *     the first person's partition, behind which the hand-off was stored before the redirect;
+ *   - a merge seen done by the replay had its control messages stored before its redirect; any other is
+ *     planned and published again. What the crash left unwritten is planned again and written with
+ *     compare-and-set on the revision it left: no link lost or doubled;
+ *   - the checkpoint moves only after every graph write and every PubAck of the batch arrived.
+ * A compare-and-set conflict (someone else wrote the graph) fails the batch the same way.
  * Nothing is acknowledged per message: the ordered consumer has no acks, so there is no redelivery
  * after ack_wait to reorder events (what the durable consumer `resolver` used to do after a crash).
  *
