@@ -10,6 +10,7 @@ import type { KV } from '@nats-io/kv';
 import type { Identifier } from './identifier-types';
 import { readManyKeys } from './kv-read-many';
 import { KvWriteError, PipelinedKvWriter, WRONG_LAST_SEQUENCE } from './kv-writer';
+import { isCasFailure } from '../nats/compare-and-set';
 
 export const IDENTITY_BUCKET = 'nudge_identity';
 /** Merges and refusals kept per person, newest last. */
@@ -166,7 +167,7 @@ export class KvIdentityStore implements IdentityGraphStore {
         return writer.write(key, data, marker.revision);
       });
     } catch (error) {
-      if (/wrong last sequence|key exists/i.test(String((error as Error).message))) throw new IdentityConflictError(key);
+      if (isCasFailure(error)) throw new IdentityConflictError(key);
       throw error;
     }
   }

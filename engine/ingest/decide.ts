@@ -11,8 +11,6 @@
  *   after the state is saved: the state's `outbox` signals (so a journey that reads the state on
  *   receiving an event sees it counted), then the outbox is cleared.
  */
-import type { Rule } from '../../rules/schema/rule';
-import { walkSteps } from '../../rules/schema/steps';
 import { mergeChannelSettings } from '../../rules/schema/guardrails';
 import { inHoldout } from '../../workflows/journey/assignment';
 import type { EntrySnapshot, JourneyInput } from '../../workflows/journey/journey-input';
@@ -84,13 +82,6 @@ export interface DecideContext {
   withLeaves?: boolean;
 }
 
-/** Event names a journey of this rule wants to hear about: its exit events and wait-for events. */
-export function journeyListens(rule: Rule): string[] {
-  const names = new Set(rule.exitOn.map((e) => e.event));
-  for (const [step] of walkSteps(rule.steps)) if (step.type === 'waitForEvent') names.add(step.event);
-  return [...names];
-}
-
 /** A behavior event (track, page, screen) as journeys receive it: under its behavior name. */
 export function toJourneyEvent(event: EventEnvelope, behavior: BehaviorEvent): JourneyEvent {
   return { messageId: event.messageId, event: behavior.name, timestamp: event.timestamp, properties: behavior.properties };
@@ -138,7 +129,7 @@ export interface EntryCache {
  * (changing `state` in place: callers pass their own copy). Returns whether the trigger matched. Used for
  * live events and, after a merge, for the merged person's recent trigger events.
  */
-export function considerRule(ctx: DecideContext, { rule, trigger }: CompiledRule, state: UserState, eventFact: Record<string, unknown>, journeyEvent: JourneyEvent, at: number, seq: number, outcome: EventOutcome, effects: Effect[], entry: EntryCache): boolean {
+export function considerRule(ctx: DecideContext, { rule, trigger, listens }: CompiledRule, state: UserState, eventFact: Record<string, unknown>, journeyEvent: JourneyEvent, at: number, seq: number, outcome: EventOutcome, effects: Effect[], entry: EntryCache): boolean {
   const tags = ctx.rules.tags;
   const evaluation = { event: eventFact, traits: state.traits, state, now: state.clock, before: at, tags };
   const match = ctx.withLeaves ? trigger.evaluateSync(evaluation) : { passed: trigger.matches(evaluation), leaves: [] };
@@ -172,7 +163,7 @@ export function considerRule(ctx: DecideContext, { rule, trigger }: CompiledRule
   effects.push({ kind: 'start', input, ruleId: rule.id });
   const previous = state.entries[rule.id];
   state.entries[rule.id] = { lastEnteredAt: state.clock, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId };
-  state.journeys[rule.id] = { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: state.clock, listens: journeyListens(rule), endNotice: true };
+  state.journeys[rule.id] = { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: state.clock, listens, endNotice: true };
   // 'started' until the start says otherwise (already_started on a replay): the driver corrects it.
   outcome.decisions.push({ ruleId: rule.id, outcome: 'started', workflowId: decision.workflowId, leaves: match.leaves });
   return true;

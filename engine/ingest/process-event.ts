@@ -10,11 +10,11 @@ import type { RuleIndex } from '../match/rule-index';
 import type { VersionedState } from '../state/state-store';
 import type { UserState } from '../state/behavior-state';
 import type { JourneyStarter } from '../trigger/journey-starter';
-import { Batch, sendOutbox } from './batch';
+import { Batch } from './batch';
 import { decideEvent, decideJourneyEnded, type AbsorbControl, type DecideContext, type Decision, type EventOutcome, type JourneyEndedNotice } from './decide';
 
 export type { AbsorbControl, EntryCache, EventOutcome, JourneyEndedNotice, RuleDecision } from './decide';
-export { journeyListens, toJourneyEvent } from './decide';
+export { toJourneyEvent } from './decide';
 
 export interface StateAccess {
   load(userKey: string): Promise<VersionedState>;
@@ -73,13 +73,6 @@ export class EventProcessor {
     batch.apply(person, decision);
     await batch.commit({ state: this.deps.state, journeys: this.deps.journeys, handoff: this.deps.handoff, ...(this.deps.phones ? { phones: this.deps.phones } : {}), concurrency: 1 });
     return decision.outcome;
-  }
-
-  /** Sends the signals saved in a state's outbox, then saves the state without them. */
-  async flushOutbox(state: UserState, revision: number, outcome?: EventOutcome): Promise<VersionedState> {
-    if (!state.outbox?.length) return { state, revision };
-    const cleared = await sendOutbox(this.deps.journeys, state, outcome);
-    return { state: cleared, revision: await this.deps.state.save(cleared, revision) };
   }
 
   get rules(): RuleIndex {

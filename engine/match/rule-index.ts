@@ -8,6 +8,7 @@ import type { LoadedRule } from '../../rules/load-rules';
 import type { LoadedTag } from '../../rules/load-tags';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { Rule } from '../../rules/schema/rule';
+import { walkSteps } from '../../rules/schema/steps';
 import { buildCounterPlan, type CounterPlan } from '../state/counter-plan';
 import { ConditionEvaluator } from './evaluate-conditions';
 import { TagSet } from './tags';
@@ -16,6 +17,8 @@ export interface CompiledRule {
   rule: Rule;
   file: string;
   trigger: ConditionEvaluator;
+  /** Event names a journey of this rule wants as signals: its exit events and wait-for events. */
+  listens: string[];
 }
 
 export class RuleIndex {
@@ -27,7 +30,7 @@ export class RuleIndex {
   constructor(loaded: LoadedRule[], tags: LoadedTag[] = []) {
     this.plan = buildCounterPlan(loaded.map((l) => l.rule), tags.map((t) => t.tag));
     this.tags = new TagSet(tags.map((t) => t.tag));
-    this.rules = loaded.map(({ rule, file }) => ({ rule, file, trigger: new ConditionEvaluator(rule.trigger.conditions, rule.id) }));
+    this.rules = loaded.map(({ rule, file }) => ({ rule, file, trigger: new ConditionEvaluator(rule.trigger.conditions, rule.id), listens: journeyListens(rule) }));
     for (const compiled of this.rules) {
       if (!compiled.rule.enabled) continue;
       const name = compiled.rule.trigger.event;
@@ -110,4 +113,11 @@ export function requiredProperty(conditions: TopLevelCondition | undefined): { p
     if (property !== undefined && scalar) return { property, value: value as Scalar };
   }
   return undefined;
+}
+
+/** Event names a journey of this rule wants to hear about: its exit events and wait-for events. */
+export function journeyListens(rule: Rule): string[] {
+  const names = new Set(rule.exitOn.map((e) => e.event));
+  for (const [step] of walkSteps(rule.steps)) if (step.type === 'waitForEvent') names.add(step.event);
+  return [...names];
 }

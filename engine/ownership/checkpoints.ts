@@ -7,7 +7,7 @@
  */
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { isCasFailure } from './lease-store';
+import { isCasFailure } from '../nats/compare-and-set';
 
 export const CHECKPOINTS_BUCKET = 'nudge_checkpoints';
 

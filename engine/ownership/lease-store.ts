@@ -7,6 +7,7 @@
  */
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { isCasFailure } from '../nats/compare-and-set';
 
 export const LEASES_BUCKET = 'nudge_leases';
 
@@ -83,4 +84,3 @@ export class LeaseStore {
   }
 }
 
-export const isCasFailure = (error: unknown) => /wrong last sequence|key exists/i.test(String((error as Error)?.message));

@@ -7,6 +7,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { loadManyStates } from './load-many';
 import { emptyState, type UserState } from './behavior-state';
+import { isCasFailure } from '../nats/compare-and-set';
 
 export interface VersionedState {
   state: UserState;
@@ -80,7 +81,7 @@ export class StateStore {
     try {
       return revision === 0 ? await this.kv.create(key, data) : await this.kv.update(key, data, revision);
     } catch (error) {
-      if (/wrong last sequence|key exists/i.test(String((error as Error).message))) throw new StateConflictError(state.userKey);
+      if (isCasFailure(error)) throw new StateConflictError(state.userKey);
       throw error;
     }
   }

@@ -6,6 +6,7 @@
 import type { KV } from '@nats-io/kv';
 import type { FrequencyCap } from '../../rules/schema/guardrails';
 import { parseDuration } from '../../rules/schema/parse-duration';
+import { isCasFailure } from '../../engine/nats/compare-and-set';
 
 export type Reservation = { granted: true } | { granted: false; retryAt: number };
 
@@ -50,7 +51,7 @@ export class KvCapStore implements CapStore {
         else await this.kv.create(key, JSON.stringify(next));
         return reservation;
       } catch (error) {
-        if (!/wrong last sequence|key exists/i.test(String((error as Error).message))) throw error;
+        if (!isCasFailure(error)) throw error;
         // another journey took a slot meanwhile: read again and decide again
       }
     }

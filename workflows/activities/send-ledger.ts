@@ -5,6 +5,7 @@
  * recording its outcome: the outcome is unknown, and it is never silently re-sent.
  */
 import type { KV } from '@nats-io/kv';
+import { isCasFailure } from '../../engine/nats/compare-and-set';
 
 /** pending: claimed, provider call under way; unknown: a claim found pending by a later attempt (the outcome is unknown). */
 export type LedgerStatus = 'pending' | 'sent' | 'failed' | 'unknown';
@@ -109,7 +110,7 @@ export class SendLedger implements SendLedgerStore, DeliveryStatusStore {
     try {
       return await this.kv.create(ledgerKey(record.journeyId, record.stepId), JSON.stringify(record));
     } catch (error) {
-      if (/wrong last sequence|key exists/i.test(String((error as Error).message))) return null;
+      if (isCasFailure(error)) return null;
       throw error;
     }
   }
