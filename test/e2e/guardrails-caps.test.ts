@@ -1,18 +1,15 @@
 /**
- * Frequency caps end to end. On real NATS KV: many concurrent reservations for one user's last slot,
- * exactly one granted. On the whole stack (engine, Temporal, fake Twilio) with a global cap of one SMS
- * per user per day: two rules triggered by the same event race for the slot and exactly one SMS goes
+ * Frequency caps end to end, on the whole stack (engine, Temporal, fake Twilio) with a global cap of one
+ * SMS per user per day: two rules triggered by the same event race for the slot and exactly one SMS goes
  * out, the other journey records `skip` / frequency_cap; a transactional SMS and a rule that turns the
- * cap off are exempt. The same cases run in the simulator.
+ * cap off are exempt, but the exempt rule's SMS still counts for the capped rules (caps count across all
+ * rules). The same cases run in the simulator. The cap stores themselves (KV, memory) run one suite:
+ * workflows/activities/cap-store.test.ts.
  */
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../engine/events/envelope';
-import { openBucket } from '../../engine/nats/setup';
 import { simulate, type SimulationAction } from '../../engine/simulate/simulator';
 import { loadRules } from '../../rules/load-rules';
-import type { FrequencyCap } from '../../rules/schema/guardrails';
-import { KvCapStore } from '../../workflows/activities/frequency-caps';
 import type { JourneyResult } from '../../workflows/journey/journey-input';
 import { eventually } from '../support/poll';
 import { identify, startStack, track, type Stack } from '../support/stack';
@@ -31,53 +28,6 @@ afterAll(async () => {
 });
 
 const phoneOf = (index: number) => `+1415555${String(200 + index).padStart(4, '0')}`;
-
-describe('KvCapStore on NATS KV', () => {
-  const cap: FrequencyCap = { max: 3, per: '1d', policy: 'skip' };
-  const connections: NatsConnection[] = [];
-  let stores: KvCapStore[];
-
-  beforeAll(async () => {
-    // Separate connections, so the reservations really interleave on the server.
-    for (let i = 0; i < 8; i++) connections.push(await connect({ servers: stack.nats.url }));
-    stores = await Promise.all(connections.map(async (nc) => new KvCapStore(await openBucket(nc, 'test_caps_race'))));
-  });
-  afterAll(async () => {
-    await Promise.all(connections.map((nc) => nc.close()));
-  });
-
-  it('N concurrent reservations for one user\'s last slot: exactly one is granted, for every user', async () => {
-    const now = Date.now();
-    for (let round = 0; round < 10; round++) {
-      const user = `racer-${round}`;
-      // Two of the three slots are taken already.
-      expect(await stores[0]!.reserve(user, 'sms', 'earlier/1', now - 2000, cap)).toEqual({ granted: true });
-      expect(await stores[1]!.reserve(user, 'sms', 'earlier/2', now - 1000, cap)).toEqual({ granted: true });
-      const results = await Promise.all(Array.from({ length: 16 }, (_, i) => stores[i % stores.length]!.reserve(user, 'sms', `journey-${i}/sms`, now, cap)));
-      const granted = results.flatMap((r, i) => (r.granted ? [i] : []));
-      expect(granted, `round ${round}: granted to ${granted.join(', ')}`).toHaveLength(1);
-      for (const refused of results.filter((r) => !r.granted)) expect(refused).toEqual({ granted: false, retryAt: now - 2000 + DAY + 1 });
-      // The winner's retry keeps its slot; nobody else gets one.
-      expect(await stores[3]!.reserve(user, 'sms', `journey-${granted[0]}/sms`, now + 10, cap)).toEqual({ granted: true });
-      expect((await stores[4]!.reserve(user, 'sms', 'late/sms', now + 20, cap)).granted).toBe(false);
-    }
-  });
-
-  it('concurrent retries of one send (same key) all succeed and take one slot', async () => {
-    const now = Date.now();
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.reserve('retrier', 'sms', 'journey-x/sms', now, { ...cap, max: 1 })));
-    expect(results.every((r) => r.granted)).toBe(true);
-    expect(await stores[0]!.reserve('retrier', 'sms', 'journey-y/sms', now + 1, { ...cap, max: 1 })).toEqual({ granted: false, retryAt: now + DAY + 1 });
-  });
-
-  it('the window slides on KV too: a send older than `per` frees its slot', async () => {
-    const now = Date.now();
-    const oneADay = { ...cap, max: 1 };
-    expect(await stores[0]!.reserve('slider', 'sms', 'old/sms', now - DAY - 5, oneADay)).toEqual({ granted: true });
-    expect(await stores[1]!.reserve('slider', 'sms', 'new/sms', now, oneADay)).toEqual({ granted: true });
-    expect((await stores[2]!.reserve('slider', 'sms', 'newer/sms', now + 1, oneADay)).granted).toBe(false);
-  });
-});
 
 async function journeysOf(user: string, ruleIds: string[], since = 0): Promise<Map<string, JourneyResult>> {
   const ids = await eventually(() => {
@@ -146,6 +96,20 @@ describe('frequency caps on Temporal with the fake Twilio API', () => {
     for (const result of journeys.values()) expect(smsActions(result)).toMatchObject([{ action: 'skip', reason: 'frequency_cap' }]);
     expect(stack.twilio.messages().filter((m) => m.to === phoneOf(0))).toHaveLength(before);
   });
+
+  it('an SMS of the rule that turns the cap off still counts: the capped rules racing after it both skip', async () => {
+    const user = 'cap-9';
+    await stack.publish(identify(user, { phone: phoneOf(9) }, new Date(Date.now() - 60_000)));
+    await stack.settle();
+    let since = stack.outcomes.length;
+    await stack.publish(track(user, 'price_dropped', new Date()));
+    await journeysOf(user, ['price-alert'], since);
+    since = stack.outcomes.length;
+    await stack.publish(track(user, 'flash_sale', new Date()));
+    const journeys = await journeysOf(user, ['flash-sale-a', 'flash-sale-b'], since);
+    for (const result of journeys.values()) expect(smsActions(result)).toMatchObject([{ action: 'skip', reason: 'frequency_cap' }]);
+    expect(stack.twilio.messages().filter((m) => m.to === phoneOf(9)).map((m) => m.body)).toEqual([`Alert: price dropped for ${user}`]);
+  });
 });
 
 describe('frequency caps in the simulator', () => {
@@ -178,6 +142,12 @@ describe('frequency caps in the simulator', () => {
     expect(messages(actions, 'ann').map((a) => a.ruleId).sort()).toEqual(expect.arrayContaining(['order-receipt', 'price-alert']));
     expect(messages(actions, 'ann')).toHaveLength(3);
     expect(actions.filter((a) => a.action === 'skip').map((a) => a.reason)).toEqual(['frequency_cap']);
+  });
+
+  it('the exempt rule\'s SMS counts for the capped ones: after it, both racing rules skip', async () => {
+    const actions = await run([track('ann', 'price_dropped', at(0)), track('ann', 'flash_sale', at(1000))]);
+    expect(messages(actions, 'ann').map((a) => a.ruleId)).toEqual(['price-alert']);
+    expect(actions.filter((a) => a.action === 'skip').map((a) => [a.ruleId, a.reason]).sort()).toEqual([['flash-sale-a', 'frequency_cap'], ['flash-sale-b', 'frequency_cap']]);
   });
 
   it('without a global cap both racing rules send', async () => {

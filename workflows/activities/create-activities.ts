@@ -129,13 +129,17 @@ export function createActivities(deps: ActivityDeps) {
     if (!consentAllows(state, channel, topic, transactional, deps.consentMode)) {
       return { status: 'skipped', reason: 'no_consent', detail: `no ${channel} consent for topic "${topic}"` };
     }
-    if (transactional || !input.frequencyCap) return null;
-    // Caps count per person: after a merge the journey's userId may be a merged-away id, so the slot is
-    // taken under the live person's id (the loaded state's), shared with the journeys of the other half.
-    const reservation = await deps.caps.reserve(state.userKey, channel, `${input.journeyId}/${input.step.id}`, clock(), input.frequencyCap);
-    if (reservation.granted) return null;
-    if (input.frequencyCap.policy === 'defer') return { status: 'deferred', reason: 'frequency_cap', until: reservation.retryAt };
-    return { status: 'skipped', reason: 'frequency_cap', detail: `at most ${input.frequencyCap.max} ${channel} per ${input.frequencyCap.per}` };
+    // A receipt must not use up a marketing slot: transactional messages are neither capped nor counted.
+    if (transactional) return null;
+    // Every marketing send is recorded, capped or not: another rule's cap counts it. The key is the send
+    // ledger's (journey, step), so a retried activity is counted once. Caps count per person: after a
+    // merge the journey's userId may be a merged-away id, so the send is recorded under the live
+    // person's id (the loaded state's), shared with the journeys of the other half.
+    const cap = input.frequencyCap ?? null;
+    const reservation = await deps.caps.reserve(state.userKey, channel, `${input.journeyId}/${input.step.id}`, clock(), cap);
+    if (reservation.granted || !cap) return null;
+    if (cap.policy === 'defer') return { status: 'deferred', reason: 'frequency_cap', until: reservation.retryAt };
+    return { status: 'skipped', reason: 'frequency_cap', detail: `at most ${cap.max} ${channel} per ${cap.per}` };
   }
 
   async function previousOutcome(input: PerformStepInput): Promise<PerformResult> {
