@@ -44,14 +44,18 @@ export function writeRuleSet(generated: number): string {
   return dir;
 }
 
-/** About 1% of these start a journey: the first product_added of a user (cart-abandonment) and signed_up (trial-activation). */
-export function* benchmarkEvents(count: number, users: number, now: number): Generator<EventEnvelope> {
+/**
+ * About 1% of these start a journey: the first product_added of a user (cart-abandonment) and signed_up (trial-activation).
+ * People are Zipf-distributed (a few very active, a long tail) or, with `everyone`, taken in turn, so that
+ * `count >= users` reaches every person (the memory run: RSS with the cache capped and every person seen).
+ */
+export function* benchmarkEvents(count: number, users: number, now: number, everyone = false): Generator<EventEnvelope> {
   const random = mulberry32(42);
   const pages = zipfPicker(['home', 'docs', 'blog', 'pricing', 'about', 'careers', 'changelog', 'status']);
   const featurePage = zipfPicker(GENERATED_PAGES);
   const user = zipfPicker(Array.from({ length: users }, (_, i) => i));
   for (let i = 0; i < count; i++) {
-    const userId = `user-${user(random)}`;
+    const userId = `user-${everyone ? i % users : user(random)}`;
     const timestamp = new Date(now - Math.floor((1 - i / count) * 6 * 86_400_000)).toISOString();
     const base = { userId, timestamp, messageId: `bench-${i}`, context: {} };
     const r = random();

@@ -6,7 +6,9 @@
  *              Temporal) with a worker running, over --users people (Zipf: a few very active, a long
  *              tail), about 1% of events starting a journey.
  * Then memory: bytes per cached person (heap growth / people cached) and the engine process's RSS.
- * Usage: npm run bench -- [--events 200000] [--users 1000000] [--partitions 16] [--rules 200] [--cache 20000] [--batch 2000]
+ * With --everyone, events take the people in turn instead of by Zipf, so --events >= --users reaches every
+ * person: RSS with the cache capped at that many people (the peak is sampled every second while the engine runs).
+ * Usage: npm run bench -- [--events 200000] [--users 1000000] [--partitions 16] [--rules 200] [--cache 20000] [--batch 2000] [--everyone]
  */
 import { jetstream, AckPolicy } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -29,6 +31,7 @@ const USERS = arg('users', 1_000_000);
 const PARTITIONS = arg('partitions', 16);
 const GENERATED_RULES = arg('rules', 200);
 const CACHE = arg('cache', 20_000);
+const EVERYONE = process.argv.includes('--everyone');
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapNow = () => {
@@ -54,7 +57,7 @@ async function main() {
 
     let t0 = performance.now();
     let pending: Promise<unknown>[] = [];
-    for (const event of benchmarkEvents(EVENTS, USERS, Date.now())) {
+    for (const event of benchmarkEvents(EVENTS, USERS, Date.now(), EVERYONE)) {
       pending.push(js.publish(partitionSubject(partitionOf(event.userId!, PARTITIONS)), JSON.stringify(event), { msgID: event.messageId }));
       if (pending.length >= 2000) { await Promise.all(pending); pending = []; }
     }
@@ -89,6 +92,8 @@ async function main() {
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
     const count = () => { handled.record(); if (handled.total === EVENTS) done(); };
+    let peakRss = rssBefore;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
     t0 = performance.now();
     const engine = await startEngine({ config, log, onOutcome: (o) => { started += o.decisions.filter((d) => d.outcome === 'started').length; count(); }, onDeadLetter: count });
     await withDeadline(finished, 1800, 'the engine');
@@ -97,6 +102,8 @@ async function main() {
     const batches = await sumOf(engine.metrics.registry, 'nudge_batches_total');
     const heapAfter = heapNow();
     const rssAfter = process.memoryUsage().rss;
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, rssAfter);
     await engine.stop();
     await worker.stop();
 
@@ -108,7 +115,7 @@ async function main() {
     console.log(`engine (${3 + GENERATED_RULES} rules)     ${String(handled.total).padStart(10)} ${engineSeconds.toFixed(1).padStart(9)} ${Math.round(engineRate).toString().padStart(9)}   (rate from first to last commit; wall time includes start-up)`);
     console.log(`batches: ${batches.toLocaleString()} (${(handled.total / Math.max(1, batches)).toFixed(0)} messages each on average)`);
     console.log(`journeys started: ${started} (${((100 * started) / EVENTS).toFixed(2)}% of events)`);
-    console.log(`memory: ${cached.toLocaleString()} people cached, ${gc ? Math.round((heapAfter - heapBefore) / Math.max(1, cached)).toLocaleString() + ' bytes of heap per cached person' : 'run with node --expose-gc for bytes per person'}; RSS ${(rssAfter / 2 ** 20).toFixed(0)} MiB (grew ${((rssAfter - rssBefore) / 2 ** 20).toFixed(0)} MiB)`);
+    console.log(`memory: ${cached.toLocaleString()} people cached, ${gc ? Math.round((heapAfter - heapBefore) / Math.max(1, cached)).toLocaleString() + ' bytes of heap per cached person' : 'run with node --expose-gc for bytes per person'}; RSS ${(rssAfter / 2 ** 20).toFixed(0)} MiB at the end (grew ${((rssAfter - rssBefore) / 2 ** 20).toFixed(0)} MiB), peak ${(peakRss / 2 ** 20).toFixed(0)} MiB; the cache holds at most ${(CACHE * PARTITIONS).toLocaleString()} people`);
     console.log('');
     console.log(`engine / bare ratio: ${(engineRate / bareRate).toFixed(3)}`);
   } finally {
