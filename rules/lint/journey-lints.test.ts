@@ -15,11 +15,31 @@ const isTeam = { all: [traitAt('$.plan', 'equal', 'team')] };
 const waitWithoutTimeout = (id: string, onEvent: Step[], onTimeout: Step[] = []): Step => ({ id, type: 'waitForEvent', event: 'checkout_started', onEvent, onTimeout });
 
 describe('no-exit-event', () => {
-  it('fires when nothing ends the journey early', () => {
-    expect(lintsOf('no-exit-event', { exitOn: [] })).toEqual([{ path: '$.exitOn', message: expect.stringMatching(/no exit event.*add exitOn/) }]);
+  it('fires when nothing ends the journey early and a message goes out after a wait', () => {
+    expect(lintsOf('no-exit-event', { exitOn: [], steps: [email('a'), wait('w', '2d'), sms('b')] })).toEqual([
+      { path: '$.exitOn', message: expect.stringMatching(/no exit event.*still gets "b" after "w".*add exitOn/) },
+    ]);
+  });
+  it('fires on a message after a waitForEvent, whichever way the wait ended', () => {
+    const steps = [waitForEvent('w', 'checkout_started', '1d', [], [email('reminder')]), email('after')];
+    expect(lintsOf('no-exit-event', { exitOn: [], steps })).toEqual([{ path: '$.exitOn', message: expect.stringMatching(/still gets "after" after "w"/) }]);
+  });
+  it('fires on a message after a wait inside a branch or after a waitForEvent\'s onTimeout', () => {
+    expect(lintsOf('no-exit-event', { exitOn: [], steps: [branch('b', isTeam, [wait('w', '1d'), email('late')], [])] })).toHaveLength(1);
+    expect(lintsOf('no-exit-event', { exitOn: [], steps: [waitForEvent('w', 'checkout_started', '1d', [], [email('r1'), wait('w2', '2d'), email('r2')])] })).toEqual([
+      { path: '$.exitOn', message: expect.stringMatching(/still gets "r2" after "w2"/) },
+    ]);
   });
   it('is quiet with an exit event', () => {
-    expect(lintsOf('no-exit-event', {})).toEqual([]);
+    expect(lintsOf('no-exit-event', { steps: [email('a'), wait('w', '2d'), sms('b')] })).toEqual([]);
+  });
+  it('is quiet when the journey\'s waitForEvent is its natural end: what follows the wait is the reaction to the event or to its absence', () => {
+    const steps = [email('welcome'), waitForEvent('w', 'order_completed', '3d', [email('thanks')], [email('reminder')])];
+    expect(lintsOf('no-exit-event', { exitOn: [], steps })).toEqual([]);
+  });
+  it('is quiet when every message goes out at once (nothing later to stop)', () => {
+    expect(lintsOf('no-exit-event', { exitOn: [], steps: [email('a'), sms('b')] })).toEqual([]);
+    expect(lintsOf('no-exit-event', { exitOn: [], steps: [email('a'), wait('w', '1d')] })).toEqual([]);
   });
 });
 

@@ -8,11 +8,12 @@ import type { Lint } from './lint';
 
 export function journeyLints(rule: Rule): Lint[] {
   const lints: Lint[] = [];
-  if (rule.exitOn.length === 0) {
+  const late = rule.exitOn.length === 0 ? firstUnwatchedLateMessage(rule.steps) : null;
+  if (late) {
     lints.push({
       code: 'no-exit-event',
       path: ['exitOn'],
-      message: 'no exit event: nothing ends the journey early, so a user who converts (e.g. orders) still gets every later step; add exitOn',
+      message: `no exit event: nothing ends the journey early, so a user who converts (e.g. orders) still gets "${late.step}" after "${late.after}"; add exitOn`,
     });
   }
   if (rule.entry.policy === 'everyTime') {
@@ -23,13 +24,12 @@ export function journeyLints(rule: Rule): Lint[] {
     });
   }
   for (const [step, path] of walkSteps(rule.steps)) {
-    if (step.type === 'sms' && !rule.quietHours?.sms && !step.transactional) {
+    // `quietHours.sms: false` is the author saying "at any hour" on purpose (alerts, codes): no warning.
+    if (step.type === 'sms' && rule.quietHours?.sms === undefined && !step.transactional) {
       lints.push({
         code: 'sms-without-quiet-hours',
         path,
-        message: rule.quietHours?.sms === false
-          ? `SMS step "${step.id}" can arrive at night: this rule turns SMS quiet hours off`
-          : `SMS step "${step.id}" has no quiet hours in this rule: unless NUDGE_QUIET_HOURS sets them, it can arrive at night`,
+        message: `SMS step "${step.id}" has no quiet hours in this rule: unless NUDGE_QUIET_HOURS sets them, it can arrive at night (quietHours.sms: false says that is intended)`,
       });
     }
     if (step.type === 'waitForEvent' && step.timeout === undefined) {
@@ -42,6 +42,60 @@ export function journeyLints(rule: Rule): Lint[] {
   }
   lints.push(...unreachableSteps(rule.steps));
   return lints;
+}
+
+/**
+ * The first message (email, SMS, webhook) that can go out after time passed with nothing watching for
+ * a conversion — after a wait, a waitUntil, or past a waitForEvent — with the step that let time pass;
+ * null when there is none, so an exit event would stop nothing. What a waitForEvent runs in onEvent or
+ * onTimeout is the journey's reaction to the event or to its absence, so a waitForEvent can be the
+ * journey's natural end; only what comes after it, or after a later wait inside it, is late.
+ */
+function firstUnwatchedLateMessage(steps: Step[]): { step: string; after: string } | null {
+  let found: { step: string; after: string } | null = null;
+  /** Walks a list with the step time passed at (null: none yet); returns it for what follows the list. */
+  const visit = (list: Step[], after: string | null): string | null => {
+    for (const step of list) {
+      if (found) break;
+      switch (step.type) {
+        case 'wait':
+        case 'waitUntil':
+          after = step.id;
+          break;
+        case 'email':
+        case 'sms':
+        case 'webhook':
+          if (after) found = { step: step.id, after };
+          break;
+        case 'waitForEvent':
+          visit(step.onEvent, null);
+          visit(step.onTimeout, null);
+          after = step.id;
+          break;
+        case 'branch': {
+          const [then, otherwise] = [visit(step.then, after), visit(step.else, after)];
+          after = then ?? otherwise;
+          break;
+        }
+        case 'split':
+          after = step.variants.map((variant) => visit(variant.steps, after)).find((id) => id !== null) ?? null;
+          break;
+        case 'exit':
+          return null; // nothing after it runs (unreachable-step reports what is there)
+        case 'coupon':
+          break;
+        default:
+          return assertNever(step);
+      }
+    }
+    return after;
+  };
+  visit(steps, null);
+  return found;
+}
+
+function assertNever(step: never): never {
+  throw new Error(`journey lint: unknown step type ${JSON.stringify((step as { type?: unknown }).type)}`);
 }
 
 /**

@@ -99,7 +99,7 @@ describe('lints over a rule set', () => {
 
   it('are reported in file order, then by position in the file', () => {
     const dir = ruleDir({
-      'b.json': ruleJson({ id: 'b', steps: [waitForEvent('w', 'page_viewed', '1h', [], [])] }),
+      'b.json': ruleJson({ id: 'b', steps: [waitForEvent('w', 'page_viewed', '1h', [], []), email('late', 'Hello', 'Still there?')] }),
       'a.json': ruleJson({ id: 'a', entry: { policy: 'everyTime' }, exitOn: [{ event: 'page_viewed' }], steps: [{ id: 'w', type: 'waitForEvent', event: 'page_viewed', onEvent: [], onTimeout: [] }] }),
     });
     expect(validateRuleSet([dir], dir).warnings.map((w) => `${w.file}:${w.line}:${w.column} ${w.code}`)).toEqual([
