@@ -12,6 +12,7 @@ import { startWorkerService } from '../workflows/worker-service';
 import { runDeadLetters } from './dead-letters-command';
 import { runGraph } from './graph-command';
 import { runPublish } from './publish-command';
+import { runRulesDeploy, runRulesHistory, runRulesRollback } from './rules-command';
 import { runSchema } from './schema-command';
 import { runExplain, runSimulate, type SimulateOptions } from './simulate-command';
 import { runValidate } from './validate-command';
@@ -66,6 +67,38 @@ program
   .option('--strict', 'exit code 1 on warnings too')
   .action((paths: string[], options: { strict?: boolean; tags?: string }) => {
     process.exitCode = runValidate(paths, options);
+  });
+
+const rules = program
+  .command('rules')
+  .description('the rule set as versioned revisions in NATS KV (bucket nudge_rules): engines and workers with NUDGE_RULES_SOURCE=kv swap a deployed revision in between batches, without a restart');
+
+rules
+  .command('deploy')
+  .description('validate rule files, tag files, catalog.json and coupon pools like `nudge validate`, then publish them as the next revision; nothing is published on any error, nor when the content equals the current revision')
+  .argument('[paths...]', 'rule files or directories (default: rules)', [])
+  .option('--tags <paths>', 'tag files or directories (comma-separated; default: the tags directory beside the rules)')
+  .option('--coupons <dirs>', 'coupon pool directories (comma-separated; default: the coupons directory beside the rules)')
+  .option('-m, --message <text>', 'why, for `nudge rules history`')
+  .action(async (paths: string[], options: { tags?: string; coupons?: string; message?: string }) => {
+    process.exitCode = await runRulesDeploy(loadConfig(), paths, options);
+  });
+
+rules
+  .command('history')
+  .description('list the deployed revisions, oldest first: number, time, who, content hash, rule versions, tags; * marks the current one')
+  .option('--limit <n>', 'show the newest n', '20')
+  .action(async (options: { limit: string }) => {
+    process.exitCode = await runRulesHistory(loadConfig(), { limit: Number(options.limit) });
+  });
+
+rules
+  .command('rollback')
+  .description('publish an earlier revision\'s content again, as a new revision (history stays append-only); refused if this nudge cannot load it')
+  .argument('<revision>', 'the revision to go back to (see `nudge rules history`)')
+  .option('-m, --message <text>', 'why, for `nudge rules history`')
+  .action(async (revision: string, options: { message?: string }) => {
+    process.exitCode = await runRulesRollback(loadConfig(), Number(revision), options);
   });
 
 program

@@ -5,8 +5,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonDocument } from './lint/json-positions';
-import { validateRuleFiles, type LoadedRule } from './load-rules';
-import { validateTagFiles, type LoadedTag } from './load-tags';
+import { validateRuleFiles, validateRuleSources, type LoadedRule } from './load-rules';
+import { validateTagFiles, validateTagSources, type LoadedTag } from './load-tags';
 import { InvalidRuleSetError, type RuleProblem } from './rule-errors';
 import { tagReferencesOf } from './schema/conditions';
 import { conditionTreesOfRule, type Rule } from './schema/rule';
@@ -28,8 +28,17 @@ export function defaultTagPaths(rulePaths: string[]): string[] {
 
 /** Validates rules and tags together; `documents` has the positions of every file that parsed. */
 export function validateRuleSetFiles(rulePaths: string[], tagPaths: string[], cwd = process.cwd()): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
-  const tagged = validateTagFiles(tagPaths, cwd);
-  const ruled = validateRuleFiles(rulePaths, cwd);
+  return combineRuleSet(validateTagFiles(tagPaths, cwd), validateRuleFiles(rulePaths, cwd));
+}
+
+/** A rule set from texts read already (a deployed revision): the same checks as from files. */
+export function validateRuleSetSources(rules: SourceText[], tags: SourceText[]): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
+  return combineRuleSet(validateTagSources(tags), validateRuleSources(rules));
+}
+
+type SourceText = { file: string; text: string };
+
+function combineRuleSet(tagged: ReturnType<typeof validateTagSources>, ruled: ReturnType<typeof validateRuleSources>): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
   const names = tagged.names;
   const problems = [...tagged.problems, ...ruled.problems];
   for (const { rule, file } of ruled.rules) {

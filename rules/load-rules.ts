@@ -92,14 +92,21 @@ function specificIssues(issue: Issue, prefix: (string | number)[] = []): Located
  * positions by file name so later checks (lints) can point into the files too.
  */
 export function validateRuleFiles(paths: string[], cwd = process.cwd()): { rules: LoadedRule[]; problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
+  return validateRuleSources(listRuleFiles(paths).map((path) => readSourceFile(path, cwd)));
+}
+
+/**
+ * The same checks on rule texts that were read already (a deployed revision carries its files' texts);
+ * a source without text is reported with the problem of reading it.
+ */
+export function validateRuleSources(sources: { file: string; text?: string; problem?: RuleProblem }[]): { rules: LoadedRule[]; problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
   const rules: LoadedRule[] = [];
   const problems: RuleProblem[] = [];
   const documents = new Map<string, JsonDocument>();
   const owners = new Map<string, string>();
-  for (const path of listRuleFiles(paths)) {
-    const { file, text, problem } = readSourceFile(path, cwd);
+  for (const { file, text, problem } of sources) {
     if (text === undefined) {
-      problems.push(problem!);
+      problems.push(problem ?? { file, path: [], message: 'no text' });
       continue;
     }
     const result = parseRuleText(text, file);

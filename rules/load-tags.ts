@@ -26,15 +26,19 @@ export function listTagFiles(paths: string[]): string[] {
  * so a rule reading a tag whose file has an error is not also told the tag does not exist.
  */
 export function validateTagFiles(paths: string[], cwd = process.cwd()): { tags: LoadedTag[]; names: Set<string>; problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
+  return validateTagSources(listTagFiles(paths).map((path) => readSourceFile(path, cwd)));
+}
+
+/** The same checks on tag texts that were read already (a deployed revision carries its files' texts). */
+export function validateTagSources(sources: { file: string; text?: string; problem?: RuleProblem }[]): { tags: LoadedTag[]; names: Set<string>; problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
   const tags: LoadedTag[] = [];
   const problems: RuleProblem[] = [];
   const documents = new Map<string, JsonDocument>();
   const owners = new Map<string, string>();
   const invalidNames = new Set<string>();
-  for (const path of listTagFiles(paths)) {
-    const { file, text, problem } = readSourceFile(path, cwd);
+  for (const { file, text, problem } of sources) {
     if (text === undefined) {
-      problems.push(problem!);
+      problems.push(problem ?? { file, path: [], message: 'no text' });
       continue;
     }
     const { value: tag, document, problems: parseProblems } = parseJsonFile(text, file, TagSchema);

@@ -45,3 +45,15 @@ export function parsePoolFile(text: string, file: string): string[] {
   }
   return codes;
 }
+
+/** Pools from texts read already (a deployed rule set revision carries its pool files): the same checks as loadCouponPools. */
+export function loadCouponPoolTexts(files: readonly { file: string; text: string }[]): CouponPools {
+  const pools = new Map<string, readonly string[]>();
+  for (const { file, text } of files) {
+    const base = file.split(/[\\/]/).pop()!;
+    const name = base.replace(/\.txt$/, '');
+    if (!POOL_NAME.test(name)) throw new ConnectorConfigError('coupon/pool', `pool file ${file}: names may use letters, digits, "-" and "_" only`);
+    pools.set(name, parsePoolFile(text, file));
+  }
+  return pools;
+}
