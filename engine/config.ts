@@ -8,7 +8,7 @@ import { IANAZone } from 'luxon';
 import { FrequencyCap, QuietHours } from '../rules/schema/guardrails';
 import { parseDuration } from '../rules/schema/parse-duration';
 import { DEFAULT_IDENTIFIER_TYPES, IdentifierTypes, IdentifierTypesConfig } from './identity/identifier-types';
-import { getCountries, type CountryCode } from 'libphonenumber-js';
+import { DEFAULT_PHONE_REGION, phoneRegionFromEnv, PhoneRegionError, PhoneRegionSchema } from '../shared/phone';
 
 /** A JSON value in an environment variable, validated with a schema. */
 const JsonSetting = <T extends z.ZodType>(schema: T) =>
@@ -96,8 +96,8 @@ export const ConfigSchema = z.object({
   NUDGE_IDENTIFIERS: JsonSetting(IdentifierTypesConfig)
     .default(IdentifierTypesConfig.parse(DEFAULT_IDENTIFIER_TYPES))
     .describe('Identifier types of the identity graph, as JSON: type -> {priority (1 strongest), unique, limit, traits, normalize}. userId and anonymousId must be listed. Default: userId (1, unique), wechat_unionid (2, unique, trait wechat_unionid), email (3, limit 5, trait email), phone (4, limit 5, trait phone, E.164), anonymousId (10, limit 25).'),
-  NUDGE_PHONE_REGION: z.string().default('US').transform((c) => c.toUpperCase()).refine((c) => (getCountries() as string[]).includes(c), 'not an ISO 3166 country code that has phone numbers (e.g. "US", "CN", "DE")')
-    .describe('Country of phone numbers written without a country code, when phone identifiers are normalised to E.164. Example: "CN" reads 13800138000 as +8613800138000.'),
+  // Validated here with the other settings; loadConfig then applies its deprecated name (shared/phone.ts).
+  NUDGE_PHONE_REGION: PhoneRegionSchema.default(DEFAULT_PHONE_REGION),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -115,7 +115,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError('invalid configuration:\n' + parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n'));
   }
-  return parsed.data;
+  return { ...parsed.data, NUDGE_PHONE_REGION: phoneRegionOf(env) };
+}
+
+/** NUDGE_PHONE_REGION, or its deprecated name SMS_DEFAULT_COUNTRY: one region for identity and SMS. */
+function phoneRegionOf(env: NodeJS.ProcessEnv) {
+  try {
+    return phoneRegionFromEnv(env);
+  } catch (error) {
+    if (error instanceof PhoneRegionError) throw new ConfigError(`invalid configuration:\n  ${error.message}`);
+    throw error;
+  }
 }
 
 /** A setting that lists files and directories, comma-separated (NUDGE_RULES_DIR, NUDGE_TAGS_DIR). */
@@ -141,7 +151,7 @@ export function ownedPartitions(spec: string, count: number): number[] | null {
 }
 
 /** The identifier types of the identity graph, strongest first. */
-export const identifierTypesOf = (config: Config) => new IdentifierTypes(config.NUDGE_IDENTIFIERS, config.NUDGE_PHONE_REGION as CountryCode);
+export const identifierTypesOf = (config: Config) => new IdentifierTypes(config.NUDGE_IDENTIFIERS, config.NUDGE_PHONE_REGION);
 
 /** The guardrails that apply to every rule unless a rule overrides them. */
 export const globalGuardrails = (config: Config) => ({

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { CountryCode } from 'libphonenumber-js';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
@@ -80,7 +79,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   const js = jetstream(nc);
   const journeys = new TemporalJourneyStarter(client, config.NUDGE_TASK_QUEUE);
   const handoff = natsHandoff(js, config.NUDGE_PARTITIONS);
-  const phones = await PhoneDirectory.open(nc, smsCountry(process.env), replicas);
+  const phones = await PhoneDirectory.open(nc, config.NUDGE_PHONE_REGION, replicas);
   const engineId = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomUUID().slice(0, 8)}`;
 
   const metrics = new EngineMetrics();
@@ -195,9 +194,4 @@ function watchConnections(nc: NatsConnection, connection: Connection, health: En
   }, 5000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
-}
-
-/** The country numbers without a country code belong to (SMS_DEFAULT_COUNTRY, as the SMS connector reads it). */
-function smsCountry(env: NodeJS.ProcessEnv): CountryCode {
-  return (env.SMS_DEFAULT_COUNTRY?.toUpperCase() || 'US') as CountryCode;
 }

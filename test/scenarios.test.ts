@@ -18,7 +18,7 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const scenarios = readdirSync(ROOT).filter((name) => statSync(join(ROOT, name)).isDirectory()).sort();
 
 /** Settings that change what the simulator prints; expected files are written with the defaults. */
-const OUTPUT_AFFECTING_ENV = ['COUPON_SECRET', 'COUPON_CODE_LENGTH', 'COUPON_POOLS_DIR', 'SMS_DEFAULT_COUNTRY'];
+const OUTPUT_AFFECTING_ENV = ['COUPON_SECRET', 'COUPON_CODE_LENGTH', 'COUPON_POOLS_DIR', 'NUDGE_PHONE_REGION', 'SMS_DEFAULT_COUNTRY'];
 const savedEnv = new Map<string, string | undefined>();
 beforeAll(() => {
   for (const name of OUTPUT_AFFECTING_ENV) {

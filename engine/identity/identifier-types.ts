@@ -12,7 +12,7 @@
  *              thousands of people stops here); a link beyond it is refused and recorded.
  */
 import { z } from 'zod';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { normalisePhone, type PhoneRegion } from '../../shared/phone';
 
 export const IdentifierTypeName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/, 'a type name is a letter then letters, digits or "_" (at most 40)');
 
@@ -22,7 +22,7 @@ export const IdentifierTypeSettings = z
     unique: z.boolean().default(false).meta({ description: 'A person holds at most one value of this type; two different values are two people.' }),
     limit: z.number().int().min(1).max(1000).optional().meta({ description: 'Most values of this type one person may hold (default 1 when unique, else 25).' }),
     traits: z.array(z.string().min(1)).default([]).meta({ description: 'Trait names that carry this identifier (identify traits and context.traits).' }),
-    normalize: z.enum(['none', 'email', 'phone']).default('none').meta({ description: 'email: trimmed and lower-cased; phone: E.164 using NUDGE_PHONE_REGION for numbers without a country code.' }),
+    normalize: z.enum(['none', 'email', 'phone']).default('none').meta({ description: 'email: trimmed and lower-cased; phone: E.164 using NUDGE_PHONE_REGION for numbers without a country code (shared/phone.ts, as SMS sends read them).' }),
   })
   .strict()
   .refine((t) => !(t.unique && t.limit !== undefined && t.limit !== 1), { message: 'a unique type holds one value per person: drop "limit" or set "unique": false', path: ['limit'] });
@@ -65,14 +65,14 @@ export class IdentifierTypes {
   readonly ordered: IdentifierType[];
   private readonly byName: Map<string, IdentifierType>;
 
-  constructor(config: IdentifierTypesConfig, readonly phoneRegion: CountryCode) {
+  constructor(config: IdentifierTypesConfig, readonly phoneRegion: PhoneRegion) {
     this.ordered = Object.entries(config)
       .map(([name, t]) => ({ name, priority: t.priority, unique: t.unique, limit: t.unique ? 1 : (t.limit ?? 25), traits: t.traits, normalize: t.normalize }))
       .sort((a, b) => a.priority - b.priority);
     this.byName = new Map(this.ordered.map((t) => [t.name, t]));
   }
 
-  static defaults(phoneRegion: CountryCode = 'US'): IdentifierTypes {
+  static defaults(phoneRegion: PhoneRegion = 'US'): IdentifierTypes {
     return new IdentifierTypes(IdentifierTypesConfig.parse(DEFAULT_IDENTIFIER_TYPES), phoneRegion);
   }
 
@@ -93,9 +93,9 @@ export class IdentifierTypes {
       case 'email':
         return /^[^\s@]+@[^\s@]+$/.test(trimmed) ? { ok: true, value: trimmed.toLowerCase() } : { ok: false, reason: `${type.name} "${trimmed}" is not an email address` };
       case 'phone': {
-        const phone = parsePhoneNumberFromString(trimmed, this.phoneRegion);
-        if (!phone?.isValid()) return { ok: false, reason: `${type.name} "${trimmed}" is not a valid phone number (numbers without a country code are read as ${this.phoneRegion})` };
-        return { ok: true, value: phone.number };
+        const phone = normalisePhone(trimmed, this.phoneRegion);
+        if (!phone) return { ok: false, reason: `${type.name} "${trimmed}" is not a valid phone number (numbers without a country code are read as ${this.phoneRegion}, NUDGE_PHONE_REGION)` };
+        return { ok: true, value: phone };
       }
     }
   }

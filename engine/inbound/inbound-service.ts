@@ -45,7 +45,7 @@ export async function startInboundService(options: InboundServiceOptions = {}): 
       secret: config.NUDGE_UNSUBSCRIBE_SECRET,
       publicBaseUrl: config.NUDGE_PUBLIC_URL,
       twilioAuthToken: twilioAuthTokenFrom(env),
-      phoneDirectory: await PhoneDirectory.open(nc, undefined, { replicas: config.NUDGE_REPLICAS }),
+      phoneDirectory: await PhoneDirectory.open(nc, config.NUDGE_PHONE_REGION, { replicas: config.NUDGE_REPLICAS }),
       ledger: new SendLedger(await openBucket(nc, SENDS_BUCKET, { replicas: config.NUDGE_REPLICAS })),
       log,
     });

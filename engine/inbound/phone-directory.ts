@@ -5,16 +5,10 @@
  */
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { normalisePhone, type PhoneRegion } from '../../shared/phone';
 import { openBucket, type Replication } from '../nats/setup';
 
 export const PHONES_BUCKET = 'nudge_phones';
-
-/** "+1 (415) 555-0100" -> "+14155550100"; null when it is not a valid number. */
-export function normalisePhone(raw: string, defaultCountry: CountryCode = 'US'): string | null {
-  const parsed = parsePhoneNumberFromString(raw.trim(), defaultCountry);
-  return parsed?.isValid() ? parsed.number : null;
-}
 
 /** KV keys allow only [-/_=.a-zA-Z0-9]: the E.164 number without its "+". */
 const keyOf = (e164: string) => e164.slice(1);
@@ -26,21 +20,22 @@ export interface PhoneLookup {
 
 export class PhoneDirectory implements PhoneLookup {
   /**
-   * @param defaultCountry country assumed for numbers written without "+<country code>" (profile traits
-   *   like "(415) 555-0100"); Twilio always sends E.164. Use the SMS connector's SMS_DEFAULT_COUNTRY.
+   * @param region country of numbers written without "+<country code>" (profile traits like
+   *   "(415) 555-0100"); Twilio always sends E.164. The configured NUDGE_PHONE_REGION, as identity and
+   *   SMS sends read numbers, so the number a person was texted at is the number filed here.
    */
   constructor(
     private readonly kv: KV,
-    private readonly defaultCountry: CountryCode = 'US',
+    private readonly region: PhoneRegion,
   ) {}
 
-  static async open(nc: NatsConnection, defaultCountry?: CountryCode, replication: Replication = {}): Promise<PhoneDirectory> {
-    return new PhoneDirectory(await openBucket(nc, PHONES_BUCKET, replication), defaultCountry);
+  static async open(nc: NatsConnection, region: PhoneRegion, replication: Replication = {}): Promise<PhoneDirectory> {
+    return new PhoneDirectory(await openBucket(nc, PHONES_BUCKET, replication), region);
   }
 
   /** Records that `phone` belongs to `userId`; returns the E.164 number stored, or null (nothing stored) when `phone` is not a valid number. */
   async set(phone: string, userId: string): Promise<string | null> {
-    const e164 = normalisePhone(phone, this.defaultCountry);
+    const e164 = normalisePhone(phone, this.region);
     if (!e164) return null;
     await this.kv.put(keyOf(e164), JSON.stringify({ userId }));
     return e164;
@@ -48,7 +43,7 @@ export class PhoneDirectory implements PhoneLookup {
 
   /** The user owning `phone`, or null for an unknown or invalid number. */
   async lookup(phone: string): Promise<string | null> {
-    const e164 = normalisePhone(phone, this.defaultCountry);
+    const e164 = normalisePhone(phone, this.region);
     if (!e164) return null;
     const entry = await this.kv.get(keyOf(e164));
     if (!entry || entry.operation !== 'PUT') return null;
@@ -56,7 +51,7 @@ export class PhoneDirectory implements PhoneLookup {
   }
 
   async remove(phone: string): Promise<void> {
-    const e164 = normalisePhone(phone, this.defaultCountry);
+    const e164 = normalisePhone(phone, this.region);
     if (e164) await this.kv.delete(keyOf(e164));
   }
 }

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import twilio from 'twilio';
 import { HttpError, readForm, sendEmptyTwiml, sendText } from './http-io';
 import type { InboundContext } from './inbound-context';
-import { normalisePhone } from './phone-directory';
+import { normalisePhone } from '../../shared/phone';
 import { optOutKeywordOf } from './sms-keywords';
 import { publishUnsubscribe } from './unsubscribe-event';
 
@@ -42,7 +42,7 @@ export async function handleTwilioInbound(ctx: InboundContext, request: Incoming
   if (!keyword) return sendEmptyTwiml(response);
 
   // Twilio sends E.164; channel-prefixed senders ("whatsapp:+1…") are not SMS numbers.
-  const phone = from.startsWith('+') ? normalisePhone(from) : null;
+  const phone = from.startsWith('+') ? normalisePhone(from, 'US') : null; // with the "+", the region is never read
   if (!phone) {
     ctx.log.warn({ from: from.slice(0, 32), keyword }, 'opt-out from a sender that is not a phone number; nothing recorded');
     return sendEmptyTwiml(response);

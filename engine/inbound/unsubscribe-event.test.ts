@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../events/envelope';
-import { normalisePhone } from './phone-directory';
 import { unsubscribeEvent, type Unsubscribe } from './unsubscribe-event';
 
 const unsubscribe: Unsubscribe = { userId: 'alice', channel: 'email', topic: 'promotions', source: 'one-click', dedupeKey: 'link\nTOKEN' };
@@ -21,20 +20,5 @@ describe('unsubscribeEvent', () => {
     const later = unsubscribeEvent({ ...unsubscribe, source: 'landing-page' }, new Date(now.getTime() + 60_000));
     expect(later.messageId).toBe(first.messageId);
     expect(unsubscribeEvent({ ...unsubscribe, dedupeKey: 'link\nOTHER' }, now).messageId).not.toBe(first.messageId);
-  });
-});
-
-describe('normalisePhone', () => {
-  it.each([
-    ['+14155550100', '+14155550100'],
-    ['(415) 555-0100', '+14155550100'],
-    [' +1 415 555 0100 ', '+14155550100'],
-    ['+44 20 7946 0018', '+442079460018'],
-  ])('%j -> %s', (raw, e164) => {
-    expect(normalisePhone(raw)).toBe(e164);
-  });
-
-  it.each(['', 'STOP', '12', '+1 415 555 01000000'])('%j is not a phone number', (raw) => {
-    expect(normalisePhone(raw)).toBeNull();
   });
 });

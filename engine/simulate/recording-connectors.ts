@@ -3,20 +3,20 @@
  * codes from the same pools and the same deterministic generator) but deliver nothing; every message
  * is recorded for the simulation output.
  */
-import type { CountryCode } from 'libphonenumber-js';
 import type { ConnectorSet, CouponRequest } from '../../connectors/channels';
 import { NonRetryableError } from '../../connectors/errors';
 import { fromEnv as couponConfigFromEnv } from '../../connectors/coupon/pool/coupon-pool.config';
 import { loadCouponPools } from '../../connectors/coupon/pool/coupon-pool-files';
 import { generateCouponCode } from '../../connectors/coupon/pool/generated-code';
 import { toE164 } from '../../connectors/sms/twilio/phone-number';
+import { phoneRegionFromEnv } from '../../shared/phone';
 
 export function recordingConnectors(env: NodeJS.ProcessEnv = process.env): ConnectorSet {
   const coupon = couponConfigFromEnv(env);
   const pools = loadCouponPools(coupon.poolsDir);
   const cursors = new Map<string, number>();
   const issued = new Map<string, { code: string; source: string }>();
-  const country = (env.SMS_DEFAULT_COUNTRY?.toUpperCase() ?? 'US') as CountryCode;
+  const country = phoneRegionFromEnv(env); // the region identity and the Twilio connector read numbers with
   // toE164 is pure and a simulation texts the same users again and again: a number found valid once is
   // not parsed again (an invalid one is, so its error is thrown as the Twilio connector throws it).
   const validPhones = new Set<string>();

@@ -36,7 +36,7 @@ beforeAll(async () => {
     // Frequency caps keep per-user records in nudge_caps; erase must find those too.
     env: { NUDGE_DAY_LENGTH: `${DAY_LENGTH_MS / 1000}s`, NUDGE_FREQUENCY_CAPS: '{"email":{"max":5,"per":"7d"},"sms":{"max":5,"per":"7d"}}' },
   });
-  phones = await PhoneDirectory.open(stack.nc); // phone -> user, for inbound SMS (STOP)
+  phones = await PhoneDirectory.open(stack.nc, stack.config.NUDGE_PHONE_REGION); // phone -> user, for inbound SMS (STOP)
 });
 afterAll(async () => {
   await stack?.stop();

@@ -35,7 +35,7 @@ beforeAll(async () => {
   nats = await startNats();
   nc = await connect({ servers: nats.url });
   await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: 60_000 });
-  phones = await PhoneDirectory.open(nc);
+  phones = await PhoneDirectory.open(nc, 'US');
   ledger = new SendLedger(await openBucket(nc, SENDS_BUCKET));
   server = await startInboundServer({
     port: await freePort(),

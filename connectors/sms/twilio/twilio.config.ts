@@ -1,7 +1,8 @@
 /** Configuration of the Twilio SMS connector: one zod schema, read from the environment by `fromEnv`. */
-import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { DEFAULT_PHONE_REGION, phoneRegionFromEnv, PhoneRegionError, PhoneRegionSchema } from '../../../shared/phone';
 import { envString, parseConfig, type Env } from '../../config';
+import { ConnectorConfigError } from '../../errors';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -19,12 +20,7 @@ export const twilioConfigSchema = z.object({
       'Send API requests here instead of https://*.twilio.com, e.g. an egress proxy or a local fake. ' +
         'The request path is kept: "http://127.0.0.1:8080/twilio" + "/2010-04-01/Accounts/…".',
     ),
-  defaultCountry: z
-    .string()
-    .refine(isSupportedCountry, 'expected a two-letter ISO country code, e.g. "US"')
-    .transform((code) => code as CountryCode)
-    .default('US')
-    .describe('Country assumed for recipient numbers written without "+<country code>".'),
+  defaultCountry: PhoneRegionSchema.default(DEFAULT_PHONE_REGION),
 });
 
 export type TwilioConfigInput = z.input<typeof twilioConfigSchema>;
@@ -35,7 +31,7 @@ const envNames = {
   authToken: 'TWILIO_AUTH_TOKEN',
   from: 'TWILIO_FROM',
   apiBaseUrl: 'TWILIO_API_BASE',
-  defaultCountry: 'SMS_DEFAULT_COUNTRY',
+  defaultCountry: 'NUDGE_PHONE_REGION',
 };
 
 /**
@@ -56,7 +52,17 @@ export function fromEnv(env: Env): TwilioConfig {
     authToken: envString(env.TWILIO_AUTH_TOKEN) ?? fallback?.authToken,
     from: envString(env.TWILIO_FROM) ?? fallback?.from,
     apiBaseUrl,
-    defaultCountry: envString(env.SMS_DEFAULT_COUNTRY)?.toUpperCase(),
+    defaultCountry: regionFromEnv(env),
   };
   return parseConfig('sms/twilio', twilioConfigSchema, input, envNames);
+}
+
+/** The one phone region (NUDGE_PHONE_REGION, or its deprecated name SMS_DEFAULT_COUNTRY), as identity reads numbers. */
+function regionFromEnv(env: Env) {
+  try {
+    return phoneRegionFromEnv(env);
+  } catch (error) {
+    if (error instanceof PhoneRegionError) throw new ConnectorConfigError('sms/twilio', error.message);
+    throw error;
+  }
 }

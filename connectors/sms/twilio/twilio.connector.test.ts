@@ -130,15 +130,23 @@ describe('Twilio config from the environment', () => {
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: 'token',
       TWILIO_FROM: '+442079460018',
-      SMS_DEFAULT_COUNTRY: 'gb',
+      NUDGE_PHONE_REGION: 'gb',
     });
     expect(config).toEqual({ accountSid: ACCOUNT_SID, authToken: 'token', from: '+442079460018', defaultCountry: 'GB' });
+  });
+
+  it('reads recipients with the one phone region identity uses (NUDGE_PHONE_REGION); SMS_DEFAULT_COUNTRY is its deprecated name', () => {
+    const base = { TWILIO_API_BASE: 'http://127.0.0.1:1' };
+    expect(fromEnv({ ...base, NUDGE_PHONE_REGION: 'CN' }).defaultCountry).toBe('CN');
+    expect(fromEnv({ ...base, SMS_DEFAULT_COUNTRY: 'cn' }).defaultCountry).toBe('CN');
+    expect(() => fromEnv({ ...base, NUDGE_PHONE_REGION: 'CN', SMS_DEFAULT_COUNTRY: 'US' })).toThrow(/sms\/twilio.*NUDGE_PHONE_REGION=CN and SMS_DEFAULT_COUNTRY=US disagree/);
   });
 
   it.each([
     [{ TWILIO_API_BASE: 'not a url' }, 'TWILIO_API_BASE'],
     [{ TWILIO_API_BASE: 'http://127.0.0.1:1', TWILIO_ACCOUNT_SID: 'SK123' }, 'TWILIO_ACCOUNT_SID'],
     [{ TWILIO_API_BASE: 'http://127.0.0.1:1', TWILIO_FROM: '415-555-0100' }, 'TWILIO_FROM'],
+    [{ TWILIO_API_BASE: 'http://127.0.0.1:1', NUDGE_PHONE_REGION: 'XX' }, 'NUDGE_PHONE_REGION'],
     [{ TWILIO_API_BASE: 'http://127.0.0.1:1', SMS_DEFAULT_COUNTRY: 'XX' }, 'SMS_DEFAULT_COUNTRY'],
   ])('names the bad variable: %o', (env, variable) => {
     expect(() => fromEnv(env)).toThrow(variable);
