@@ -157,12 +157,14 @@ const simulationInputs = (command: Command) =>
   command
     .requiredOption('--rules <paths>', 'rule file or directory (comma-separated for several)')
     .option('--tags <paths>', 'tag files or directories (comma-separated; default: the tags directory beside the rules)')
-    .option('--events <file.jsonl>', 'Segment-style events, one per line, any order (sorted by timestamp)')
+    .option('--events <file.jsonl>', 'Segment-style events, one per line, any order (sorted by timestamp unless --arrival-order)')
     .option('--stream', 'read events from the JetStream stream instead (needs --from and --to; the live consumers are untouched)')
     .option('--from <ISO>', 'with --stream: start of the range (stream time)')
     .option('--to <ISO>', 'with --stream: end of the range (stream time)')
     .option('--profiles <file.jsonl>', 'starting traits: {"userId": "...", "traits": {...}} per line')
-    .option('--until <ISO>', 'run the clock on to here (default: last event + the longest journey)');
+    .option('--until <ISO>', 'run the clock on to here (default: last event + the longest journey)')
+    .option('--arrival-order', 'replay events in the order delivered (file lines, stream order), not by timestamp; a late event is applied at the newest time seen so far, as the engine does (default with --stream)')
+    .option('--no-arrival-order', 'with --stream: replay by timestamp instead');
 
 simulationInputs(program.command('simulate'))
   .description('run rules over events on a virtual clock (no servers): what would each user have received, and when')

@@ -19,6 +19,11 @@ export interface SimulateOptions {
   profiles?: string;
   until?: string;
   format?: 'jsonl' | 'table';
+  /**
+   * Replay events in the order they were delivered (file lines, stream order) instead of by timestamp.
+   * Default: on for --stream (a backtest shows what production did), off for --events.
+   */
+  arrivalOrder?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -59,7 +64,8 @@ export async function runSimulation(options: SimulateOptions, hooks: SimulationH
   const events = await loadSimulationEvents(options, warn);
   const profiles = options.profiles ? readProfilesFile(options.profiles) : [];
   const until = isoTime('--until', options.until);
-  return simulate({ rules, tags, events, profiles, ...(until !== undefined ? { until } : {}) }, hooks);
+  const order = (options.arrivalOrder ?? Boolean(options.stream)) ? 'arrival' : 'time';
+  return simulate({ rules, tags, events, profiles, order, ...(until !== undefined ? { until } : {}) }, hooks);
 }
 
 export async function runSimulate(options: SimulateOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {

@@ -44,6 +44,7 @@ export const ConfigSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   NUDGE_TASK_QUEUE: z.string().default('nudge-journeys').describe('Temporal task queue of journey workflows.'),
   NUDGE_RULES_DIR: z.string().default('rules').describe('Directory (or comma-separated files/directories) of rule files.'),
+  NUDGE_RULES_SOURCE: z.enum(['files', 'kv']).default('files').describe('Where engines and workers read the rule set: "files" (default; NUDGE_RULES_DIR, NUDGE_TAGS_DIR, COUPON_POOLS_DIR, read at start) or "kv" (the revision `nudge rules deploy` published to the NATS KV bucket nudge_rules, swapped in without a restart; the local files until the first deploy).'),
   NUDGE_TAGS_DIR: z.string().default('rules/tags').describe('Directory (or comma-separated files/directories) of behavior tag files; a directory that does not exist holds no tags.'),
   NUDGE_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16).describe('Partition count of the events stream; fixed when the stream is created.'),
   NUDGE_REPLICAS: z.coerce.number().int().min(1).max(5).default(1).describe('Copies of every JetStream stream and KV bucket nudge creates, for a NATS cluster (3 survives one node failure; 1 for a single server). Checked against existing streams and buckets at start. Example: 3.'),
@@ -54,6 +55,16 @@ export const ConfigSchema = z.object({
   NUDGE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64).describe('Most journey starts, signals and state writes in flight at once per partition while a batch commits.'),
   NUDGE_DUPLICATE_WINDOW: DurationMs.default(parseDuration('1d')).describe('How long JetStream drops a repeated messageId.'),
   NUDGE_DAY_LENGTH: DurationMs.default(parseDuration('1d')).describe('How long one day of journey waiting lasts; the demo sets "10s" so a 2-day wait takes 20 s. Real deployments keep "1d".'),
+  NUDGE_ALLOWED_LATENESS: z.string().trim().transform((text, ctx) => {
+    if (/^0+(\.0+)?\s*(ms|s|m|h|d|w)?$/.test(text)) return 0;
+    try {
+      return parseDuration(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }).default(0)
+    .describe('How late an event may arrive (after its timestamp) and still change an entry decision, for rules that set no allowedLateness. Above 0, a journey waits until its trigger is this old before its first coupon, email, sms or webhook step and ends with reason trigger_no_longer_true if the trigger conditions no longer hold as of the trigger\'s time. "0" (default): no wait and no re-check. Example: "2m" when mobile SDKs send offline batches.'),
   NUDGE_QUIET_HOURS: JsonSetting(z.object({ email: QuietHours.optional(), sms: QuietHours.optional() }).strict())
     .default({})
     .describe('Global quiet hours per channel in the user\'s time zone, as JSON. Example: {"sms":{"start":"21:00","end":"09:00"}}. Rules may override or turn them off.'),
@@ -158,5 +169,6 @@ export const globalGuardrails = (config: Config) => ({
   quietHours: config.NUDGE_QUIET_HOURS,
   frequencyCaps: config.NUDGE_FREQUENCY_CAPS,
   defaultTimezone: config.NUDGE_DEFAULT_TIMEZONE,
+  allowedLatenessMs: config.NUDGE_ALLOWED_LATENESS,
 });
 export type GlobalGuardrails = ReturnType<typeof globalGuardrails>;

@@ -2,8 +2,8 @@
  * How far behind each owned partition is, and whether the engine is ready: the Prometheus gauges
  * `nudge_partition_pending` (messages not yet committed) and `nudge_partition_oldest_unprocessed_seconds`
  * (age of the oldest of them), and `/healthz`, which answers 503 with the reasons while NATS is
- * disconnected, Temporal does not answer, or a partition has unprocessed messages but committed nothing
- * for `stuckAfterMs`.
+ * disconnected, Temporal does not answer, a partition has unprocessed messages but committed nothing
+ * for `stuckAfterMs`, or the engine refused the deployed rule set revision (it runs older rules).
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { Gauge, type Registry } from 'prom-client';
@@ -26,6 +26,8 @@ export class EngineHealth {
   private readonly lastCommit = new Map<number, { at: number; seq: number }>();
   natsConnected = true;
   temporalReachable = true;
+  /** Why this engine does not run the deployed rule set (a revision it refused), or null. */
+  rulesProblem: () => string | null = () => null;
 
   constructor(registry: Registry, private readonly jsm: JetStreamManager, private readonly stuckAfterMs: number, private readonly now: () => number = Date.now) {
     const self = this;
@@ -93,6 +95,8 @@ export class EngineHealth {
     const reasons: string[] = [];
     if (!this.natsConnected) reasons.push('NATS is disconnected');
     if (!this.temporalReachable) reasons.push('Temporal does not answer');
+    const rules = this.rulesProblem();
+    if (rules) reasons.push(rules);
     for (const lag of await this.lag().catch(() => [])) {
       const last = this.lastCommit.get(lag.partition)?.at ?? 0;
       if (lag.pending > 0 && lag.oldestUnprocessedMs > this.stuckAfterMs && this.now() - last > this.stuckAfterMs) {

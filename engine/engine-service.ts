@@ -8,10 +8,9 @@ import { hostname } from 'node:os';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
-import { loadRuleSet } from '../rules/load-rule-set';
 import type { LoadedRule } from '../rules/load-rules';
 import type { LoadedTag } from '../rules/load-tags';
-import { globalGuardrails, identifierTypesOf, loadConfig, ownedPartitions, pathsOf, waitScaleOf, type Config } from './config';
+import { globalGuardrails, identifierTypesOf, loadConfig, ownedPartitions, waitScaleOf, type Config } from './config';
 import { EngineHealth } from './engine-health';
 import { EVENTS_STREAM, consumerName } from './events/subjects';
 import { CachedIdentityStore } from './identity/cached-identity-store';
@@ -24,19 +23,21 @@ import { natsHandoff } from './ingest/nats-handoff';
 import { runPartitionLoop, type PartitionLoopContext } from './ingest/partition-loop';
 import { keepConsuming } from './keep-consuming';
 import { createLogger, type Logger } from './logger';
-import { RuleIndex } from './match/rule-index';
 import { EngineMetrics } from './metrics';
 import { ensureStreams, openBucket, USERS_BUCKET } from './nats/setup';
 import { CheckpointStore, RESOLVER_TASK } from './ownership/checkpoints';
 import { LeaseStore } from './ownership/lease-store';
 import { Ownership, type TaskRunner } from './ownership/ownership';
-import { ruleSetFingerprint } from './ownership/fingerprint';
+import { engineRulesFromFiles, openEngineRules, refusalReason, registerRuleSetMetrics, startRuleLifecycle } from './rules-registry/engine-rules';
 import { StateStore } from './state/state-store';
 import { TemporalJourneyStarter } from './trigger/journey-starter';
 
 export interface EngineHandle {
-  rules: LoadedRule[];
-  tags: LoadedTag[];
+  /** The rule set running now (it changes when a revision is deployed, with NUDGE_RULES_SOURCE=kv). */
+  readonly rules: LoadedRule[];
+  readonly tags: LoadedTag[];
+  /** The deployed revision running now; null: the rule files. */
+  rulesRevision(): number | null;
   metrics: EngineMetrics;
   /** This process in the lease bucket (host-pid-random). */
   engineId: string;
@@ -58,8 +59,8 @@ export interface EngineOptions {
 export async function startEngine(options: EngineOptions = {}): Promise<EngineHandle> {
   const config = options.config ?? loadConfig();
   const log = options.log ?? createLogger('nudge-engine', config.LOG_LEVEL);
-  const { rules, tags } = loadRuleSet(pathsOf(config.NUDGE_RULES_DIR), pathsOf(config.NUDGE_TAGS_DIR));
-  const index = new RuleIndex(rules, tags);
+  // Rule files are checked before connecting anywhere, so an invalid one fails the start at once.
+  const fromFiles = config.NUDGE_RULES_SOURCE === 'files' ? engineRulesFromFiles(config) : null;
   const staticPartitions = ownedPartitions(config.NUDGE_OWNED_PARTITIONS, config.NUDGE_PARTITIONS);
   const replicas = { replicas: config.NUDGE_REPLICAS };
 
@@ -70,6 +71,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch(async (error) => {
     await nc.close();
     throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);
+  });
+  const ruleSet = await openEngineRules(config, nc, log, fromFiles).catch(async (error) => {
+    await nc.close();
+    await connection.close();
+    throw error;
   });
   const jsm = await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
   const state = new StateStore(await openBucket(nc, USERS_BUCKET, replicas), { jsm, bucket: USERS_BUCKET });
@@ -84,6 +90,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
 
   const metrics = new EngineMetrics();
   const health = new EngineHealth(metrics.registry, jsm, Math.max(60_000, config.NUDGE_LEASE_TTL * 3));
+  registerRuleSetMetrics(metrics.registry, ruleSet.follower);
+  health.rulesProblem = () => refusalReason(ruleSet.follower);
   const metricsServer = config.NUDGE_METRICS_PORT ? await metrics.serve(config.NUDGE_METRICS_PORT, () => health.health()) : null;
   const watching = watchConnections(nc, connection, health);
   const onDeadLetter = (reason: string) => {
@@ -94,7 +102,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   let ownership: Ownership | null = null;
   const partitionCtx: PartitionLoopContext = {
     js,
-    decide: { rules: index, waitScale: waitScaleOf(config), guardrails: globalGuardrails(config), withLeaves: false },
+    decide: { rules: ruleSet.follower.current().value.index, waitScale: waitScaleOf(config), guardrails: globalGuardrails(config), withLeaves: false },
+    ruleSet: () => ruleSet.follower.current().value.index,
     ports: { state, journeys, handoff, phones, concurrency: config.NUDGE_CONCURRENCY },
     checkpoints,
     // Migration: a partition consumed before checkpoints existed resumes after its durable consumer's ack floor.
@@ -148,7 +157,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
       running.delete(task);
     },
   };
-  ownership = new Ownership({ leases, engineId, fingerprint: ruleSetFingerprint(rules, tags, config.NUDGE_PARTITIONS), partitionCount: config.NUDGE_PARTITIONS, staticPartitions, resolver: config.NUDGE_RESOLVER, runner, log });
+  ownership = new Ownership({ leases, engineId, fingerprint: ruleSet.follower.current().value.fingerprint, ...(ruleSet.followsDeployedRules ? { followsDeployedRules: { revision: ruleSet.follower.current().revision } } : {}), partitionCount: config.NUDGE_PARTITIONS, staticPartitions, resolver: config.NUDGE_RESOLVER, runner, log });
   try {
     await ownership.start();
   } catch (error) {
@@ -158,18 +167,26 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
     await connection.close();
     throw error;
   }
+  const lifecycle = startRuleLifecycle(ruleSet, ownership, { client, taskQueue: config.NUDGE_TASK_QUEUE, log });
   const owned = () => ownership!.tasks().filter((t) => t !== RESOLVER_TASK).map((t) => Number(t.slice(2))).sort((a, b) => a - b);
-  log.info({ engineId, rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), tags: tags.map((t) => t.tag.name), partitions: owned(), resolver: ownership.owns(RESOLVER_TASK) }, 'engine started');
+  const { rules, tags } = ruleSet.follower.current().value;
+  log.info({ engineId, rulesRevision: ruleSet.follower.current().revision, rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), tags: tags.map((t) => t.tag.name), partitions: owned(), resolver: ownership.owns(RESOLVER_TASK) }, 'engine started');
 
   return {
-    rules,
-    tags,
+    get rules() {
+      return ruleSet.follower.current().value.rules;
+    },
+    get tags() {
+      return ruleSet.follower.current().value.tags;
+    },
+    rulesRevision: () => ruleSet.follower.current().revision,
     metrics,
     engineId,
     health,
     partitions: owned,
     runsResolver: () => ownership!.owns(RESOLVER_TASK),
     async stop() {
+      await lifecycle.stop();
       await ownership!.stop();
       await Promise.allSettled([...running.values()].map((r) => r.done));
       metricsServer?.close();

@@ -6,15 +6,14 @@ import { connect } from '@nats-io/transport-node';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { ConnectorSet } from '../connectors/channels';
 import { closeConnectors, createConnectorsFromEnv } from '../connectors/registry';
-import { pathsOf, type Config } from '../engine/config';
+import type { Config } from '../engine/config';
 import { createLogger, type Logger } from '../engine/logger';
 import { unsubscribeHeaders } from '../engine/inbound/unsubscribe-links';
 import { CAPS_BUCKET, openBucket, SENDS_BUCKET, USERS_BUCKET } from '../engine/nats/setup';
 import { StateStore } from '../engine/state/state-store';
 import { jetstream } from '@nats-io/jetstream';
 import { publishJourneyEnded } from '../engine/ingest/nats-handoff';
-import { TagSet } from '../engine/match/tags';
-import { loadTags } from '../rules/load-tags';
+import { openWorkerRules } from '../engine/rules-registry/worker-rules';
 import { serveMetrics } from '../engine/metrics';
 import { DeliveryMetrics } from './activities/delivery-metrics';
 import { KvCapStore } from './activities/frequency-caps';
@@ -31,14 +30,17 @@ export interface WorkerServiceHandle {
 export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv, options: { workflowBundle?: WorkflowBundle; log?: Logger } = {}): Promise<WorkerServiceHandle> {
   const log = options.log ?? createLogger('nudge-worker', config.LOG_LEVEL);
   installTemporalRuntime(log);
-  const tags = new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag));
   // Long-running: a NATS restart or failover of any length is waited out (activities retry meanwhile).
   const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-worker', maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
+  let following: { stop(): Promise<void> } | undefined;
   try {
     const js = jetstream(nc);
+    // Tags and coupon pools: the rule files, or the deployed revision (NUDGE_RULES_SOURCE=kv), followed.
+    const rules = await openWorkerRules(config, nc, log);
     const state = new StateStore(await openBucket(nc, USERS_BUCKET, { replicas: config.NUDGE_REPLICAS }));
     const ledger = new SendLedger(await openBucket(nc, SENDS_BUCKET, { replicas: config.NUDGE_REPLICAS }));
     const connectors = await createConnectorsFromEnv(env, { nc });
+    following = rules.start(connectors);
     const metrics = new DeliveryMetrics();
     const metricsServer = config.NUDGE_WORKER_METRICS_PORT ? await serveMetrics(metrics.registry, config.NUDGE_WORKER_METRICS_PORT) : null;
     const worker = await startWorker({
@@ -54,26 +56,28 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
         caps: new KvCapStore(await openBucket(nc, CAPS_BUCKET, { replicas: config.NUDGE_REPLICAS })),
         consentMode: config.NUDGE_CONSENT_MODE,
         metrics,
-        tags,
+        tags: rules.tags,
         unsubscribeHeaders: (userId, topic) => ({
           ...unsubscribeHeaders({ userId, topic }, { baseUrl: config.NUDGE_PUBLIC_URL, mailto: config.NUDGE_UNSUBSCRIBE_MAILTO, secret: config.NUDGE_UNSUBSCRIBE_SECRET }),
         }),
       },
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
     });
-    log.info({ taskQueue: config.NUDGE_TASK_QUEUE, tags: tags.names }, 'worker started');
+    log.info({ taskQueue: config.NUDGE_TASK_QUEUE, rulesRevision: rules.follower.current().revision, tags: rules.tags.names }, 'worker started');
     return {
       connectors,
       metrics,
       async stop() {
         metricsServer?.close();
         await worker.stop();
+        await following?.stop();
         await closeConnectors(connectors);
         await nc.drain().catch(() => undefined);
         log.info('worker stopped');
       },
     };
   } catch (error) {
+    await following?.stop();
     await nc.close();
     throw error;
   }

@@ -9,7 +9,7 @@
 import type { MergeControl } from '../identity/partition-publish';
 import { hasAbsorbed, mergeStates, tombstoneOf } from '../state/merge-states';
 import type { UserState } from '../state/behavior-state';
-import { considerRule, newOutcome, type AbsorbControl, type DecideContext, type Decision, type Effect, type EntryCache, type EventOutcome } from './decide';
+import { considerRule, countersPlan, newOutcome, type AbsorbControl, type DecideContext, type Decision, type Effect, type EntryCache, type EventOutcome } from './decide';
 
 /** `merge` on partition(from). The returned state is the tombstone; its outbox keeps signals still to send. */
 export function decideHandOff(state: UserState, control: MergeControl): Decision {
@@ -30,7 +30,7 @@ export function decideAbsorb(ctx: DecideContext, survivor: UserState, control: A
   }
   if (hasAbsorbed(survivor, control.from) || seq <= survivor.lastSeq) return { state: null, effects: [], outcome: { ...outcome, duplicate: true } };
 
-  const { state: merged, duplicateJourneys } = mergeStates(survivor, control.state, ctx.rules.plan);
+  const { state: merged, duplicateJourneys } = mergeStates(survivor, control.state, countersPlan(ctx));
   const state: UserState = { ...merged, userKey: control.into, lastSeq: Math.max(merged.lastSeq, seq), journeys: { ...merged.journeys }, entries: { ...merged.entries } };
   const effects: Effect[] = [];
   for (const { kept, dropped } of duplicateJourneys) {

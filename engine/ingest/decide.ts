@@ -22,6 +22,8 @@ import { decideEntry } from '../match/entry-policy';
 import type { LeafOutcome } from '../match/evaluate-conditions';
 import type { CompiledRule, RuleIndex } from '../match/rule-index';
 import { applyEvent, type UserState } from '../state/behavior-state';
+import type { CounterPlan } from '../state/counter-plan';
+import { allowedLatenessOf, planWithLateness } from '../state/lateness';
 
 /** What happened with one candidate rule, with every condition leaf's value when asked for (`explain`). */
 export type RuleDecision = { ruleId: string; leaves: LeafOutcome[] } & (
@@ -99,7 +101,7 @@ export function decideEvent(ctx: DecideContext, before: UserState, event: EventE
   if (seq <= before.lastSeq) return { state: null, effects: [], outcome: { ...outcome, duplicate: true } };
 
   const effects: Effect[] = [];
-  const state = applyEvent(before, event, seq, ctx.rules.plan);
+  const state = applyEvent(before, event, seq, countersPlan(ctx));
   if (event.type === 'identify' && typeof event.traits.phone === 'string') effects.push({ kind: 'phone', phone: event.traits.phone, userKey: person });
   state.journeys = { ...state.journeys };
   state.entries = { ...state.entries };
@@ -118,6 +120,9 @@ export function decideEvent(ctx: DecideContext, before: UserState, event: EventE
   }
   return { state, effects, outcome };
 }
+
+/** The counter plan with NUDGE_ALLOWED_LATENESS applied: counters keep what trigger re-checks need. */
+export const countersPlan = (ctx: DecideContext): CounterPlan => planWithLateness(ctx.rules.plan, ctx.guardrails?.allowedLatenessMs ?? 0);
 
 /** The tag snapshot of journeys started by one input, computed at most once. */
 export interface EntryCache {
@@ -144,6 +149,7 @@ export function considerRule(ctx: DecideContext, { rule, trigger, listens }: Com
     return true;
   }
   const personIds = personIdsOf(state);
+  const latenessMs = allowedLatenessOf(rule, ctx.guardrails?.allowedLatenessMs ?? 0);
   const input: JourneyInput = {
     v: 1,
     journeyId: decision.workflowId,
@@ -159,6 +165,8 @@ export function considerRule(ctx: DecideContext, { rule, trigger, listens }: Com
     frequencyCaps: mergeChannelSettings(ctx.guardrails?.frequencyCaps ?? {}, rule.frequencyCaps),
     defaultTimezone: ctx.guardrails?.defaultTimezone ?? 'UTC',
     ...(rule.holdout > 0 ? { assignment: inHoldout(rule.id, state.userKey, rule.holdout) ? 'control' : 'treatment' } : {}),
+    // The trigger is checked again, as of where its windows ended now, once late events had time to arrive.
+    ...(latenessMs > 0 ? { recheck: { latenessMs, asOf: state.clock, seq } } : {}),
   };
   effects.push({ kind: 'start', input, ruleId: rule.id });
   const previous = state.entries[rule.id];

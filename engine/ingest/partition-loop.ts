@@ -29,6 +29,11 @@ import { retryWhileUnavailable } from './unavailable';
 export interface PartitionLoopContext {
   js: JetStreamClient;
   decide: DecideContext;
+  /**
+   * The rule set for the next batch, when it can change while the loop runs (a deployed revision):
+   * read once per batch, so every message of a batch is decided with the same rules.
+   */
+  ruleSet?: () => DecideContext['rules'];
   ports: CommitPorts;
   checkpoints: CheckpointStore;
   /** Where the checkpoint starts when none was ever written (migration from the old durable consumers). */
@@ -55,6 +60,7 @@ export async function runPartitionLoop(ctx: PartitionLoopContext, partition: num
   try {
     await readInBatches(ctx.js, EVENTS_STREAM, partitionSubject(partition), start, stop, async (msgs) => {
       const batch = new Batch();
+      const decideCtx = ctx.ruleSet ? { ...ctx.decide, rules: ctx.ruleSet() } : ctx.decide;
       const items = msgs.map((msg) => readPartitionMessage(msg, partition, ctx.partitionCount));
       await admitPeople(ctx, cache, batch, items);
       const deadLetters: { msg: JsMsg; reason: string }[] = [];
@@ -64,7 +70,7 @@ export async function runPartitionLoop(ctx: PartitionLoopContext, partition: num
           continue;
         }
         try {
-          batch.apply(item.person, decide(ctx.decide, batch, item), item.kind !== 'ended');
+          batch.apply(item.person, decide(decideCtx, batch, item), item.kind !== 'ended');
           if (item.kind === 'ended') ctx.onJourneyEnded?.();
         } catch (error) {
           // A decision is a pure function of its inputs: a retry would throw again.

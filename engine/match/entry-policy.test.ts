@@ -62,3 +62,21 @@ describe('workflow ids are deterministic', () => {
     expect(journeyWorkflowId('cart-abandonment', 'user-7', 'm-1')).toBe('journey/cart-abandonment/user-7/m-1');
   });
 });
+
+describe('entry limits across rule versions', () => {
+  // Entries are recorded per rule id, not per version: deploying v2 does not let v1's users in again.
+  it.each<[string, EntryPolicy, number]>([
+    ['once', ONCE, T0 - 365 * DAY],
+    ['oncePerWindow', WEEKLY, T0 - DAY],
+  ])('%s: a user who entered v1 is refused by v2', (_name, entry, enteredAt) => {
+    const v1 = ruleOf({ id: 'nudge-me', version: 1, entry });
+    const v2 = ruleOf({ id: 'nudge-me', version: 2, entry });
+    const state = userWith({ lastEnteredAt: enteredAt });
+    expect(decideEntry(v1, state, 'msg-42', T0)).toMatchObject({ enter: false, reason: 'entry_policy' });
+    expect(decideEntry(v2, state, 'msg-42', T0)).toMatchObject({ enter: false, reason: 'entry_policy' });
+  });
+
+  it('a v1 journey still running keeps the user out of v2 until it ends', () => {
+    expect(decideEntry(ruleOf({ id: 'nudge-me', version: 2, entry: ALWAYS }), userWith(undefined, true), 'msg-42', T0)).toMatchObject({ enter: false, reason: 'already_in_journey' });
+  });
+});

@@ -17,6 +17,11 @@ export interface LeaseRecord {
   owner: string;
   /** Fingerprint of the holder's rule set: engines with different rules must not share partitions. */
   fingerprint: string;
+  /**
+   * Set when the holder follows the deployed rule set (NUDGE_RULES_SOURCE=kv): the revision it runs
+   * (null: none deployed yet). Such engines may differ for a moment during a roll-out; they converge.
+   */
+  rulesRevision?: number | null;
   /** For membership keys: partitions the engine owns by static configuration (NUDGE_OWNED_PARTITIONS). */
   staticPartitions?: number[];
   /** When the holder last renewed (ms), for humans reading the bucket. */

@@ -5,7 +5,8 @@
  * holding about its fair share, and the resolver runs in whichever engine holds its lease. A dead
  * engine stops renewing, its keys age out after the TTL, and the others take its tasks on their next
  * tick (within TTL + one tick). Refused loudly at start: a partition this engine must own statically
- * that another engine holds, and a live engine whose rule set differs from ours.
+ * that another engine holds, and a live engine whose rule set differs from ours — unless both follow
+ * the deployed rule set (NUDGE_RULES_SOURCE=kv), which they converge on.
  *
  * A lease says who should run a task; it is not what keeps data safe. The task's checkpoint and every
  * state write are compare-and-set, so a stale owner (paused past its TTL) is refused at its next write.
@@ -28,6 +29,12 @@ export interface OwnershipOptions {
   leases: LeaseStore;
   engineId: string;
   fingerprint: string;
+  /**
+   * The engine follows the deployed rule set (NUDGE_RULES_SOURCE=kv): another such engine with a
+   * different fingerprint is one revision behind or ahead during a roll-out, not misconfigured — both
+   * converge on the revision `current` names — so it is not refused. Its revision is in `rulesRevision`.
+   */
+  followsDeployedRules?: { revision: number | null };
   partitionCount: number;
   /** Partitions from NUDGE_OWNED_PARTITIONS, or null for automatic sharing. */
   staticPartitions: number[] | null;
@@ -56,7 +63,12 @@ export class Ownership {
   private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly options: OwnershipOptions) {}
+  private readonly options: OwnershipOptions;
+
+  constructor(options: OwnershipOptions) {
+    // A copy: ruleSetChanged() updates the fingerprint this engine advertises, not the caller's object.
+    this.options = { ...options, ...(options.followsDeployedRules ? { followsDeployedRules: { ...options.followsDeployedRules } } : {}) };
+  }
 
   get tickMs(): number {
     return Math.max(200, Math.floor(this.options.leases.ttlMs / 4));
@@ -67,7 +79,8 @@ export class Ownership {
     const { leases, engineId, fingerprint, staticPartitions } = this.options;
     const live = await leases.all();
     for (const [key, { record }] of live) {
-      if (isMemberKey(key) && record.fingerprint !== fingerprint) {
+      const converging = this.options.followsDeployedRules !== undefined && record.rulesRevision !== undefined;
+      if (isMemberKey(key) && record.fingerprint !== fingerprint && !converging) {
         throw new OwnershipConflictError(`engine ${record.owner} runs a different rule set (fingerprint ${record.fingerprint.slice(0, 12)}, ours ${fingerprint.slice(0, 12)}): engines with different rules must not share partitions — deploy the same rules to every engine, or stop the other engines first`);
       }
     }
@@ -109,9 +122,15 @@ export class Ownership {
     await leases.release(memberKey(this.options.engineId), this.memberRevision).catch(() => undefined);
   }
 
+  /** A deployed revision was swapped in: the next renewal (within a tick) tells the other engines. */
+  ruleSetChanged(fingerprint: string, revision: number | null): void {
+    this.options.fingerprint = fingerprint;
+    if (this.options.followsDeployedRules) this.options.followsDeployedRules.revision = revision;
+  }
+
   private record(): LeaseRecord {
-    const { engineId, fingerprint, staticPartitions } = this.options;
-    return { owner: engineId, fingerprint, ...(staticPartitions ? { staticPartitions } : {}), at: Date.now() };
+    const { engineId, fingerprint, staticPartitions, followsDeployedRules } = this.options;
+    return { owner: engineId, fingerprint, ...(followsDeployedRules ? { rulesRevision: followsDeployedRules.revision } : {}), ...(staticPartitions ? { staticPartitions } : {}), at: Date.now() };
   }
 
   private async tick(snapshot?: Map<string, HeldLease>): Promise<void> {

@@ -23,6 +23,7 @@ import type { EventEnvelope } from '../events/envelope';
 import { EventProcessor, type EventOutcome, type Handoff, type JourneyEndedNotice, type StateAccess } from '../ingest/process-event';
 import { RuleIndex } from '../match/rule-index';
 import { emptyState, type UserState } from '../state/behavior-state';
+import { allowedLatenessOf } from '../state/lateness';
 import { followMerges } from '../state/state-store';
 import { recordingConnectors } from './recording-connectors';
 import { VirtualJourneys, type JourneyListener } from './virtual-journeys';
@@ -52,6 +53,12 @@ export interface SimulationInput {
   tags?: LoadedTag[];
   events: EventEnvelope[];
   profiles?: { userId: string; traits: Record<string, unknown> }[];
+  /**
+   * `time` (default): events in timestamp order. `arrival`: as given (a file's line order, a stream's
+   * order), the way the engine met them: the clock then stands at the newest timestamp so far, never
+   * going back, so a late event is applied at that time, as the engine applies it to the user's clock.
+   */
+  order?: 'time' | 'arrival';
   /** Run the clock on to here (ms); default: the last event plus the longest journey any rule can take. */
   until?: number;
   env?: NodeJS.ProcessEnv;
@@ -118,7 +125,8 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   const merger = new PersonMerger(processor);
   const identity = new IdentityResolver(new MemoryIdentityStore(), identifierTypesOf(config));
 
-  const ordered = input.events.map((event, i) => ({ event, i, at: Date.parse(event.timestamp) })).sort((a, b) => a.at - b.at || a.i - b.i);
+  const given = input.events.map((event, i) => ({ event, i, at: Date.parse(event.timestamp) }));
+  const ordered = input.order === 'arrival' ? given : given.sort((a, b) => a.at - b.at || a.i - b.i);
   const runTimersUntil = async (time: number) => {
     for (let timer = journeys.nextTimer(); timer && timer.at <= time; timer = journeys.nextTimer()) {
       clock.now = Math.max(clock.now, timer.at);
@@ -154,8 +162,8 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
       actions.push({ at: new Date(clock.now).toISOString(), userId: outcome.userKey, ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'skip', reason: decision.outcome });
     }
   }
-  const lastEvent = ordered.at(-1)?.at ?? 0;
-  const longest = Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule) + longestHoldMs(rule, config)));
+  const lastEvent = ordered.reduce((last, { at }) => Math.max(last, at), 0); // (in arrival order not the last one)
+  const longest = Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule) + longestHoldMs(rule, config) + allowedLatenessOf(rule, config.NUDGE_ALLOWED_LATENESS)));
   await runTimersUntil(input.until ?? lastEvent + longest);
   return actions;
 }

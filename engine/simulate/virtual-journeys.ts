@@ -132,7 +132,7 @@ export class VirtualJourneys implements JourneyStarter {
           break;
         }
         case 'evaluate': {
-          const holds = await this.activities.evaluateJourneyConditions({ userId: journey.input.userId, conditions: command.conditions, event: command.event ?? journey.input.trigger });
+          const holds = await this.activities.evaluateJourneyConditions({ userId: journey.input.userId, conditions: command.conditions, event: command.event ?? journey.input.trigger, ...(command.asOf ? { asOf: command.asOf } : {}) });
           journey.t = this.record(journey, onEvaluated(journey.ctx, journey.t.state, holds, now));
           break;
         }

@@ -11,6 +11,7 @@ import { leavesOf } from '../../rules/schema/conditions';
 import { parseDuration } from '../../rules/schema/parse-duration';
 import { conditionTreesOfRule, type Rule } from '../../rules/schema/rule';
 import { conditionTreesOfTag, type DistinctTag, type Tag } from '../../rules/schema/tags';
+import { latenessOfRules, type PlanLateness } from './lateness';
 
 export type PropertyFilter = Record<string, string | number | boolean>;
 
@@ -24,6 +25,12 @@ export interface CounterSpec {
   maxCount: number;
   /** Newest timestamps kept regardless of the window (for secondsSinceLast: the current and the previous one). */
   keepLatest: number;
+  /**
+   * The longest allowed lateness of the rules (lateness.ts). Journeys re-check their trigger as of a time
+   * up to this long before the user's clock, so the counter keeps what counting then needs (counters.ts).
+   * Absent: 0.
+   */
+  latenessMs?: number;
 }
 
 /** A `distinct` tag's session record: distinct values of one property of one (filtered) event. */
@@ -48,6 +55,8 @@ export interface CounterPlan {
    * (`UserState.recent`) so rules can be re-evaluated on a merged state. Tags add none: they trigger nothing.
    */
   triggerEvents: Set<string>;
+  /** How far back counters keep for trigger re-checks (lateness.ts); absent: no rule can re-check. */
+  lateness?: PlanLateness;
 }
 
 export function counterKey(event: string, where: PropertyFilter = {}): string {
@@ -90,13 +99,16 @@ export function parseSessionKey(key: string): { event: string; where: PropertyFi
   }
 }
 
-export function buildCounterPlan(rules: Rule[], tags: Tag[] = []): CounterPlan {
+/** `allowedLatenessMs`: NUDGE_ALLOWED_LATENESS, for the rules that set no allowedLateness (planWithLateness adjusts a plan to it later). */
+export function buildCounterPlan(rules: Rule[], tags: Tag[] = [], options: { allowedLatenessMs?: number } = {}): CounterPlan {
+  const lateness = latenessOfRules(rules, options.allowedLatenessMs ?? 0);
+  const latenessMs = lateness.effectiveMs;
   const byKey = new Map<string, CounterSpec>();
   const need = (leaf: { params: { event: string; where?: PropertyFilter } }) => {
     const key = counterKey(leaf.params.event, leaf.params.where);
     let spec = byKey.get(key);
     if (!spec) {
-      spec = { key, event: leaf.params.event, where: leaf.params.where ?? {}, windowMs: 0, maxCount: 0, keepLatest: 0 };
+      spec = { key, event: leaf.params.event, where: leaf.params.where ?? {}, windowMs: 0, maxCount: 0, keepLatest: 0, ...(latenessMs > 0 ? { latenessMs } : {}) };
       byKey.set(key, spec);
     }
     return spec;
@@ -127,7 +139,7 @@ export function buildCounterPlan(rules: Rule[], tags: Tag[] = []): CounterPlan {
     }
   }
   const triggerEvents = new Set(rules.filter((rule) => rule.enabled).map((rule) => rule.trigger.event));
-  return { byKey, byEvent: byEventOf(byKey), sessionsByKey, sessionsByEvent: byEventOf(sessionsByKey), triggerEvents };
+  return { byKey, byEvent: byEventOf(byKey), sessionsByKey, sessionsByEvent: byEventOf(sessionsByKey), triggerEvents, ...(lateness.ownMs > 0 || lateness.usesGlobal ? { lateness } : {}) };
 }
 
 function byEventOf<T extends { event: string }>(specs: Map<string, T>): Map<string, T[]> {

@@ -70,14 +70,39 @@ export function counterIdsOf(state: UserState, key: string): string[] {
   return ids?.length === length ? ids : Array<string>(length).fill('');
 }
 
-const keeps = (spec: CounterSpec, keep: number, clock: number, t: number, i: number) => i < keep && (i < spec.keepLatest || t > clock - spec.windowMs);
+/** Most entries kept inside the allowed lateness beyond the counter's usual bound, so a burst cannot grow a state without limit. */
+export const MAX_LATE_ENTRIES = 100;
+
+/**
+ * Whether pruning at `clock` keeps the entry `t` at index `i` (newest first). Without lateness: the
+ * `keep` newest, of those only the `keepLatest` newest once outside the window. With allowed lateness L
+ * a journey counts as of any time T in [clock - L, clock] (its trigger re-check), so the `late` entries
+ * newer than clock - L are all kept (up to MAX_LATE_ENTRIES more than usual), and the older ones as
+ * without lateness, counted from the first of them and with the window reaching L further back: the
+ * newest `keep` entries at or before any such T, inside T's window, are then still there.
+ */
+function keeps(spec: CounterSpec, keep: number, clock: number, t: number, i: number, late: number): boolean {
+  if (i < late) return i < keep + MAX_LATE_ENTRIES;
+  const older = i - late;
+  return older < keep && (older < spec.keepLatest || t > clock - spec.windowMs - (spec.latenessMs ?? 0));
+}
+
+/** How many entries (a newest-first prefix) are newer than clock - latenessMs; 0 without lateness. */
+function lateEntries(timestamps: number[], spec: CounterSpec, clock: number): number {
+  const lateness = spec.latenessMs ?? 0;
+  if (lateness <= 0) return 0;
+  let late = 0;
+  while (late < timestamps.length && timestamps[late]! > clock - lateness) late++;
+  return late;
+}
 
 /** Whether pruning keeps every entry (and every id is a string): then the arrays themselves are the answer. */
 function keepsAll(timestamps: number[], ids: string[], spec: CounterSpec, clock: number): boolean {
   if (ids.length !== timestamps.length) return false;
   const keep = Math.max(spec.maxCount, spec.keepLatest);
+  const late = lateEntries(timestamps, spec, clock);
   for (let i = 0; i < timestamps.length; i++) {
-    if (!keeps(spec, keep, clock, timestamps[i]!, i) || ids[i] === undefined || ids[i] === null) return false;
+    if (!keeps(spec, keep, clock, timestamps[i]!, i, late) || ids[i] === undefined || ids[i] === null) return false;
   }
   return true;
 }
@@ -86,10 +111,11 @@ function keepsAll(timestamps: number[], ids: string[], spec: CounterSpec, clock:
 export function pruneCounter(timestamps: number[], ids: string[], spec: CounterSpec, clock: number): [number[], string[]] {
   if (keepsAll(timestamps, ids, spec, clock)) return [timestamps, ids];
   const keep = Math.max(spec.maxCount, spec.keepLatest);
+  const late = lateEntries(timestamps, spec, clock);
   const kept: number[] = [];
   const keptIds: string[] = [];
   for (let i = 0; i < timestamps.length; i++) {
-    if (!keeps(spec, keep, clock, timestamps[i]!, i)) continue;
+    if (!keeps(spec, keep, clock, timestamps[i]!, i, late)) continue;
     kept.push(timestamps[i]!);
     keptIds.push(ids[i] ?? '');
   }

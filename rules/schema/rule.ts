@@ -41,10 +41,15 @@ export const RuleSchema = z
       conditions: TopLevelConditionSchema.optional().meta({ description: 'Conditions over the facts event, traits, count, secondsSinceLast and tags. Absent: every such event matches.' }),
     }).strict(),
     entry: EntryPolicy,
+    allowedLateness: z.union([Duration, z.literal(false)]).optional().meta({
+      description: 'How late an event may arrive and still change this rule\'s entry decision, overriding NUDGE_ALLOWED_LATENESS (false: none for this rule). Before the first coupon, email, sms or webhook step the journey waits until its trigger is this old, then checks the trigger conditions again as of the trigger\'s time, counting the events that arrived meanwhile; if they no longer hold, the journey ends with reason trigger_no_longer_true and sends nothing. The first message goes out up to this much later. No effect on a trigger without conditions. Example: "2m" for events from mobile SDKs that send offline batches.',
+      examples: ['2m'],
+    }),
     exitOn: z.array(ExitEvent).default([]).meta({ description: 'Events that end a running journey early.' }),
     quietHours: ChannelQuietHours.optional().meta({ description: 'Quiet hours per channel for this rule, overriding the global ones (false: none).' }),
     frequencyCaps: ChannelFrequencyCaps.optional().meta({ description: 'Frequency caps per channel for this rule\'s messages, overriding the global ones (false: none).' }),
     onNoConsent: z.enum(['continue', 'exit']).default('continue').meta({ description: 'When a message is skipped for lack of consent: continue with the next step (default) or end the journey.' }),
+    onNewVersion: z.enum(['keep', 'exit']).default('keep').meta({ description: 'What deploying this version does to journeys of other versions of this rule that are still running: keep (default) lets them finish with the version they started with; exit ends them with reason "rule_changed" (a send in flight finishes first). Example: "exit" when the old journey\'s messages are wrong now.' }),
     holdout: z.number().min(0).max(50).default(0).meta({ description: 'Percent of entering users put in a control group: recorded as entered, sent nothing (deterministic per rule and user).' }),
     steps: StepList.refine((steps) => steps.length > 0, 'a rule needs at least one step'),
   })

@@ -63,6 +63,8 @@ export interface JourneySetup {
   onNoConsent?: MachineContext['onNoConsent'];
   ruleId?: string;
   userId?: string;
+  /** Allowed lateness: the trigger re-check (trigger-recheck.ts). */
+  recheck?: MachineContext['recheck'];
 }
 
 export interface JourneyRun {
@@ -83,6 +85,7 @@ export function describeCommand(command: Command): string {
     case 'perform':
       return `perform ${command.step.id}`;
     case 'evaluate':
+      if (command.asOf) return `evaluate trigger as of ${iso(command.asOf.at)}`;
       return `evaluate ${command.stepId ?? 'exitOn'}${command.event ? ` on ${command.event.event}` : ''}`;
     case 'wait':
       return `wait ${command.stepId} until ${iso(command.until)}`;
@@ -102,6 +105,7 @@ export function contextFor(setup: Omit<JourneySetup, 'start'>): MachineContext {
     onNoConsent: setup.onNoConsent ?? 'continue',
     ruleId: setup.ruleId ?? 'rule',
     userId: setup.userId ?? 'user',
+    ...(setup.recheck ? { recheck: setup.recheck } : {}),
   };
 }
 

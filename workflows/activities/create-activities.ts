@@ -58,6 +58,12 @@ export interface EvaluateInput {
   userId: string;
   conditions: TopLevelCondition;
   event: JourneyEvent;
+  /**
+   * The trigger re-check (allowed lateness): windows end at `at`, so events after it do not count and
+   * late ones before it do. A state saved before the trigger (lastSeq below `seq`) holds no event the
+   * engine's decision did not see, so the decision stands.
+   */
+  asOf?: { at: number; seq: number };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -218,11 +224,13 @@ export function createActivities(deps: ActivityDeps) {
 
     async evaluateJourneyConditions(input: EvaluateInput): Promise<boolean> {
       const state = await deps.loadUserState(input.userId);
+      // (a merged person's state is the survivor's, in another partition's sequence: it is never older than the trigger)
+      if (input.asOf && state.userKey === input.userId && state.lastSeq < input.asOf.seq) return true;
       const outcome = await evaluateConditions(input.conditions, {
         event: input.event as unknown as Record<string, unknown>,
         traits: state.traits,
         state,
-        now: nowFor(state),
+        now: input.asOf?.at ?? nowFor(state),
         before: Date.parse(input.event.timestamp),
         ...(deps.tags ? { tags: deps.tags } : {}),
       });

@@ -7,6 +7,7 @@ import type { FrequencyCap, QuietHours } from '../../rules/schema/guardrails';
 import type { Rule } from '../../rules/schema/rule';
 import type { ExitReason, JourneyAction, JourneyEvent, MachineContext } from './machine';
 import { compileProgram } from './program';
+import type { TriggerRecheck } from './trigger-recheck';
 
 export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
 
@@ -41,6 +42,12 @@ export interface JourneyInput {
   defaultTimezone?: string;
   /** Holdout group, when the rule has a holdout: control users are entered but sent nothing. */
   assignment?: 'control' | 'treatment';
+  /**
+   * Allowed lateness, resolved at entry (the rule's allowedLateness, else NUDGE_ALLOWED_LATENESS) when
+   * it is above 0 and the trigger has conditions: before the first action step the journey re-checks the
+   * trigger as of `asOf` (trigger-recheck.ts). Absent: no re-check, as before lateness existed.
+   */
+  recheck?: TriggerRecheck;
 }
 
 /** The step machine's context for a journey; the workflow and the simulator both build it here. */
@@ -56,6 +63,7 @@ export function machineContextFor(input: JourneyInput): MachineContext {
     onNoConsent: input.rule.onNoConsent ?? 'continue',
     ruleId: input.rule.id,
     userId: input.userId,
+    ...(input.recheck && input.rule.trigger.conditions ? { recheck: { ...input.recheck, conditions: input.rule.trigger.conditions, trigger: input.trigger } } : {}),
   };
 }
 

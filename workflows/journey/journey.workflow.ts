@@ -8,8 +8,8 @@ import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivitie
 import type { JourneyActivities } from '../activities/create-activities';
 import type { JourneyEndedActivities } from '../activities/journey-ended';
 import { machineContextFor, type JourneyInput, type JourneyResult } from './journey-input';
-import { onEvaluated, onEvent, onMerged, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type PerformResult, type Transition } from './machine';
-import { journeyEventSignal, journeyLogQuery, journeyMergedSignal } from './signals';
+import { onEvaluated, onEvent, onMerged, onPerformed, onRuleChanged, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type PerformResult, type RuleChangedNotice, type Transition } from './machine';
+import { journeyEventSignal, journeyLogQuery, journeyMergedSignal, journeyRuleChangedSignal } from './signals';
 
 const sends = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30s',
@@ -31,7 +31,10 @@ const workflowClock = () => Date.now();
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
   if (input.v !== 1) throw ApplicationFailure.nonRetryable(`unsupported journey input version ${String(input.v)}`);
   const { rule } = input;
-  const ctx: MachineContext = machineContextFor(input);
+  const planned: MachineContext = machineContextFor(input);
+  // Allowed lateness (a wait and a re-check before the first send) came later; only inputs that ask for
+  // it carry `recheck`, and the patch marker keeps any history recorded without it replaying as it ran.
+  const ctx: MachineContext = planned.recheck && !patched('trigger-recheck') ? { ...planned, recheck: undefined } : planned;
 
   const log: JourneyAction[] = [];
   const inbox: JourneyEvent[] = [];
@@ -45,6 +48,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   let merged = null as MergedNotice | null;
   setHandler(journeyMergedSignal, (notice) => {
     merged ??= notice;
+  });
+  // Likewise the first rule-changed notice (every engine may send one after a deploy).
+  let ruleChanged = null as RuleChangedNotice | null;
+  setHandler(journeyRuleChangedSignal, (notice) => {
+    ruleChanged ??= notice;
   });
   setHandler(journeyLogQuery, () => log);
 
@@ -64,6 +72,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       t = record(onMerged(ctx, t.state, merged, workflowClock()));
       continue;
     }
+    if (ruleChanged && command.kind !== 'finish') {
+      t = record(onRuleChanged(ctx, t.state, ruleChanged, workflowClock()));
+      continue;
+    }
     // Events that arrived meanwhile are considered before the next step runs, so an exit event wins.
     if ((command.kind === 'perform' || command.kind === 'wait') && inbox.length > 0) {
       t = record(onEvent(ctx, t.state, inbox.shift()!, workflowClock()));
@@ -81,14 +93,14 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
         break;
       }
       case 'evaluate': {
-        const holds = await conditions.evaluateJourneyConditions({ userId: input.userId, conditions: command.conditions, event: command.event ?? input.trigger });
+        const holds = await conditions.evaluateJourneyConditions({ userId: input.userId, conditions: command.conditions, event: command.event ?? input.trigger, ...(command.asOf ? { asOf: command.asOf } : {}) });
         t = record(onEvaluated(ctx, t.state, holds, workflowClock()));
         break;
       }
       case 'wait': {
         const remaining = command.until - workflowClock();
-        // An event or a merge notice wakes the wait early; the loop's top handles either.
-        const woken = () => inbox.length > 0 || merged !== null;
+        // An event, a merge or a rule-changed notice wakes the wait early; the loop's top handles either.
+        const woken = () => inbox.length > 0 || merged !== null || ruleChanged !== null;
         const interrupted = !Number.isFinite(remaining)
           ? (await condition(woken), true)
           : remaining > 0 ? await condition(woken, remaining) : false;

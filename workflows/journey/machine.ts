@@ -13,6 +13,7 @@ import { nodeAt, type Program } from './program';
 import { insideQuietHours, quietHoursEnd } from './quiet-hours';
 import { parseDuration } from '../../rules/schema/parse-duration';
 import { nextLocalTime } from './wait-until';
+import { recheckCommand, recheckDeadline, type TriggerRecheckContext } from './trigger-recheck';
 
 export type ActionStep = Extract<Step, { type: 'coupon' | 'email' | 'sms' | 'webhook' }>;
 
@@ -23,8 +24,11 @@ export interface JourneyEvent {
   properties: Record<string, unknown>;
 }
 
-/** `merged`: the person was merged into another who runs this rule's journey too; that one continues. */
-export type ExitReason = 'completed' | 'exit_step' | 'exit_event' | 'no_consent' | 'merged';
+/** `merged`: another journey of the rule continues for the merged person; `trigger_no_longer_true`: see trigger-recheck.ts. */
+export type ExitReason =
+  // `rule_changed`: a new version of the rule was deployed, and it says `onNewVersion: exit`.
+  | 'rule_changed'
+  | 'completed' | 'exit_step' | 'exit_event' | 'no_consent' | 'merged' | 'trigger_no_longer_true';
 
 /** Identity stitching told this journey that its person was merged and which journey of the rule survives. */
 export interface MergedNotice {
@@ -38,7 +42,8 @@ export interface MergedNotice {
 
 export type Command =
   | { kind: 'perform'; step: ActionStep }
-  | { kind: 'evaluate'; stepId: string | null; conditions: TopLevelCondition; event: JourneyEvent | null }
+  /** `asOf`: evaluate as of that time (windows end there), unless the state is older than `seq` (the trigger re-check). */
+  | { kind: 'evaluate'; stepId: string | null; conditions: TopLevelCondition; event: JourneyEvent | null; asOf?: { at: number; seq: number } }
   | { kind: 'wait'; stepId: string; until: number; listen: string[] }
   | { kind: 'finish'; reason: ExitReason; stepId: string | null };
 
@@ -59,7 +64,8 @@ export interface JourneyAction {
 type Check =
   | { purpose: 'branch'; stepId: string }
   | { purpose: 'exit'; event: JourneyEvent; exitIndex: number }
-  | { purpose: 'waitFor'; stepId: string; event: JourneyEvent };
+  | { purpose: 'waitFor'; stepId: string; event: JourneyEvent }
+  | { purpose: 'trigger' };
 
 export interface JourneyState {
   /** Next action step to perform, or the step being waited on. */
@@ -71,6 +77,8 @@ export interface JourneyState {
   resume: JourneyState | null;
   coupon: string | null;
   done: { reason: ExitReason; stepId: string | null } | null;
+  /** When the trigger re-check is due before the next action step (ms); absent or null: none is. */
+  recheckAt?: number | null;
 }
 
 export interface MachineContext {
@@ -88,6 +96,8 @@ export interface MachineContext {
   /** Rule and user ids, for deterministic split assignment. */
   ruleId: string;
   userId: string;
+  /** Allowed lateness: re-check the trigger before the first action step (trigger-recheck.ts). Absent: never. */
+  recheck?: TriggerRecheckContext;
 }
 
 export interface Transition {
@@ -99,7 +109,8 @@ export interface Transition {
 const scaled = (ctx: MachineContext, durationMs: number) => Math.max(1, Math.round(durationMs * ctx.waitScale));
 
 export function startJourney(ctx: MachineContext, now: number): Transition {
-  const initial: JourneyState = { at: ctx.program.first, waitUntil: null, check: null, resume: null, coupon: null, done: null };
+  const recheckAt = recheckDeadline(ctx.recheck, now);
+  const initial: JourneyState = { at: ctx.program.first, waitUntil: null, check: null, resume: null, coupon: null, done: null, ...(recheckAt !== null ? { recheckAt } : {}) };
   return settle(ctx, initial, now, []);
 }
 
@@ -168,6 +179,20 @@ export function onMerged(ctx: MachineContext, state: JourneyState, notice: Merge
   return finish(state, 'merged', null, now, { into: notice.into, keptJourneyId: notice.keptJourneyId });
 }
 
+/** A new version of the journey's rule was deployed, and it ends running journeys of other versions. */
+export interface RuleChangedNotice {
+  /** The version now deployed. */
+  ruleVersion: number;
+  /** The deployed rule set revision that carries it (null: the engine's rule files). */
+  revision: number | null;
+}
+
+/** Like a merge notice: ends the journey between commands (a send in flight finishes first); a journey already done ignores it. */
+export function onRuleChanged(ctx: MachineContext, state: JourneyState, notice: RuleChangedNotice, now: number): Transition {
+  if (state.done) return unchanged(ctx, state);
+  return finish(state, 'rule_changed', null, now, { ruleVersion: notice.ruleVersion, revision: notice.revision });
+}
+
 export function onEvaluated(ctx: MachineContext, state: JourneyState, holds: boolean, now: number): Transition {
   const check = state.check;
   if (!check) throw new Error('onEvaluated called while no condition was being evaluated');
@@ -188,6 +213,9 @@ export function onEvaluated(ctx: MachineContext, state: JourneyState, holds: boo
       if (!holds) return { state: resumed, command: commandFor(ctx, resumed), log };
       return takeWaitedEvent(ctx, resumed, check.stepId, check.event, now);
     }
+    case 'trigger':
+      if (!holds) return finish(state, 'trigger_no_longer_true', null, now, { asOf: new Date(ctx.recheck!.asOf).toISOString() });
+      return settle(ctx, { ...state, check: null, recheckAt: null }, now, log);
   }
 }
 
@@ -225,6 +253,13 @@ function settle(ctx: MachineContext, state: JourneyState, now: number, log: Jour
     const step = node.step;
     switch (step.type) {
       case 'coupon': case 'email': case 'sms': case 'webhook': {
+        // Allowed lateness: nothing leaves the journey before its trigger has been checked again.
+        if (current.recheckAt != null) {
+          const due = now >= current.recheckAt;
+          current = due ? { ...current, check: { purpose: 'trigger' } } : { ...current, waitUntil: current.recheckAt };
+          if (!due) log.push({ at: now, step: step.id, action: 'wait', until: new Date(current.recheckAt!).toISOString(), reason: 'allowed_lateness' });
+          return { state: current, command: commandFor(ctx, current), log };
+        }
         if (ctx.control) {
           log.push({ at: now, step: step.id, action: 'skip', reason: 'holdout' });
           current = { ...current, at: node.next };
@@ -304,5 +339,7 @@ function evaluateCommand(ctx: MachineContext, check: Check): Command {
       if (step.type !== 'waitForEvent' || !step.conditions) throw new Error(`step "${check.stepId}" has no event conditions`);
       return { kind: 'evaluate', stepId: step.id, conditions: step.conditions, event: check.event };
     }
+    case 'trigger':
+      return recheckCommand(ctx.recheck);
   }
 }

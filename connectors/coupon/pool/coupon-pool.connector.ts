@@ -36,13 +36,21 @@ export class PoolCouponConnector implements CouponConnector {
   readonly provider = 'pool';
   private readonly kv: KV;
   private readonly config: CouponPoolConfig;
-  private readonly pools: CouponPools;
+  private pools: CouponPools;
 
   /** `kv` must be the bucket named in the config (see `open`); pool files are read here, once. */
   constructor(deps: { kv: KV }, config: CouponPoolConfigInput) {
     this.kv = deps.kv;
     this.config = parseConfig('coupon/pool', couponPoolConfigSchema, config);
     this.pools = loadCouponPools(this.config.poolsDir);
+  }
+
+  /**
+   * Replaces the pools with a deployed rule set revision's (NUDGE_RULES_SOURCE=kv). Pool files are
+   * append-only, so the cursors in KV stay valid: a new revision may add codes and pools, never reorder.
+   */
+  usePools(pools: CouponPools): void {
+    this.pools = pools;
   }
 
   /** Creates the KV bucket if it does not exist yet, then builds the connector on it. */

@@ -1,0 +1,76 @@
+/**
+ * What the worker reads from the rule set: the tag files (tags in templates and journey conditions are
+ * the person's current facts, computed with the deployed tags) and the coupon pools. With
+ * NUDGE_RULES_SOURCE=kv both follow the deployed revision like the engine's rules do; the rules
+ * themselves the worker never reads — each journey carries its own rule in its input.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { ConnectorSet } from '../../connectors/channels';
+import { loadCouponPoolTexts } from '../../connectors/coupon/pool/coupon-pool-files';
+import { PoolCouponConnector } from '../../connectors/coupon/pool/coupon-pool.connector';
+import { loadTags } from '../../rules/load-tags';
+import { loadRuleSetSource } from '../../rules/revision/rule-set-source';
+import { InvalidRuleSetError } from '../../rules/rule-errors';
+import { pathsOf, type Config } from '../config';
+import type { Logger } from '../logger';
+import type { TagSource } from '../match/facts';
+import { TagSet } from '../match/tags';
+import { RevisionFollower } from './revision-follower';
+import { RevisionStore } from './revision-store';
+
+interface WorkerRuleSet {
+  tags: TagSet;
+  /** The revision's coupon pools; null: the pool files the connector read at start (COUPON_POOLS_DIR). */
+  pools: ReturnType<typeof loadCouponPoolTexts> | null;
+}
+
+export interface WorkerRules {
+  /** Always the tags of the revision running now. */
+  tags: TagSource & { readonly names: readonly string[] };
+  follower: RevisionFollower<WorkerRuleSet>;
+  /** Hands the revision's coupon pools to the pool connector now and after every swap; follows until stop(). */
+  start(connectors: ConnectorSet): { stop(): Promise<void> };
+}
+
+const fromFiles = (config: Config): WorkerRuleSet => ({ tags: new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag)), pools: null });
+
+function build(source: Parameters<typeof loadRuleSetSource>[0]): WorkerRuleSet {
+  const { tags } = loadRuleSetSource(source);
+  let pools;
+  try {
+    pools = loadCouponPoolTexts(source.coupons);
+  } catch (error) {
+    throw new InvalidRuleSetError([{ file: 'coupons', path: [], message: (error as Error).message }]);
+  }
+  return { tags: new TagSet(tags.map((t) => t.tag)), pools };
+}
+
+export async function openWorkerRules(config: Config, nc: NatsConnection, log: Logger): Promise<WorkerRules> {
+  const follower = config.NUDGE_RULES_SOURCE === 'kv' ? await RevisionFollower.open(await RevisionStore.open(nc, config.NUDGE_REPLICAS), ({ source }) => build(source), () => fromFiles(config), log) : RevisionFollower.fixed(fromFiles(config), log);
+  const tagsNow = () => follower.current().value.tags;
+  return {
+    follower,
+    tags: {
+      compute: (state, now, only) => tagsNow().compute(state, now, only),
+      valuesAt: (state, now, only) => tagsNow().valuesAt(state, now, only),
+      get names() {
+        return tagsNow().names;
+      },
+    },
+    start(connectors) {
+      const usePools = ({ value }: { value: WorkerRuleSet }) => {
+        if (value.pools && connectors.coupon instanceof PoolCouponConnector) connectors.coupon.usePools(value.pools);
+      };
+      usePools(follower.current());
+      follower.onSwap(usePools);
+      const following = new AbortController();
+      const follow = follower.follow(following.signal);
+      return {
+        async stop() {
+          following.abort();
+          await follow;
+        },
+      };
+    },
+  };
+}
