@@ -4,7 +4,7 @@ import { loadConfig } from '../engine/config';
 import type { EventEnvelope } from '../engine/events/envelope';
 import { explain, explainCollector } from '../engine/simulate/explain';
 import { readEventsFile, readProfilesFile, readStreamRange } from '../engine/simulate/inputs';
-import { toJsonLines, toTable } from '../engine/simulate/output';
+import { describeDuplicates, toJsonLines, toTable } from '../engine/simulate/output';
 import { simulate, type SimulationHooks, type SimulationAction } from '../engine/simulate/simulator';
 import { defaultTagPaths, loadRuleSet, type RuleSet } from '../rules/load-rule-set';
 
@@ -19,11 +19,6 @@ export interface SimulateOptions {
   profiles?: string;
   until?: string;
   format?: 'jsonl' | 'table';
-  /**
-   * Replay events in the order they were delivered (file lines, stream order) instead of by timestamp.
-   * Default: on for --stream (a backtest shows what production did), off for --events.
-   */
-  arrivalOrder?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -64,13 +59,18 @@ export async function runSimulation(options: SimulateOptions, hooks: SimulationH
   const events = await loadSimulationEvents(options, warn);
   const profiles = options.profiles ? readProfilesFile(options.profiles) : [];
   const until = isoTime('--until', options.until);
-  const order = (options.arrivalOrder ?? Boolean(options.stream)) ? 'arrival' : 'time';
-  return simulate({ rules, tags, events, profiles, order, ...(until !== undefined ? { until } : {}) }, hooks);
+  // The raw stream has dropped repeated messageIds already; a file has not (see SimulationInput.dropDuplicates).
+  return simulate({ rules, tags, events, profiles, dropDuplicates: !options.stream, ...(until !== undefined ? { until } : {}) }, hooks);
 }
 
-export async function runSimulate(options: SimulateOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  const actions = await runSimulation(options);
-  out(options.format === 'jsonl' ? toJsonLines(actions) : toTable(actions));
+export async function runSimulate(options: SimulateOptions, out: (text: string) => void = (t) => process.stdout.write(t), warn: (line: string) => void = (l) => console.error(l)): Promise<number> {
+  const duplicates: EventEnvelope[] = [];
+  const actions = await runSimulation(options, { onDuplicate: (event) => duplicates.push(event) }, warn);
+  if (options.format === 'jsonl') {
+    out(toJsonLines(actions));
+    const dropped = describeDuplicates(duplicates);
+    if (dropped) warn(dropped); // JSON lines are actions only; the drops go to stderr
+  } else out(toTable(actions, { duplicates }));
   return 0;
 }
 

@@ -34,10 +34,15 @@ export interface SmsMessage {
   idempotencyKey: string;
 }
 
+export interface SmsSendResult extends SendResult {
+  /** The recipient as sent to the provider (E.164): what journey logs and `nudge simulate` show. */
+  to: string;
+}
+
 export interface SmsConnector {
   readonly channel: 'sms';
   readonly provider: string;
-  send(message: SmsMessage): Promise<SendResult>;
+  send(message: SmsMessage): Promise<SmsSendResult>;
   close?(): Promise<void>;
 }
 

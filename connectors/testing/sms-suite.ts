@@ -38,6 +38,13 @@ export function describeSmsConnector(name: string, setup: () => Promise<SmsHarne
       expect(harness.received()).toEqual([expect.objectContaining({ to: '+14155550100', body: 'Your code SAVE10 expires tonight.' })]);
     });
 
+    it('normalises the recipient to E.164 and returns the number it sent to', async () => {
+      const result = await harness.connector.send(message({ to: '+1 (415) 555-0100' }));
+
+      expect(result.to).toBe('+14155550100');
+      expect(harness.received()).toEqual([expect.objectContaining({ to: '+14155550100' })]);
+    });
+
     it('rejects an invalid phone number as non-retryable (invalid_phone) without calling the provider', async () => {
       const error = await rejectionOf(harness.connector.send(message({ to: '12' })));
 

@@ -56,6 +56,7 @@ function describeAction(a: SimulationAction): string {
     case 'wait': return `waited (${a.step})`;
     case 'branch': return `went down the "${a.branch}" branch of ${a.step}`;
     case 'skip': return `did not get ${a.step ?? 'the step'}: ${a.reason}`;
+    case 'refused': return `was refused entry: ${a.reason}`;
     case 'exit': return a.reason === 'exit_event' ? 'left the journey because of an exit event' : a.reason === 'completed' ? 'finished the journey' : `left the journey (${a.reason})`;
   }
 }

@@ -60,6 +60,17 @@ export function readProfilesFile(file: string): Profile[] {
 }
 
 /**
+ * A profile row as the identify event that would set it in production (the parity test publishes
+ * profiles this way), so it takes the identify's path: identity graph, traits with their times,
+ * consent. `index` (0-based row) makes each row's messageId its own, so no row is a repeat of another.
+ */
+export function profileIdentify(profile: Profile, index: number, timestamp: string): EventEnvelope {
+  const parsed = parseEnvelope({ type: 'identify', userId: profile.userId, traits: profile.traits, timestamp, messageId: `profile-${index + 1}-${profile.userId}`.slice(0, 200), context: {} });
+  if (!parsed.ok) throw new SimulationInputError([`profile ${index + 1}: ${parsed.reason}`]);
+  return parsed.event;
+}
+
+/**
  * Events as trackers sent them (the raw stream, before identity resolution: the simulator resolves
  * identities itself) stored between `from` and `to` (stream time); invalid ones are reported and left out.
  */

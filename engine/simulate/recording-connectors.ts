@@ -19,7 +19,7 @@ export function recordingConnectors(env: NodeJS.ProcessEnv = process.env): Conne
   const country = phoneRegionFromEnv(env); // the region identity and the Twilio connector read numbers with
   // toE164 is pure and a simulation texts the same users again and again: a number found valid once is
   // not parsed again (an invalid one is, so its error is thrown as the Twilio connector throws it).
-  const validPhones = new Set<string>();
+  const validPhones = new Map<string, string>();
   let sequence = 0;
   const id = (prefix: string) => `${prefix}-sim-${++sequence}`;
 
@@ -29,11 +29,12 @@ export function recordingConnectors(env: NodeJS.ProcessEnv = process.env): Conne
       channel: 'sms',
       provider: 'simulated',
       send: async (message) => {
-        if (!validPhones.has(message.to)) {
-          toE164(message.to, country); // same validation as the Twilio connector: invalid numbers are skipped
-          validPhones.add(message.to);
+        let to = validPhones.get(message.to);
+        if (to === undefined) {
+          to = toE164(message.to, country); // as the Twilio connector normalises: invalid numbers are skipped
+          validPhones.set(message.to, to);
         }
-        return { providerMessageId: id('sms') };
+        return { providerMessageId: id('sms'), to };
       },
     },
     webhook: { channel: 'webhook', provider: 'simulated', send: async () => ({ providerMessageId: id('webhook'), status: 200 }) },

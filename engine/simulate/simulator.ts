@@ -23,19 +23,24 @@ import type { EventEnvelope } from '../events/envelope';
 import { EventProcessor, type EventOutcome, type Handoff, type JourneyEndedNotice, type StateAccess } from '../ingest/process-event';
 import { RuleIndex } from '../match/rule-index';
 import { emptyState, type UserState } from '../state/behavior-state';
-import { allowedLatenessOf } from '../state/lateness';
 import { followMerges } from '../state/state-store';
+import { DuplicateWindow } from '../events/duplicate-window';
+import { profileIdentify } from './inputs';
+import { withMemberIds } from './member-ids';
 import { recordingConnectors } from './recording-connectors';
 import { VirtualJourneys, type JourneyListener } from './virtual-journeys';
 
 export interface SimulationAction {
   at: string;
   userId: string;
+  /** The person's member id (their userId) when the person is named after another id (a device). */
+  memberId?: string;
   ruleId: string;
   ruleVersion: number;
   journeyId: string | null;
   step: string | null;
-  action: 'enter' | 'coupon' | 'email' | 'sms' | 'webhook' | 'wait' | 'branch' | 'skip' | 'exit';
+  /** `refused`: the trigger matched but the entry policy or a running journey kept the user out (`reason`); `skip`: a journey's step held back. */
+  action: 'enter' | 'coupon' | 'email' | 'sms' | 'webhook' | 'wait' | 'branch' | 'skip' | 'exit' | 'refused';
   channel?: string;
   to?: string;
   code?: string;
@@ -52,13 +57,14 @@ export interface SimulationInput {
   /** The behavior tags rule conditions and templates may read. */
   tags?: LoadedTag[];
   events: EventEnvelope[];
+  /** Starting traits, applied as identify events at the first event's time, before it (profileIdentify). */
   profiles?: { userId: string; traits: Record<string, unknown> }[];
   /**
-   * `time` (default): events in timestamp order. `arrival`: as given (a file's line order, a stream's
-   * order), the way the engine met them: the clock then stands at the newest timestamp so far, never
-   * going back, so a late event is applied at that time, as the engine applies it to the user's clock.
+   * Drop a repeated messageId as the raw stream does (default true). Event timestamps are the arrival
+   * clock, as nothing else says when a file's events would have arrived. false: the events come from
+   * the raw stream, which has dropped repeats already (by their real arrival).
    */
-  order?: 'time' | 'arrival';
+  dropDuplicates?: boolean;
   /** Run the clock on to here (ms); default: the last event plus the longest journey any rule can take. */
   until?: number;
   env?: NodeJS.ProcessEnv;
@@ -71,6 +77,8 @@ export interface SimulationHooks {
   onMerge?(merge: MergeRecord, outcome: EventOutcome): void;
   /** Called for each link the identity graph refused, with the person the event went to. */
   onRefusal?(refusal: RefusalRecord, person: string): void;
+  /** Called for each event dropped as a repeat of a messageId inside NUDGE_DUPLICATE_WINDOW. */
+  onDuplicate?(event: EventEnvelope): void;
 }
 
 export async function simulate(input: SimulationInput, hooks: SimulationHooks = {}): Promise<SimulationAction[]> {
@@ -78,9 +86,6 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   const config = loadConfig(input.env ?? process.env); // the same global guardrails as the engine and worker
   const clock = { now: 0 };
   const states = new Map<string, { state: UserState; revision: number }>();
-  for (const profile of input.profiles ?? []) {
-    states.set(profile.userId, { state: { ...emptyState(profile.userId), traits: profile.traits }, revision: 1 });
-  }
   const state: StateAccess = {
     load: async (user) => states.get(user) ?? { state: emptyState(user), revision: 0 },
     save: async (next, revision) => {
@@ -125,8 +130,10 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   const merger = new PersonMerger(processor);
   const identity = new IdentityResolver(new MemoryIdentityStore(), identifierTypesOf(config));
 
-  const given = input.events.map((event, i) => ({ event, i, at: Date.parse(event.timestamp) }));
-  const ordered = input.order === 'arrival' ? given : given.sort((a, b) => a.at - b.at || a.i - b.i);
+  const start = input.events.reduce((min, event) => Math.min(min, Date.parse(event.timestamp)), Infinity);
+  const profiles = (input.profiles ?? []).map((profile, i) => profileIdentify(profile, i, new Date(Number.isFinite(start) ? start : 0).toISOString()));
+  const ordered = [...profiles, ...input.events].map((event, i) => ({ event, i, at: Date.parse(event.timestamp) })).sort((a, b) => a.at - b.at || a.i - b.i);
+  const duplicates = input.dropDuplicates === false ? null : new DuplicateWindow(config.NUDGE_DUPLICATE_WINDOW);
   const runTimersUntil = async (time: number) => {
     for (let timer = journeys.nextTimer(); timer && timer.at <= time; timer = journeys.nextTimer()) {
       clock.now = Math.max(clock.now, timer.at);
@@ -135,7 +142,7 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     }
   };
 
-  // Rules by id for the skip records (the index's byId is a linear search; this runs per skipped entry).
+  // Rules by id for the refused entries (the index's byId is a linear search; this runs per refused entry).
   const ruleById = new Map<string, Rule>();
   for (const { rule } of index.rules) if (!ruleById.has(rule.id)) ruleById.set(rule.id, rule);
 
@@ -143,6 +150,10 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     // (checked here, not awaited blindly: most events have no timer due, and an await per event adds up)
     if ((journeys.nextTimer()?.at ?? Infinity) <= at) await runTimersUntil(at);
     clock.now = Math.max(clock.now, at);
+    if (duplicates && !duplicates.admit(event.messageId, clock.now)) {
+      hooks.onDuplicate?.(event); // production's raw stream never stores it
+      continue;
+    }
     let plan;
     try {
       plan = await identity.plan(event, clock.now);
@@ -159,13 +170,13 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     for (const decision of outcome.decisions) {
       if (decision.outcome !== 'entry_policy' && decision.outcome !== 'already_in_journey') continue;
       const rule = ruleById.get(decision.ruleId)!;
-      actions.push({ at: new Date(clock.now).toISOString(), userId: outcome.userKey, ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'skip', reason: decision.outcome });
+      actions.push({ at: new Date(clock.now).toISOString(), userId: outcome.userKey, ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'refused', reason: decision.outcome });
     }
   }
-  const lastEvent = ordered.reduce((last, { at }) => Math.max(last, at), 0); // (in arrival order not the last one)
-  const longest = Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule) + longestHoldMs(rule, config) + allowedLatenessOf(rule, config.NUDGE_ALLOWED_LATENESS)));
+  const lastEvent = ordered.at(-1)?.at ?? 0;
+  const longest = Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule) + longestHoldMs(rule, config)));
   await runTimersUntil(input.until ?? lastEvent + longest);
-  return actions;
+  return withMemberIds(actions, state.load);
 }
 
 /** An upper bound of how long a journey of this rule can wait in total (every wait on any path). */

@@ -6,6 +6,9 @@
  * Temporal has taken every action the simulator took before that event's time. Scenarios keep ≥ 6 h of
  * event time between an event and a wait boundary, which is DAY_MS / 4 of slack for latency. Timestamps are moved into the future so that
  * windows inside journeys end at the user's newest event, as they do at the simulator's virtual now.
+ * Profiles are published as the identify events the simulator applies them as (profileIdentify); events
+ * are published as the file has them, repeated messageIds too, and the raw stream must drop the same
+ * repeats the simulator drops. People named after a device carry the same member id on both sides.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulation } from '../../cli/simulate-command';
 import { startWebhookCapture, type WebhookCapture } from '../../dev/capture/webhook-capture';
 import { userKeyOf, type EventEnvelope } from '../../engine/events/envelope';
-import { readEventsFile, readProfilesFile } from '../../engine/simulate/inputs';
+import { openBucket, USERS_BUCKET } from '../../engine/nats/setup';
+import { profileIdentify, readEventsFile, readProfilesFile } from '../../engine/simulate/inputs';
+import { withMemberIds } from '../../engine/simulate/member-ids';
 import { toSimulationAction, type SimulationAction } from '../../engine/simulate/simulator';
+import { StateStore } from '../../engine/state/state-store';
 import { loadRules } from '../../rules/load-rules';
 import { journeyLogQuery } from '../../workflows/journey/signals';
 import { eventually } from '../support/poll';
@@ -34,11 +40,11 @@ afterAll(async () => {
   await crm?.stop();
 });
 
-/** Actions grouped per journey (skips per user and rule), without times, in order. */
+/** Actions grouped per journey (entry refusals per user and rule), without times, in order. */
 function byJourney(actions: SimulationAction[]): Record<string, string[]> {
   const groups: Record<string, string[]> = {};
   for (const { at: _at, ...rest } of actions) {
-    const key = rest.journeyId ?? `skips of ${rest.userId} in ${rest.ruleId}`;
+    const key = rest.journeyId ?? `refusals of ${rest.userId} in ${rest.ruleId}`;
     (groups[key] ??= []).push(JSON.stringify(rest));
   }
   return groups;
@@ -70,7 +76,8 @@ describe.concurrent("simulator and Temporal workflow take the same actions", () 
   it.each(scenarios)('%s', async (name) => {
     const dir = join(root, name);
     const options = { rules: join(dir, 'rules'), events: join(dir, 'events.jsonl'), ...(existsSync(join(dir, 'profiles.jsonl')) ? { profiles: join(dir, 'profiles.jsonl') } : {}) };
-    const simulated = await runSimulation(options);
+    const simulatedDuplicates: string[] = [];
+    const simulated = await runSimulation(options, { onDuplicate: (event) => simulatedDuplicates.push(event.messageId) });
 
     const rules = loadRules([options.rules]);
     const events = readEventsFile(options.events).sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
@@ -79,8 +86,9 @@ describe.concurrent("simulator and Temporal workflow take the same actions", () 
     const moved = (ms: number) => new Date(ms + shift).toISOString();
     const stack = await startStack({ rules: options.rules, env: { NUDGE_DAY_LENGTH: `${DAY_MS}ms` } });
     try {
-      for (const profile of options.profiles ? readProfilesFile(options.profiles) : []) {
-        await stack.publish({ type: 'identify', userId: profile.userId, traits: profile.traits, timestamp: moved(t0 - DAY), messageId: `profile-${profile.userId}`, context: {} });
+      // At the first event's time, as the simulator applies them; published and settled before any event.
+      for (const [i, profile] of (options.profiles ? readProfilesFile(options.profiles) : []).entries()) {
+        await stack.publish(profileIdentify(profile, i, moved(t0)));
       }
       await stack.settle();
       const journeyActions = new Map<string, SimulationAction[]>();
@@ -106,6 +114,7 @@ describe.concurrent("simulator and Temporal workflow take the same actions", () 
       const groups = linkedIds(events);
       const groupOf = (event: EventEnvelope) => [...groups].find(([, ids]) => ids.has(userKeyOf(event)))![0];
       const users = [...groups.keys()];
+      const droppedByStream: string[] = [];
       await Promise.all(users.map(async (user) => {
         const active = [...journeyActions.values()].filter((a) => groups.get(user)!.has(a[0]!.userId)).map((a) => [Date.parse(a[0]!.at), Date.parse(a.at(-1)!.at)] as const);
         const activeMs = (from: number, to: number) => active.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
@@ -115,7 +124,7 @@ describe.concurrent("simulator and Temporal workflow take the same actions", () 
           const due = previous.real + (activeMs(previous.virtual, at) / DAY) * DAY_MS;
           if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
           await caughtUp(user, at);
-          await stack.publish({ ...event, timestamp: moved(at) } as EventEnvelope);
+          if ((await stack.publish({ ...event, timestamp: moved(at) } as EventEnvelope)) === 'duplicate') droppedByStream.push(event.messageId);
           await stack.settle();
           previous = { virtual: at, real: Date.now() };
         }
@@ -129,7 +138,7 @@ describe.concurrent("simulator and Temporal workflow take the same actions", () 
           const rule = rules.find((r) => r.rule.id === decision.ruleId)!.rule;
           const journey = { userId: outcome.userKey, ruleId: rule.id, ruleVersion: rule.version };
           if (decision.outcome === 'entry_policy' || decision.outcome === 'already_in_journey') {
-            actual.push({ at: '', ...journey, journeyId: null, step: null, action: 'skip', reason: decision.outcome });
+            actual.push({ at: '', ...journey, journeyId: null, step: null, action: 'refused', reason: decision.outcome });
           } else if (decision.outcome === 'started') {
             actual.push({ at: '', ...journey, journeyId: decision.workflowId, step: null, action: 'enter' });
             const log = await stack.temporal.workflow.getHandle(decision.workflowId).query(journeyLogQuery);
@@ -137,7 +146,9 @@ describe.concurrent("simulator and Temporal workflow take the same actions", () 
           }
         }
       }
-      expect(byJourney(actual)).toEqual(byJourney(simulated));
+      const states = new StateStore(await openBucket(stack.nc, USERS_BUCKET));
+      expect(byJourney(await withMemberIds(actual, (user) => states.load(user)))).toEqual(byJourney(simulated));
+      expect(droppedByStream.sort()).toEqual(simulatedDuplicates.sort());
     } finally {
       await stack.stop();
     }

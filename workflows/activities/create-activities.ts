@@ -195,7 +195,8 @@ export function createActivities(deps: ActivityDeps) {
         if (held) return held;
         return once(input, 'sms', to, async () => {
           const sent = await deps.connectors.sms.send({ to, body, idempotencyKey });
-          return { providerMessageId: sent.providerMessageId, details: { channel: 'sms', to, body, providerMessageId: sent.providerMessageId } };
+          // The number as sent (E.164), not as rendered: what a marketer finds in Twilio's logs.
+          return { providerMessageId: sent.providerMessageId, details: { channel: 'sms', to: sent.to, body, providerMessageId: sent.providerMessageId } };
         });
       }
       case 'webhook': {

@@ -1,6 +1,6 @@
 /** Sends SMS through the official Twilio SDK, mapping Twilio API errors onto the typed delivery errors. */
 import twilio from 'twilio';
-import type { SendResult, SmsConnector, SmsMessage } from '../../channels';
+import type { SmsConnector, SmsMessage, SmsSendResult } from '../../channels';
 import { parseConfig, type Env } from '../../config';
 import { DeliveryError, NonRetryableError, OutcomeUnknownError, TransientDeliveryError } from '../../errors';
 import { toE164 } from './phone-number';
@@ -28,11 +28,11 @@ export class TwilioSmsConnector implements SmsConnector {
    * Twilio's Messages API takes no idempotency key, so `idempotencyKey` cannot be passed on; duplicate
    * sends are prevented upstream by the send ledger.
    */
-  async send(message: SmsMessage): Promise<SendResult> {
+  async send(message: SmsMessage): Promise<SmsSendResult> {
     const to = toE164(message.to, this.config.defaultCountry);
     try {
       const sent = await this.client.messages.create({ to, from: this.config.from, body: message.body });
-      return { providerMessageId: sent.sid };
+      return { providerMessageId: sent.sid, to };
     } catch (error) {
       throw toDeliveryError(error);
     }
