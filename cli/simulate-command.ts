@@ -19,6 +19,11 @@ export interface SimulateOptions {
   profiles?: string;
   until?: string;
   format?: 'jsonl' | 'table';
+  /**
+   * Replay events in the order they were delivered (file lines, stream order) instead of by timestamp.
+   * Default: on for --stream (a backtest shows what production did), off for --events.
+   */
+  arrivalOrder?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -59,8 +64,9 @@ export async function runSimulation(options: SimulateOptions, hooks: SimulationH
   const events = await loadSimulationEvents(options, warn);
   const profiles = options.profiles ? readProfilesFile(options.profiles) : [];
   const until = isoTime('--until', options.until);
+  const order = (options.arrivalOrder ?? Boolean(options.stream)) ? 'arrival' : 'time';
   // The raw stream has dropped repeated messageIds already; a file has not (see SimulationInput.dropDuplicates).
-  return simulate({ rules, tags, events, profiles, dropDuplicates: !options.stream, ...(until !== undefined ? { until } : {}) }, hooks);
+  return simulate({ rules, tags, events, profiles, dropDuplicates: !options.stream, order, ...(until !== undefined ? { until } : {}) }, hooks);
 }
 
 export async function runSimulate(options: SimulateOptions, out: (text: string) => void = (t) => process.stdout.write(t), warn: (line: string) => void = (l) => console.error(l)): Promise<number> {
@@ -80,8 +86,8 @@ export async function runExplain(options: SimulateOptions & { user: string; rule
   const loaded = rules.find((r) => r.rule.id === options.rule);
   if (!loaded) throw new UsageError(`no rule "${options.rule}" in ${options.rules} (rules: ${rules.map((r) => r.rule.id).join(', ')})`);
   const collector = explainCollector(options.rule, options.user);
-  const actions = await runSimulation(options, { onEvent: collector.onEvent, onMerge: collector.onMerge, onRefusal: collector.onRefusal });
-  const { person, people, merges, refusals, evaluations, userEvents } = collector.result();
-  out(explain({ rule: loaded.rule, userId: options.user, person, merges, refusals, evaluations, userEvents, actions: actions.filter((a) => people.includes(a.userId) && a.ruleId === options.rule) }));
+  const actions = await runSimulation(options, { onEvent: collector.onEvent, onMerge: collector.onMerge, onRefusal: collector.onRefusal, onDuplicate: collector.onDuplicate });
+  const { person, people, merges, refusals, duplicates, evaluations, userEvents } = collector.result();
+  out(explain({ rule: loaded.rule, userId: options.user, person, merges, refusals, duplicates, evaluations, userEvents, actions: actions.filter((a) => people.includes(a.userId) && a.ruleId === options.rule) }));
   return 0;
 }

@@ -23,6 +23,7 @@ import type { EventEnvelope } from '../events/envelope';
 import { EventProcessor, type EventOutcome, type Handoff, type JourneyEndedNotice, type StateAccess } from '../ingest/process-event';
 import { RuleIndex } from '../match/rule-index';
 import { emptyState, type UserState } from '../state/behavior-state';
+import { allowedLatenessOf } from '../state/lateness';
 import { followMerges } from '../state/state-store';
 import { DuplicateWindow } from '../events/duplicate-window';
 import { profileIdentify } from './inputs';
@@ -65,6 +66,12 @@ export interface SimulationInput {
    * the raw stream, which has dropped repeats already (by their real arrival).
    */
   dropDuplicates?: boolean;
+  /**
+   * `time` (default): events in timestamp order. `arrival`: as given (a file's line order, a stream's
+   * order), the way the engine met them: the clock then stands at the newest timestamp so far, never
+   * going back, so a late event is applied at that time, as the engine applies it to the user's clock.
+   */
+  order?: 'time' | 'arrival';
   /** Run the clock on to here (ms); default: the last event plus the longest journey any rule can take. */
   until?: number;
   env?: NodeJS.ProcessEnv;
@@ -132,7 +139,8 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
 
   const start = input.events.reduce((min, event) => Math.min(min, Date.parse(event.timestamp)), Infinity);
   const profiles = (input.profiles ?? []).map((profile, i) => profileIdentify(profile, i, new Date(Number.isFinite(start) ? start : 0).toISOString()));
-  const ordered = [...profiles, ...input.events].map((event, i) => ({ event, i, at: Date.parse(event.timestamp) })).sort((a, b) => a.at - b.at || a.i - b.i);
+  const given = [...profiles, ...input.events].map((event, i) => ({ event, i, at: Date.parse(event.timestamp) }));
+  const ordered = input.order === 'arrival' ? given : given.sort((a, b) => a.at - b.at || a.i - b.i);
   const duplicates = input.dropDuplicates === false ? null : new DuplicateWindow(config.NUDGE_DUPLICATE_WINDOW);
   const runTimersUntil = async (time: number) => {
     for (let timer = journeys.nextTimer(); timer && timer.at <= time; timer = journeys.nextTimer()) {
@@ -173,8 +181,8 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
       actions.push({ at: new Date(clock.now).toISOString(), userId: outcome.userKey, ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'refused', reason: decision.outcome });
     }
   }
-  const lastEvent = ordered.at(-1)?.at ?? 0;
-  const longest = Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule) + longestHoldMs(rule, config)));
+  const lastEvent = ordered.reduce((last, { at }) => Math.max(last, at), 0); // (in arrival order not the last one)
+  const longest = Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule) + longestHoldMs(rule, config) + allowedLatenessOf(rule, config.NUDGE_ALLOWED_LATENESS)));
   await runTimersUntil(input.until ?? lastEvent + longest);
   return withMemberIds(actions, state.load);
 }
