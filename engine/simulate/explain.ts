@@ -74,6 +74,8 @@ export interface ExplainInput {
   refusals?: RefusalRecord[];
   /** Every event of this user that was processed (to tell "never sent the trigger event"). */
   userEvents: EventEnvelope[];
+  /** Events of this user dropped as repeats of a messageId (the raw stream's duplicate window). */
+  duplicates?: EventEnvelope[];
   actions: SimulationAction[];
 }
 
@@ -84,6 +86,7 @@ export function explain(input: ExplainInput): string {
     `Triggered by ${rule.trigger.event}; entry ${describeEntry(rule)}; exits on ${rule.exitOn.map((e) => e.event + (e.conditions ? ' (with conditions)' : '')).join(', ') || 'nothing'}.`,
     ...(input.merges ?? []).map((m) => `Identity: ${m.at}  ${m.from} merged into ${m.into} through ${m.via.type} ${m.via.value} (message ${m.messageId}); their events count together from then on.`),
     ...(input.refusals ?? []).map((r) => `Identity: ${r.at}  ${r.identifier.type} ${r.identifier.value} was not linked (${r.reason}): ${r.detail}; the events stay apart.`),
+    ...(input.duplicates ?? []).map((e) => `Dropped: ${e.timestamp}  ${behaviorEventOf(e)?.name ?? e.type} (message ${e.messageId}) repeats a messageId within NUDGE_DUPLICATE_WINDOW; production drops it too.`),
     '',
   ];
   if (input.userEvents.length === 0) return [...lines, `No events of user ${userId} were found in the input.`].join('\n') + '\n';
@@ -126,6 +129,7 @@ export function explainCollector(ruleId: string, id: string) {
   const mergedInto = new Map<string, string>();
   const merges: MergeRecord[] = [];
   const refusals: { refusal: RefusalRecord; person: string }[] = [];
+  const duplicates: EventEnvelope[] = [];
   let person: string | undefined;
   return {
     onEvent(event: EventEnvelope, outcome: EventOutcome) {
@@ -142,12 +146,16 @@ export function explainCollector(ruleId: string, id: string) {
         seen.push({ event, person: outcome.userKey, decision, merge });
       }
     },
+    /** Dropped before identity resolution, so kept by id and matched to the person's ids at the end. */
+    onDuplicate(event: EventEnvelope) {
+      duplicates.push(event);
+    },
     /** `people`: the person and everyone merged into them (journeys may run under any of their ids). */
     onRefusal(refusal: RefusalRecord, person: string) {
       const same = (r: RefusalRecord) => r.reason === refusal.reason && r.otherPerson === refusal.otherPerson && r.identifier.type === refusal.identifier.type && r.identifier.value === refusal.identifier.value;
       if (!refusals.some((r) => r.person === person && same(r.refusal))) refusals.push({ refusal, person }); // the first time is the story
     },
-    result(): Pick<ExplainInput, 'evaluations' | 'userEvents' | 'merges' | 'refusals'> & { person: string; people: string[] } {
+    result(): Pick<ExplainInput, 'evaluations' | 'userEvents' | 'merges' | 'refusals' | 'duplicates'> & { person: string; people: string[] } {
       let live = person ?? id;
       for (let hops = 0; mergedInto.has(live) && hops < 100; hops++) live = mergedInto.get(live)!;
       const members = new Set([live]);
@@ -161,6 +169,7 @@ export function explainCollector(ruleId: string, id: string) {
         people: [...members],
         merges: merges.filter((m) => members.has(m.into)),
         refusals: refusals.filter((r) => members.has(r.person)).map((r) => r.refusal),
+        duplicates: duplicates.filter((e) => [e.userId, e.anonymousId].some((i) => i !== undefined && (i === id || members.has(i)))),
         userEvents: mine.filter((s) => !s.merge).map((s) => s.event),
         evaluations: mine.flatMap((s) => (s.decision ? [{ event: s.event, decision: s.decision, ...(s.merge ? { merge: s.merge } : {}) }] : [])),
       };

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSimulate } from '../../cli/simulate-command';
+import { runExplain, runSimulate } from '../../cli/simulate-command';
 import { loadRules } from '../../rules/load-rules';
 import type { EventEnvelope } from '../events/envelope';
 import { simulate } from './simulator';
@@ -38,6 +38,16 @@ describe('repeated messageIds in simulate', () => {
     const events = [identify, pricing('pv-1', '2026-03-01T10:00:00.000Z'), pricing('pv-1', '2026-03-01T10:00:00.000Z'), pricing('pv-1', '2026-03-01T10:00:00.000Z')];
     const actions = await simulate({ rules, events, env: {}, dropDuplicates: false });
     expect(actions.filter((a) => a.action === 'enter')).toHaveLength(1);
+  });
+
+  it('are named by explain, so a marketer sees why the views count once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nudge-sim-dup-'));
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, [identify, pricing('pv-1', '2026-03-01T10:00:00.000Z'), pricing('pv-1', '2026-03-01T10:00:00.000Z')].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    let text = '';
+    await runExplain({ rules: RULES, events: file, user: 'ann', rule: 'pricing-hesitation' }, (t) => (text += t));
+    expect(text).toContain('Dropped: 2026-03-01T10:00:00.000Z  page_viewed (message pv-1) repeats a messageId within NUDGE_DUPLICATE_WINDOW; production drops it too.');
+    expect(text.match(/message pv-1\)/g)).toHaveLength(2); // the evaluated copy and the dropped one
   });
 
   it('are reported in the table summary and, with --format jsonl, on stderr', async () => {
