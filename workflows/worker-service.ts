@@ -13,7 +13,7 @@ import { CAPS_BUCKET, openBucket, SENDS_BUCKET, USERS_BUCKET } from '../engine/n
 import { StateStore } from '../engine/state/state-store';
 import { jetstream } from '@nats-io/jetstream';
 import { publishJourneyEnded } from '../engine/ingest/nats-handoff';
-import { openWorkerRules } from '../engine/rules-registry/worker-rules';
+import { openWorkerRules } from './worker-rules';
 import { serveMetrics } from '../engine/metrics';
 import { DeliveryMetrics } from './activities/delivery-metrics';
 import { KvCapStore } from './activities/frequency-caps';

@@ -5,18 +5,18 @@
  * themselves the worker never reads — each journey carries its own rule in its input.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { ConnectorSet } from '../../connectors/channels';
-import { loadCouponPoolTexts } from '../../connectors/coupon/pool/coupon-pool-files';
-import { PoolCouponConnector } from '../../connectors/coupon/pool/coupon-pool.connector';
-import { loadTags } from '../../rules/load-tags';
-import { loadRuleSetSource } from '../../rules/revision/rule-set-source';
-import { InvalidRuleSetError } from '../../rules/rule-errors';
-import { pathsOf, type Config } from '../config';
-import type { Logger } from '../logger';
-import type { TagSource } from '../match/facts';
-import { TagSet } from '../match/tags';
-import { RevisionFollower } from './revision-follower';
-import { RevisionStore } from './revision-store';
+import type { ConnectorSet } from '../connectors/channels';
+import { loadCouponPoolTexts } from '../connectors/coupon/pool/coupon-pool-files';
+import { PoolCouponConnector } from '../connectors/coupon/pool/coupon-pool.connector';
+import { loadTags } from '../rules/load-tags';
+import { loadRuleSetSource } from '../rules/revision/rule-set-source';
+import { InvalidRuleSetError } from '../rules/rule-errors';
+import { pathsOf, type Config } from '../engine/config';
+import type { Logger } from '../engine/logger';
+import type { TagSource } from '../engine/match/facts';
+import { TagSet } from '../engine/match/tags';
+import { RevisionFollower } from '../engine/rules-registry/revision-follower';
+import { RevisionStore } from '../engine/rules-registry/revision-store';
 
 interface WorkerRuleSet {
   tags: TagSet;
