@@ -5,7 +5,7 @@
 import { Liquid } from 'liquidjs';
 import { IANAZone } from 'luxon';
 import type { Rule } from './schema/rule';
-import { walkSteps } from './schema/steps';
+import { walkSteps } from './schema/step-tree';
 import { templatesOf } from './lint/template-lints';
 
 const liquid = new Liquid({ strictFilters: true });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulation, type SimulateOptions } from '../cli/simulate-command';
 import { toJsonLines } from '../engine/simulate/output';
 import { loadRules } from '../rules/load-rules';
-import { walkSteps } from '../rules/schema/steps';
+import { walkSteps } from '../rules/schema/step-tree';
 
 const ROOT = fileURLToPath(new URL('./scenarios', import.meta.url));
 const REPO = fileURLToPath(new URL('..', import.meta.url));

@@ -8,7 +8,7 @@ import type { LoadedRule } from '../../rules/load-rules';
 import type { LoadedTag } from '../../rules/load-tags';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { Rule } from '../../rules/schema/rule';
-import { walkSteps } from '../../rules/schema/steps';
+import { walkSteps } from '../../rules/schema/step-tree';
 import { buildCounterPlan, type CounterPlan } from '../state/counter-plan';
 import { ConditionEvaluator } from './evaluate-conditions';
 import { TagSet } from './tags';

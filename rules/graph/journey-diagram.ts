@@ -5,7 +5,9 @@
  */
 import { compileProgram } from '../../workflows/journey/program';
 import type { EntryPolicy, Rule } from '../schema/rule';
-import { walkSteps, type Step } from '../schema/steps';
+import type { Step } from '../schema/steps';
+import { walkSteps } from '../schema/step-tree';
+import { assertNever } from '../../shared/assert-never';
 import { conditionParts, summarizeCondition } from './condition-summary';
 
 export type NodeKind = 'trigger' | 'action' | 'wait' | 'branch' | 'exit' | 'end' | 'note' | 'exitEvent';
@@ -46,15 +48,25 @@ export function journeyDiagram(rule: Rule): Diagram {
     const id = ids.get(step.id)!;
     const node = program.nodes[step.id]!;
     nodes.push({ id, kind: kindOf(step), lines: [...stepLines(step, rule), step.id] });
-    if (step.type === 'branch') {
-      edges.push({ from: id, to: target(node.then), label: 'then' }, { from: id, to: target(node.else), label: 'else' });
-    } else if (step.type === 'split') {
-      for (const variant of node.variants ?? []) edges.push({ from: id, to: target(variant.first), label: `${variant.name} (${variant.weight})` });
-    } else if (step.type === 'waitForEvent') {
-      edges.push({ from: id, to: target(node.onEvent), label: step.event });
-      if (step.timeout !== undefined) edges.push({ from: id, to: target(node.onTimeout), label: `timeout ${step.timeout}` });
-    } else {
-      edges.push({ from: id, to: step.type === 'exit' ? 'done' : target(node.next) });
+    switch (step.type) {
+      case 'branch':
+        edges.push({ from: id, to: target(node.then), label: 'then' }, { from: id, to: target(node.else), label: 'else' });
+        break;
+      case 'split':
+        for (const variant of node.variants ?? []) edges.push({ from: id, to: target(variant.first), label: `${variant.name} (${variant.weight})` });
+        break;
+      case 'waitForEvent':
+        edges.push({ from: id, to: target(node.onEvent), label: step.event });
+        if (step.timeout !== undefined) edges.push({ from: id, to: target(node.onTimeout), label: `timeout ${step.timeout}` });
+        break;
+      case 'exit':
+        edges.push({ from: id, to: 'done' });
+        break;
+      case 'coupon': case 'email': case 'sms': case 'webhook': case 'wait': case 'waitUntil':
+        edges.push({ from: id, to: target(node.next) });
+        break;
+      default:
+        assertNever(step, 'step type in the journey diagram');
     }
   }
   nodes.push({ id: 'done', kind: 'end', lines: ['end'] });
@@ -110,8 +122,10 @@ function kindOf(step: Step): NodeKind {
       return 'branch';
     case 'exit':
       return 'exit';
-    default:
+    case 'coupon': case 'email': case 'sms': case 'webhook':
       return 'action';
+    default:
+      return assertNever(step, 'step type in the journey diagram');
   }
 }
 
@@ -140,6 +154,8 @@ function stepLines(step: Step, rule: Rule): string[] {
       return [`split: ${step.variants.map((v) => v.name).join(' / ')}`];
     case 'exit':
       return ['exit'];
+    default:
+      return assertNever(step, 'step type in the journey diagram');
   }
 }
 

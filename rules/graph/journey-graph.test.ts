@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { branch, coupon, email, eventAt, exit, ruleOf, sinceLast, sms, traitAt, waitForEvent, waitUntil } from '../../test/support/unit-rules';
 import { loadRules } from '../load-rules';
-import { walkSteps } from '../schema/steps';
+import { walkSteps } from '../schema/step-tree';
 import { summarizeCondition } from './condition-summary';
 import { dotText, journeyGraph, mermaidText } from './journey-graph';
 

@@ -5,7 +5,7 @@
  */
 import { leavesOf, type TopLevelCondition } from '../schema/conditions';
 import type { Rule } from '../schema/rule';
-import { walkSteps } from '../schema/steps';
+import { walkSteps } from '../schema/step-tree';
 import { conditionTreesOfTag, type Tag } from '../schema/tags';
 import type { Lint, LintContext } from './lint';
 

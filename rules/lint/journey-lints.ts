@@ -3,8 +3,10 @@
  * may never end, and SMS sent without regard to the hour.
  */
 import type { Rule } from '../schema/rule';
-import { walkSteps, type Step } from '../schema/steps';
+import type { Step } from '../schema/steps';
+import { nestedStepLists, walkSteps } from '../schema/step-tree';
 import type { Lint } from './lint';
+import { assertNever } from '../../shared/assert-never';
 
 export function journeyLints(rule: Rule): Lint[] {
   const lints: Lint[] = [];
@@ -85,17 +87,13 @@ function firstUnwatchedLateMessage(steps: Step[]): { step: string; after: string
         case 'coupon':
           break;
         default:
-          return assertNever(step);
+          return assertNever(step, 'step type in the no-exit-event lint');
       }
     }
     return after;
   };
   visit(steps, null);
   return found;
-}
-
-function assertNever(step: never): never {
-  throw new Error(`journey lint: unknown step type ${JSON.stringify((step as { type?: unknown }).type)}`);
 }
 
 /**
@@ -110,21 +108,35 @@ function unreachableSteps(steps: Step[]): Lint[] {
       if (i < from) continue;
       lints.push({ code: 'unreachable-step', path: [...path, i], message: `step "${step.id}" never runs: ${reason}` });
       const inside = `it is inside "${step.id}", which never runs`;
-      for (const [list, key] of nestedLists(step)) report(list, [...path, i, key], inside);
+      for (const nested of nestedStepLists(step)) report(nested.steps, [...path, i, ...nested.path], inside);
     }
   };
   /** Walks a list that is reached; returns whether the journey can go on past its end. */
   const visit = (list: Step[], path: (string | number)[]): boolean => {
     for (const [i, step] of list.entries()) {
       const here = [...path, i];
-      let goesOn = true;
-      if (step.type === 'exit') goesOn = false;
-      if (step.type === 'branch') goesOn = [visit(step.then, [...here, 'then']), visit(step.else, [...here, 'else'])].some(Boolean);
-      if (step.type === 'split') goesOn = step.variants.map((v, vi) => visit(v.steps, [...here, 'variants', vi, 'steps'])).some(Boolean);
-      if (step.type === 'waitForEvent') {
-        const afterEvent = visit(step.onEvent, [...here, 'onEvent']);
-        if (step.timeout === undefined) report(step.onTimeout, [...here, 'onTimeout'], `"${step.id}" has no timeout, so its onTimeout steps never run`);
-        goesOn = (step.timeout !== undefined && visit(step.onTimeout, [...here, 'onTimeout'])) || afterEvent;
+      let goesOn: boolean;
+      switch (step.type) {
+        case 'exit':
+          goesOn = false;
+          break;
+        case 'branch':
+          goesOn = [visit(step.then, [...here, 'then']), visit(step.else, [...here, 'else'])].some(Boolean);
+          break;
+        case 'split':
+          goesOn = step.variants.map((v, vi) => visit(v.steps, [...here, 'variants', vi, 'steps'])).some(Boolean);
+          break;
+        case 'waitForEvent': {
+          const afterEvent = visit(step.onEvent, [...here, 'onEvent']);
+          if (step.timeout === undefined) report(step.onTimeout, [...here, 'onTimeout'], `"${step.id}" has no timeout, so its onTimeout steps never run`);
+          goesOn = (step.timeout !== undefined && visit(step.onTimeout, [...here, 'onTimeout'])) || afterEvent;
+          break;
+        }
+        case 'coupon': case 'email': case 'sms': case 'webhook': case 'wait': case 'waitUntil':
+          goesOn = true;
+          break;
+        default:
+          return assertNever(step, 'step type in the unreachable-step lint');
       }
       if (!goesOn) {
         const reason = step.type === 'exit' ? `it comes after the exit step "${step.id}"` : `every path through "${step.id}" ends the journey`;
@@ -136,11 +148,4 @@ function unreachableSteps(steps: Step[]): Lint[] {
   };
   visit(steps, ['steps']);
   return lints;
-}
-
-function nestedLists(step: Step): [Step[], string][] {
-  if (step.type === 'branch') return [[step.then, 'then'], [step.else, 'else']];
-  if (step.type === 'waitForEvent') return [[step.onEvent, 'onEvent'], [step.onTimeout, 'onTimeout']];
-  if (step.type === 'split') return step.variants.map((v, i) => [v.steps, `variants.${i}.steps`] as [Step[], string]);
-  return [];
 }

@@ -59,7 +59,13 @@ describe('coupon variables', () => {
     expect(lintsOf([branch('b', isTeam, [coupon('c')], [sms('s')])])).toEqual([{ path: '$.steps[0].else[0].body', message: expect.stringMatching(/no coupon step runs before/) }]);
   });
 
+  it('look inside split variants: a variant without the coupon fires, the one with it is quiet', () => {
+    const split: Step = { id: 'ab', type: 'split', variants: [{ name: 'a', weight: 1, steps: [coupon('c'), sms('with')] }, { name: 'b', weight: 1, steps: [sms('without')] }] };
+    expect(lintsOf([split])).toEqual([{ path: '$.steps[0].variants[1].steps[0].body', message: expect.stringMatching(/no coupon step runs before/) }]);
+  });
+
   it.each<[string, Step[]]>([
+    ['a coupon step in a split variant that can have run', [{ id: 'ab', type: 'split', variants: [{ name: 'a', weight: 1, steps: [coupon('c')] }, { name: 'b', weight: 1, steps: [] }] }, sms('s')]],
     ['a coupon step earlier in the same list', [coupon('c'), wait('w', '1d'), sms('s')]],
     ['a coupon step in an enclosing list, before the branching step', [coupon('c'), waitForEvent('w', 'x', '1h', [], [branch('b', isTeam, [sms('s')], [])])]],
     ['a coupon step in a nested list that can have run', [branch('b', isTeam, [coupon('c')], []), sms('s')]],

@@ -8,6 +8,7 @@
 import { Liquid } from 'liquidjs';
 import type { Rule } from '../schema/rule';
 import type { Step } from '../schema/steps';
+import { nestedStepLists } from '../schema/step-tree';
 import { unknownTagMessage } from '../schema/tags';
 import type { Lint, LintContext } from './lint';
 
@@ -40,8 +41,9 @@ export function templateLints(rule: Rule, context: LintContext): Lint[] {
         }
       }
       if (step.type === 'coupon') couponIssued = true;
-      if (step.type === 'branch') couponIssued = [visit(step.then, [...here, 'then'], couponIssued), visit(step.else, [...here, 'else'], couponIssued)].some(Boolean);
-      if (step.type === 'waitForEvent') couponIssued = [visit(step.onEvent, [...here, 'onEvent'], couponIssued), visit(step.onTimeout, [...here, 'onTimeout'], couponIssued)].some(Boolean);
+      // After a branching step, a coupon exists if some path through it issued one (split variants too).
+      const nested = nestedStepLists(step);
+      if (nested.length) couponIssued = nested.map((list) => visit(list.steps, [...here, ...list.path], couponIssued)).some(Boolean);
     }
     return couponIssued;
   };

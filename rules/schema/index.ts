@@ -3,3 +3,4 @@ export * from './duration';
 export * from './rule';
 export * from './steps';
 export * from './tags';
+export * from './step-tree';

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { TopLevelConditionSchema, type TopLevelCondition } from './conditions';
 import { Duration } from './duration';
 import { ChannelFrequencyCaps, ChannelQuietHours } from './guardrails';
-import { StepList, walkSteps } from './steps';
+import { StepList } from './steps';
+import { walkSteps } from './step-tree';
 
 export const EntryPolicy = z
   .discriminatedUnion('policy', [

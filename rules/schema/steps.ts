@@ -133,20 +133,3 @@ export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('type', [
 ]) as unknown as z.ZodType<Step>;
 
 export const StepList: z.ZodType<Step[]> = z.array(StepSchema);
-
-/** Visits every step, nested ones included, with its JSON path from the rule's `steps`. */
-export function* walkSteps(steps: Step[], path: (string | number)[] = ['steps']): Generator<[Step, (string | number)[]]> {
-  for (const [i, step] of steps.entries()) {
-    const here = [...path, i];
-    yield [step, here];
-    if (step.type === 'branch') {
-      yield* walkSteps(step.then, [...here, 'then']);
-      yield* walkSteps(step.else, [...here, 'else']);
-    } else if (step.type === 'waitForEvent') {
-      yield* walkSteps(step.onEvent, [...here, 'onEvent']);
-      yield* walkSteps(step.onTimeout, [...here, 'onTimeout']);
-    } else if (step.type === 'split') {
-      for (const [v, variant] of step.variants.entries()) yield* walkSteps(variant.steps, [...here, 'variants', v, 'steps']);
-    }
-  }
-}

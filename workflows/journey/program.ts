@@ -4,6 +4,7 @@
  * the step after the branching step. Pure and deterministic: used by the workflow and the simulator.
  */
 import type { Step } from '../../rules/schema/steps';
+import { nestedStepLists } from '../../rules/schema/step-tree';
 
 export interface ProgramNode {
   step: Step;
@@ -42,14 +43,10 @@ function compile(steps: Step[]): Program {
       if (nodes[step.id]) throw new Error(`step id "${step.id}" is used twice`);
       const node: ProgramNode = { step, next };
       nodes[step.id] = node;
-      if (step.type === 'branch') {
-        node.then = compileList(step.then, next);
-        node.else = compileList(step.else, next);
-      } else if (step.type === 'waitForEvent') {
-        node.onEvent = compileList(step.onEvent, next);
-        node.onTimeout = compileList(step.onTimeout, next);
-      } else if (step.type === 'split') {
-        node.variants = step.variants.map((variant) => ({ name: variant.name, weight: variant.weight, first: compileList(variant.steps, next) }));
+      for (const nested of nestedStepLists(step)) {
+        const entry = compileList(nested.steps, next);
+        if (nested.key === 'variant') (node.variants ??= []).push({ ...nested.variant, first: entry });
+        else node[nested.key] = entry;
       }
     }
     return list[0]?.id ?? continuation;
