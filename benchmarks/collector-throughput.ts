@@ -19,9 +19,9 @@ import { startNats } from '../dev/servers/nats';
 import { freePort, spawnServer, waitUntilReady } from '../dev/servers/process';
 import { collectBatch } from '../engine/collect/segment-messages';
 import type { EventEnvelope } from '../engine/events/envelope';
-import { publishEvent } from '../engine/events/publisher';
+import { publishEvent } from '../platform/nats/publisher';
 import { RAW_STREAM } from '../engine/events/subjects';
-import { ensureStreams } from '../engine/nats/setup';
+import { ensureStreams } from '../platform/nats/setup';
 import { arg, mulberry32 } from './bench-support';
 
 const EVENTS = arg('events', 100_000);

@@ -28,16 +28,16 @@ import { AckPolicy, jetstream, type JetStreamClient, type JetStreamManager } fro
 import { connect, headers } from '@nats-io/transport-node';
 import { startNats } from '../dev/servers/nats';
 import { startTemporal } from '../dev/servers/temporal';
-import { loadConfig } from '../engine/config';
+import { loadConfig } from '../platform/config';
 import { startEngine } from '../engine/engine-service';
 import type { EventEnvelope } from '../engine/events/envelope';
-import { publishEvent } from '../engine/events/publisher';
+import { publishEvent } from '../platform/nats/publisher';
 import { PERSON_HEADER, partitionOf, RAW_STREAM, RAW_SUBJECT } from '../engine/events/subjects';
 import { RESOLVER_BATCHES } from '../engine/identity/resolver-loop';
 import type { EventOutcome } from '../engine/ingest/decide';
-import { readInBatches } from '../engine/ingest/stream-batches';
-import { createLogger } from '../engine/logger';
-import { ensureStreams } from '../engine/nats/setup';
+import { readInBatches } from '../platform/nats/stream-batches';
+import { createLogger } from '../platform/logger';
+import { ensureStreams } from '../platform/nats/setup';
 import { arg, finishesPublishedEvent, machineLoad, mulberry32, percentile, pick, withDeadline, zipfPicker } from './bench-support';
 
 const EVENTS = arg('events', 50_000);

@@ -1,7 +1,7 @@
 /** `nudge dead-letters`: shows dead-lettered events with their reason and origin. */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { Config } from '../engine/config';
+import type { Config } from '../platform/config';
 import { DEAD_LETTER_STREAM } from '../engine/events/subjects';
 
 export async function runDeadLetters(config: Config, limit: number, out: (line: string) => void = console.log): Promise<number> {

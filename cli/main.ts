@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { runDemo, DEFAULT_DEMO_DIR } from '../dev/demo/run-demo';
 import { startLocalServers } from '../dev/servers/local-servers';
-import { loadConfig } from '../engine/config';
+import { loadConfig } from '../platform/config';
 import { startCollectService } from '../engine/collect/collect-service';
 import { startEngine } from '../engine/engine-service';
 import { startInboundService } from '../engine/inbound/inbound-service';

@@ -3,9 +3,9 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { Config } from '../engine/config';
-import { publishJsonLines } from '../engine/events/publisher';
-import { ensureStreams } from '../engine/nats/setup';
+import type { Config } from '../platform/config';
+import { publishJsonLines } from '../platform/nats/publisher';
+import { ensureStreams } from '../platform/nats/setup';
 
 export async function runPublish(config: Config, file: string | undefined, out: (line: string) => void = console.log): Promise<number> {
   const input = file && file !== '-' ? createReadStream(file) : process.stdin;

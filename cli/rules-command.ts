@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { loadCouponPoolTexts } from '../connectors/coupon/pool/coupon-pool-files';
-import type { Config } from '../engine/config';
+import type { Config } from '../platform/config';
 import { deployRuleSet, rollbackTo, type DeployResult } from '../engine/rules-registry/deploy';
 import { RevisionStore } from '../engine/rules-registry/revision-store';
 import { validateRuleSet } from '../rules/lint/validate-rule-set';

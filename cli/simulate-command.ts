@@ -1,6 +1,6 @@
 /** `nudge simulate`: runs rules over events on a virtual clock and prints what would happen. */
 import { connect } from '@nats-io/transport-node';
-import { loadConfig } from '../engine/config';
+import { loadConfig } from '../platform/config';
 import type { EventEnvelope } from '../engine/events/envelope';
 import { explain, explainCollector } from '../engine/simulate/explain';
 import { readEventsFile, readProfilesFile, readStreamRange } from '../engine/simulate/inputs';

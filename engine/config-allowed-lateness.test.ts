@@ -1,6 +1,6 @@
 /** NUDGE_ALLOWED_LATENESS: a duration or 0 (the default: no wait, no trigger re-check), carried with the global guardrails. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, globalGuardrails, loadConfig } from './config';
+import { ConfigError, globalGuardrails, loadConfig } from '../platform/config';
 
 describe('NUDGE_ALLOWED_LATENESS', () => {
   it('is 0 unless set, and reaches the engine and simulator with the global guardrails', () => {

@@ -8,7 +8,7 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { Gauge, type Registry } from 'prom-client';
 import { EVENTS_STREAM, partitionSubject } from './events/subjects';
-import type { BatchReader } from './ingest/stream-batches';
+import type { BatchReader } from '../platform/nats/stream-batches';
 
 export interface PartitionLag {
   partition: number;

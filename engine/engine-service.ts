@@ -10,7 +10,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
 import type { LoadedRule } from '../rules/load-rules';
 import type { LoadedTag } from '../rules/load-tags';
-import { globalGuardrails, identifierTypesOf, loadConfig, ownedPartitions, waitScaleOf, type Config } from './config';
+import { globalGuardrails, identifierTypesOf, loadConfig, ownedPartitions, waitScaleOf, type Config } from '../platform/config';
 import { EngineHealth } from './engine-health';
 import { EVENTS_STREAM, consumerName } from './events/subjects';
 import { CachedIdentityStore } from './identity/cached-identity-store';
@@ -22,15 +22,15 @@ import type { EventOutcome } from './ingest/decide';
 import { natsHandoff } from './ingest/nats-handoff';
 import { runPartitionLoop, type PartitionLoopContext } from './ingest/partition-loop';
 import { keepConsuming } from './keep-consuming';
-import { createLogger, type Logger } from './logger';
-import { EngineMetrics } from './metrics';
-import { ensureStreams, openBucket, USERS_BUCKET } from './nats/setup';
+import { createLogger, type Logger } from '../platform/logger';
+import { EngineMetrics } from '../platform/metrics';
+import { ensureStreams, openBucket, USERS_BUCKET } from '../platform/nats/setup';
 import { CheckpointStore, RESOLVER_TASK } from './ownership/checkpoints';
 import { LeaseStore } from './ownership/lease-store';
 import { Ownership, type TaskRunner } from './ownership/ownership';
 import { engineRulesFromFiles, openEngineRules, refusalReason, registerRuleSetMetrics, startRuleLifecycle } from './rules-registry/engine-rules';
-import { StateStore } from './state/state-store';
-import { TemporalJourneyStarter } from './trigger/journey-starter';
+import { StateStore } from '../platform/stores/state-store';
+import { TemporalJourneyStarter } from '../platform/temporal/journey-starter';
 
 export interface EngineHandle {
   /** The rule set running now (it changes when a revision is deployed, with NUDGE_RULES_SOURCE=kv). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keepConsuming } from './keep-consuming';
-import { createLogger } from './logger';
+import { createLogger } from '../platform/logger';
 
 describe('keepConsuming', () => {
   it('starts a loop again after it fails or ends, until stopped; stopping cuts the pause short', async () => {

@@ -3,7 +3,7 @@
  * to stop (its consumer was deleted, a fetch failed for good) is logged and started again after a
  * pause, so an engine never sits idle while its partitions fill up.
  */
-import type { Logger } from './logger';
+import type { Logger } from '../platform/logger';
 
 export async function keepConsuming(name: string, run: () => Promise<void>, stop: AbortSignal, log: Logger, pauseMs = 1000): Promise<void> {
   while (!stop.aborted) {

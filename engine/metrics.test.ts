@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EngineMetrics } from './metrics';
+import { EngineMetrics } from '../platform/metrics';
 
 describe('EngineMetrics', () => {
   it('counts events by result, rule decisions, identity resolution and dead letters', async () => {

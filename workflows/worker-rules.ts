@@ -11,8 +11,8 @@ import { PoolCouponConnector } from '../connectors/coupon/pool/coupon-pool.conne
 import { loadTags } from '../rules/load-tags';
 import { loadRuleSetSource } from '../rules/revision/rule-set-source';
 import { InvalidRuleSetError } from '../rules/rule-errors';
-import { pathsOf, type Config } from '../engine/config';
-import type { Logger } from '../engine/logger';
+import { pathsOf, type Config } from '../platform/config';
+import type { Logger } from '../platform/logger';
 import type { TagSource } from '../engine/match/facts';
 import { TagSet } from '../engine/match/tags';
 import { RevisionFollower } from '../engine/rules-registry/revision-follower';

@@ -6,19 +6,19 @@ import { connect } from '@nats-io/transport-node';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { ConnectorSet } from '../connectors/channels';
 import { closeConnectors, createConnectorsFromEnv } from '../connectors/registry';
-import type { Config } from '../engine/config';
-import { createLogger, type Logger } from '../engine/logger';
+import type { Config } from '../platform/config';
+import { createLogger, type Logger } from '../platform/logger';
 import { unsubscribeHeaders } from '../engine/inbound/unsubscribe-links';
-import { CAPS_BUCKET, openBucket, SENDS_BUCKET, USERS_BUCKET } from '../engine/nats/setup';
-import { StateStore } from '../engine/state/state-store';
+import { CAPS_BUCKET, openBucket, SENDS_BUCKET, USERS_BUCKET } from '../platform/nats/setup';
+import { StateStore } from '../platform/stores/state-store';
 import { jetstream } from '@nats-io/jetstream';
 import { publishJourneyEnded } from '../engine/ingest/nats-handoff';
 import { openWorkerRules } from './worker-rules';
-import { serveMetrics } from '../engine/metrics';
+import { serveMetrics } from '../platform/metrics';
 import { DeliveryMetrics } from './activities/delivery-metrics';
 import { KvCapStore } from './activities/frequency-caps';
 import { SendLedger } from './activities/send-ledger';
-import { installTemporalRuntime } from './temporal-runtime';
+import { installTemporalRuntime } from '../platform/temporal/temporal-runtime';
 import { startWorker } from './worker';
 
 export interface WorkerServiceHandle {

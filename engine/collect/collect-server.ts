@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventEnvelope } from '../events/envelope';
-import { createLogger, type Logger } from '../logger';
+import { createLogger, type Logger } from '../../platform/logger';
 import { HttpError, sendText } from '../inbound/http-io';
 import { discardBody, readJsonBody } from './request-body';
 import { collectBatch, collectCall, isSegmentType, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, type Collected } from './segment-messages';

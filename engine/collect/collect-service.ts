@@ -4,11 +4,11 @@
  */
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { loadConfig, type Config } from '../config';
+import { loadConfig, type Config } from '../../platform/config';
 import type { EventEnvelope } from '../events/envelope';
-import { publishEvent } from '../events/publisher';
-import { createLogger, type Logger } from '../logger';
-import { ensureStreams } from '../nats/setup';
+import { publishEvent } from '../../platform/nats/publisher';
+import { createLogger, type Logger } from '../../platform/logger';
+import { ensureStreams } from '../../platform/nats/setup';
 import { startCollectServer, type CollectServer, type EventSink } from './collect-server';
 
 export interface CollectServiceOptions {

@@ -9,10 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../events/envelope';
 import { RAW_SUBJECT } from '../events/subjects';
-import { createLogger } from '../logger';
+import { createLogger } from '../../platform/logger';
 import type { BatchGraph } from './batch-graph';
 import { CachedIdentityStore } from './cached-identity-store';
-import { IdentifierTypes } from './identifier-types';
+import { IdentifierTypes } from '../events/identifier-types';
 import { IdentityResolver } from './identity-resolver';
 import { livePerson, MemoryIdentityStore, personIdOfKey, personKey, type MergeRecord, type PersonRecord } from './identity-store';
 import { planBatch, type BatchSink, type RawMessage } from './plan-batch';

@@ -18,7 +18,7 @@
  * Writes are compare-and-set on the revision the batch read (create when there was none); a failure
  * stops issuing writes, lets those in flight settle and throws the first error: the batch fails.
  */
-import type { Identifier } from './identifier-types';
+import type { Identifier } from '../events/identifier-types';
 import { IdentityConflictError, identifierKey, personKey, type IdentifierRecord, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
 import { WriteSchedule, type ScheduledWrite } from './write-schedule';
 

@@ -7,7 +7,7 @@
  * Entries also expire after `ttlMs`, bounding how long a change made elsewhere can go unseen, and the
  * resolver loop clears the cache when it (re)starts: it may have been another engine's turn meanwhile.
  */
-import type { Identifier } from './identifier-types';
+import type { Identifier } from '../events/identifier-types';
 import { inParallel } from './in-parallel';
 import { copyPerson, identifierKey, keyOf, personKey, type GraphKey, type GraphRecords, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
 

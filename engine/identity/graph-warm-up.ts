@@ -7,8 +7,8 @@
  * name's `#2`) the plan reads itself: a round trip, not a different answer.
  */
 import type { EventEnvelope } from '../events/envelope';
-import { identifierText, type Identifier, type IdentifierTypes } from './identifier-types';
-import { identifiersOf } from './identifiers-of-event';
+import { identifierText, type Identifier, type IdentifierTypes } from '../events/identifier-types';
+import { identifiersOf } from '../events/identifiers-of-event';
 import { inParallel } from './in-parallel';
 import { identifierKey, keyOf, personKey, type GraphKey, type GraphRecords, type IdentifierRecord, type IdentityGraphStore, type PersonRecord } from './identity-store';
 

@@ -1,6 +1,6 @@
 /** Finding a person by anything an operator has: a person id (also a merged-away one) or any identifier, written any accepted way. */
 import { describe, expect, it } from 'vitest';
-import { IdentifierTypes } from './identifier-types';
+import { IdentifierTypes } from '../events/identifier-types';
 import { absorbedPeople, resolveAnyIdentifier } from './identity-lookup';
 import { MemoryIdentityStore, type MergeRecord, type PersonRecord } from './identity-store';
 

@@ -3,7 +3,7 @@
  * identifier's value, written however the type's normalisation accepts it — for `nudge profile`,
  * `nudge export` and `nudge erase`. Read-only: nothing here writes the graph.
  */
-import type { IdentifierTypes } from './identifier-types';
+import type { IdentifierTypes } from '../events/identifier-types';
 import type { IdentityGraphStore, PersonRecord } from './identity-store';
 
 export interface PersonLookup {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../events/envelope';
-import { IdentifierTypes, IdentifierTypesConfig } from './identifier-types';
+import { IdentifierTypes, IdentifierTypesConfig } from '../events/identifier-types';
 import { IdentityResolver } from './identity-resolver';
 import { CachedIdentityStore } from './cached-identity-store';
 import { IdentityConflictError, livePerson, MemoryIdentityStore, type IdentityGraphStore } from './identity-store';

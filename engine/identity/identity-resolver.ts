@@ -19,8 +19,8 @@
  * whose strongest identifier is stronger (then the older one): its id never changes.
  */
 import type { EventEnvelope } from '../events/envelope';
-import { identifierText, type Identifier, type IdentifierTypes } from './identifier-types';
-import { identifiersOf } from './identifiers-of-event';
+import { identifierText, type Identifier, type IdentifierTypes } from '../events/identifier-types';
+import { identifiersOf } from '../events/identifiers-of-event';
 import { newPersonName, warmGraph } from './graph-warm-up';
 import { copyPerson, livePerson, MAX_HISTORY, type IdentityGraphStore, type MergeRecord, type PersonRecord, type RefusalRecord } from './identity-store';
 

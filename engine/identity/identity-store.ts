@@ -7,10 +7,10 @@
  * a conflict is IdentityConflictError: someone else wrote the graph, and the resolver's batch fails.
  */
 import type { KV } from '@nats-io/kv';
-import type { Identifier } from './identifier-types';
+import type { Identifier } from '../events/identifier-types';
 import { readManyKeys } from './kv-read-many';
 import { KvWriteError, PipelinedKvWriter, WRONG_LAST_SEQUENCE } from './kv-writer';
-import { isCasFailure } from '../nats/compare-and-set';
+import { isCasFailure } from '../../platform/nats/compare-and-set';
 
 export const IDENTITY_BUCKET = 'nudge_identity';
 /** Merges and refusals kept per person, newest last. */

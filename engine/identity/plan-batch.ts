@@ -15,7 +15,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { parseEnvelope, type EventEnvelope } from '../events/envelope';
 import { PERSON_HEADER } from '../events/subjects';
-import type { Logger } from '../logger';
+import type { Logger } from '../../platform/logger';
 import { BatchGraph } from './batch-graph';
 import type { IdentityResolver, ResolutionPlan } from './identity-resolver';
 import { livePerson, type IdentityGraphStore, type MergeRecord } from './identity-store';

@@ -9,9 +9,9 @@
  * between events, so one publish per event meant one socket write per event (12% of the CPU).
  */
 import type { EventEnvelope } from '../events/envelope';
-import { publishDeadLetter } from '../ingest/dead-letter';
+import { publishDeadLetter } from '../../platform/nats/dead-letter';
 import type { MergeRecord } from './identity-store';
-import { publishControl, publishToPerson } from './partition-publish';
+import { publishControl, publishToPerson } from '../../platform/nats/partition-publish';
 import type { BatchSink, RawMessage, Resolution } from './plan-batch';
 import type { BatchOutcome, ResolverContext } from './resolve-batch';
 import { isInfrastructure } from './resolver-failures';

@@ -36,7 +36,7 @@
  */
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import { RAW_STREAM, RAW_SUBJECT } from '../events/subjects';
-import { readInBatches, type BatchReaderOptions } from '../ingest/stream-batches';
+import { readInBatches, type BatchReaderOptions } from '../../platform/nats/stream-batches';
 import { RESOLVER_TASK, type CheckpointStore } from '../ownership/checkpoints';
 import { CachedIdentityStore } from './cached-identity-store';
 import { OwnershipLostError } from './ownership-lost-error';

@@ -1,6 +1,6 @@
 /** What every inbound route needs, built once by the server. */
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { Logger } from '../logger';
+import type { Logger } from '../../platform/logger';
 import type { PhoneLookup } from './phone-directory';
 
 export interface InboundContext {

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { createLogger, type Logger } from '../logger';
+import { createLogger, type Logger } from '../../platform/logger';
 import { HttpError, sendText } from './http-io';
 import type { InboundContext } from './inbound-context';
 import { handleTwilioInbound, handleTwilioStatus } from './twilio-routes';

@@ -4,9 +4,9 @@
  */
 import { connect } from '@nats-io/transport-node';
 import { SendLedger } from '../../workflows/activities/send-ledger';
-import { loadConfig, type Config } from '../config';
-import { createLogger, type Logger } from '../logger';
-import { ensureStreams, openBucket, SENDS_BUCKET } from '../nats/setup';
+import { loadConfig, type Config } from '../../platform/config';
+import { createLogger, type Logger } from '../../platform/logger';
+import { ensureStreams, openBucket, SENDS_BUCKET } from '../../platform/nats/setup';
 import { startInboundServer, type InboundServer } from './inbound-server';
 import { PhoneDirectory } from './phone-directory';
 

@@ -6,7 +6,7 @@
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { normalisePhone, type PhoneRegion } from '../../shared/phone';
-import { openBucket, type Replication } from '../nats/setup';
+import { openBucket, type Replication } from '../../platform/nats/setup';
 
 export const PHONES_BUCKET = 'nudge_phones';
 

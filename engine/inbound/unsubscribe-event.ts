@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { TrackEvent } from '../events/envelope';
-import { publishEvent } from '../events/publisher';
+import { publishEvent } from '../../platform/nats/publisher';
 import type { UnsubscribeTarget } from './unsubscribe-links';
 
 export const UNSUBSCRIBED_EVENT = 'unsubscribed';

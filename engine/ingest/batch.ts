@@ -15,8 +15,8 @@
  */
 import type { JourneyEvent } from '../../workflows/journey/machine';
 import type { UserState } from '../state/behavior-state';
-import type { VersionedState } from '../state/state-store';
-import { JourneyRejectedError, type JourneyStarter } from '../trigger/journey-starter';
+import type { VersionedState } from '../../platform/stores/state-store';
+import { JourneyRejectedError, type JourneyStarter } from '../../platform/temporal/journey-starter';
 import { concurrently } from './concurrently';
 import type { Decision, Effect, EventOutcome } from './decide';
 import type { Handoff, StateAccess } from './process-event';

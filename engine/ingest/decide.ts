@@ -15,7 +15,7 @@ import { mergeChannelSettings } from '../../rules/schema/guardrails';
 import { inHoldout } from '../../workflows/journey/assignment';
 import type { EntrySnapshot, JourneyInput } from '../../workflows/journey/journey-input';
 import type { JourneyEvent, MergedNotice } from '../../workflows/journey/machine';
-import type { GlobalGuardrails } from '../config';
+import type { GlobalGuardrails } from '../../platform/config';
 import { behaviorEventOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
 import type { MergeRecord } from '../identity/identity-store';
 import { decideEntry } from '../match/entry-policy';

@@ -5,7 +5,7 @@
  * round trip at all.
  */
 import type { UserState } from '../state/behavior-state';
-import type { JourneyStarter } from '../trigger/journey-starter';
+import type { JourneyStarter } from '../../platform/temporal/journey-starter';
 
 /** The state with legacy markers resolved, or null when it has none. */
 export async function resolveLegacyMarkers(state: UserState, journeys: JourneyStarter): Promise<UserState | null> {

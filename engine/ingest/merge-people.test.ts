@@ -15,8 +15,8 @@ import type { MergeRecord } from '../identity/identity-store';
 import { RuleIndex } from '../match/rule-index';
 import { countWithin, emptyState, type UserState } from '../state/behavior-state';
 import { counterKey } from '../state/counter-plan';
-import { StateConflictError, type VersionedState } from '../state/state-store';
-import { TemporalUnavailableError, type JourneyStarter } from '../trigger/journey-starter';
+import { StateConflictError, type VersionedState } from '../../platform/stores/state-store';
+import { TemporalUnavailableError, type JourneyStarter } from '../../platform/temporal/journey-starter';
 import { PersonMerger } from './merge-people';
 import { EventProcessor, type AbsorbControl, type Handoff, type JourneyEndedNotice, type StateAccess } from './process-event';
 

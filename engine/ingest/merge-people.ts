@@ -12,7 +12,7 @@
  * absorbed; the tombstone is saved only after the hand-off is published. The decisions are pure
  * (decide-merge.ts); this driver runs them one at a time, the partition loop runs them in batches.
  */
-import type { MergeControl } from '../identity/partition-publish';
+import type { MergeControl } from '../../platform/nats/partition-publish';
 import { decideAbsorb, decideHandOff } from './decide-merge';
 import type { AbsorbControl, EventOutcome, EventProcessor } from './process-event';
 

@@ -12,18 +12,18 @@
  */
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { EVENTS_STREAM, partitionSubject } from '../events/subjects';
-import type { Logger } from '../logger';
+import type { Logger } from '../../platform/logger';
 import { FencedError, partitionTask, type CheckpointStore } from '../ownership/checkpoints';
-import { StateCache } from '../state/state-cache';
-import type { VersionedState } from '../state/state-store';
+import { StateCache } from '../../platform/stores/state-cache';
+import type { VersionedState } from '../../platform/stores/state-store';
 import { Batch, type CommitPorts } from './batch';
 import { concurrently } from './concurrently';
 import { decideEvent, decideJourneyEnded, type DecideContext, type Decision, type EventOutcome } from './decide';
 import { decideAbsorb, decideHandOff } from './decide-merge';
-import { publishDeadLetter } from './dead-letter';
+import { publishDeadLetter } from '../../platform/nats/dead-letter';
 import { resolveLegacyMarkers } from './legacy-markers';
 import { readPartitionMessage, type PartitionMessage } from './partition-messages';
-import { readInBatches, type BatchReader } from './stream-batches';
+import { readInBatches, type BatchReader } from '../../platform/nats/stream-batches';
 import { retryWhileUnavailable } from './unavailable';
 
 export interface PartitionLoopContext {

@@ -5,11 +5,11 @@
  * engine's partition loop (partition-loop.ts) runs the same decisions over batches with a state cache.
  */
 import { userKeyOf, type EventEnvelope } from '../events/envelope';
-import type { GlobalGuardrails } from '../config';
+import type { GlobalGuardrails } from '../../platform/config';
 import type { RuleIndex } from '../match/rule-index';
-import type { VersionedState } from '../state/state-store';
+import type { VersionedState } from '../../platform/stores/state-store';
 import type { UserState } from '../state/behavior-state';
-import type { JourneyStarter } from '../trigger/journey-starter';
+import type { JourneyStarter } from '../../platform/temporal/journey-starter';
 import { Batch } from './batch';
 import { decideEvent, decideJourneyEnded, type AbsorbControl, type DecideContext, type Decision, type EventOutcome, type JourneyEndedNotice } from './decide';
 

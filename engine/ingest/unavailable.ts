@@ -3,8 +3,8 @@
  * kept) with backoff for as long as it takes, and gives up only when asked to stop. Anything else is
  * not retried here: it is either a fence (another owner) or a bug, and ends the loop.
  */
-import type { Logger } from '../logger';
-import { TemporalUnavailableError } from '../trigger/journey-starter';
+import type { Logger } from '../../platform/logger';
+import { TemporalUnavailableError } from '../../platform/temporal/journey-starter';
 
 /** Errors that mean "NATS or Temporal is unavailable right now" whatever raised them. */
 export const looksLikeConnectionTrouble = (error: unknown) => /timeout|disconnect|connection|no responders/i.test(String((error as Error)?.message));

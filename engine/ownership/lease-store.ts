@@ -7,7 +7,7 @@
  */
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { isCasFailure } from '../nats/compare-and-set';
+import { isCasFailure } from '../../platform/nats/compare-and-set';
 
 export const LEASES_BUCKET = 'nudge_leases';
 

@@ -12,7 +12,7 @@
  * state write are compare-and-set, so a stale owner (paused past its TTL) is refused at its next write.
  */
 import { createHash } from 'node:crypto';
-import type { Logger } from '../logger';
+import type { Logger } from '../../platform/logger';
 import { partitionTask, RESOLVER_TASK } from './checkpoints';
 import type { HeldLease, LeaseRecord, LeaseStore } from './lease-store';
 

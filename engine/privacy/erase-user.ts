@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ANONYMOUS_LEDGER_PREFIX, anonymousRecordOf, type LedgerRecord } from '../../workflows/activities/send-ledger';
-import type { Config } from '../config';
-import { stateKey } from '../state/state-store';
+import type { Config } from '../../platform/config';
+import { stateKey } from '../../platform/stores/state-store';
 import { findUserData, holdsNothing, type ErasedLedgerRecord, type LedgerHolding } from './find-user-data';
 import { ruleIdOfJourney } from './ownership';
 import { eraseKey, withPrivacyContext, type OpenBucket, type PrivacyContext } from './privacy-context';

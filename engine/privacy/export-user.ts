@@ -6,7 +6,7 @@
  * frequency caps) and the events still stored. The id may be any identifier or person id.
  */
 import { loadTags } from '../../rules/load-tags';
-import { pathsOf, type Config } from '../config';
+import { pathsOf, type Config } from '../../platform/config';
 import { NO_TAGS, TagSet, type TagValues } from '../match/tags';
 import type { UserState } from '../state/behavior-state';
 import { findUserData, holdsNothing, type KeyHolding, type UserData } from './find-user-data';

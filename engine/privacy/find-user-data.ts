@@ -9,9 +9,9 @@
  * everyone merged into them: their data may be kept under any of their person ids, and — from before
  * the graph — under their userIds and anonymousIds. Without a graph the id given is the only key.
  */
-import { identifierText } from '../identity/identifier-types';
+import { identifierText } from '../events/identifier-types';
 import type { UserState } from '../state/behavior-state';
-import { stateKey } from '../state/state-store';
+import { stateKey } from '../../platform/stores/state-store';
 import { ANONYMOUS_LEDGER_PREFIX, parseLedgerKey, type AnonymousLedgerRecord, type LedgerRecord } from '../../workflows/activities/send-ledger';
 import { entryRefersToUser, journeyOwnership, parseAssignmentKey, type Ownership } from './ownership';
 import { allKeys, type OpenBucket, type PrivacyContext } from './privacy-context';

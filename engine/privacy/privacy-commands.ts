@@ -1,5 +1,5 @@
 /** The `nudge export` and `nudge erase` commands: run against the configured NATS and Temporal, print the result. */
-import type { Config } from '../config';
+import type { Config } from '../../platform/config';
 import { eraseUser, formatEraseSummary } from './erase-user';
 import { exportUser } from './export-user';
 

@@ -9,10 +9,10 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
 import { couponPoolConfigSchema } from '../../connectors/coupon/pool/coupon-pool.config';
-import { identifierTypesOf, type Config } from '../config';
-import type { IdentifierTypes } from '../identity/identifier-types';
+import { identifierTypesOf, type Config } from '../../platform/config';
+import type { IdentifierTypes } from '../events/identifier-types';
 import { IDENTITY_BUCKET } from '../identity/identity-store';
-import { SENDS_BUCKET, USERS_BUCKET } from '../nats/setup';
+import { SENDS_BUCKET, USERS_BUCKET } from '../../platform/nats/setup';
 
 export interface OpenBucket {
   name: string;

@@ -15,8 +15,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { parseEnvelope } from '../events/envelope';
 import { CONTROL_HEADER, DEAD_LETTER_STREAM, EVENTS_STREAM, PERSON_HEADER, RAW_STREAM, partitionOf, partitionSubject } from '../events/subjects';
-import { identifierText, type IdentifierTypes } from '../identity/identifier-types';
-import { identifiersOf } from '../identity/identifiers-of-event';
+import { identifierText, type IdentifierTypes } from '../events/identifier-types';
+import { identifiersOf } from '../events/identifiers-of-event';
 import type { PrivacyContext } from './privacy-context';
 
 export interface StoredEvent {

@@ -5,7 +5,7 @@
  * once, like the other buckets export and erase sweep: identifier records are keyed by value, and a
  * merge older than the MAX_HISTORY kept in `merges` is only found through its tombstone.
  */
-import { identifierText, type Identifier } from '../identity/identifier-types';
+import { identifierText, type Identifier } from '../events/identifier-types';
 import { absorbedPeople, resolveAnyIdentifier, type PersonLookup } from '../identity/identity-lookup';
 import { IdentityConflictError, KvIdentityStore, personIdOfKey, personKey, type MergeRecord, type PersonRecord, type RefusalRecord } from '../identity/identity-store';
 import { allKeys, eraseEarlierRevisions, eraseKey, type OpenBucket, type PrivacyContext } from './privacy-context';

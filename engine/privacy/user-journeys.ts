@@ -5,7 +5,7 @@
  * Every execution is confirmed by its UserId search attribute before anything is done to it.
  */
 import { isGrpcServiceError, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
-import { RuleIdAttribute, UserIdAttribute } from '../trigger/journey-starter';
+import { RuleIdAttribute, UserIdAttribute } from '../../platform/temporal/journey-starter';
 import type { PrivacyContext } from './privacy-context';
 
 export const ERASE_TERMINATE_REASON = 'erased by nudge erase';

@@ -10,13 +10,13 @@ import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { loadTags } from '../../rules/load-tags';
-import { identifierTypesOf, pathsOf, type Config } from '../config';
+import { identifierTypesOf, pathsOf, type Config } from '../../platform/config';
 import { resolveAnyIdentifier } from '../identity/identity-lookup';
 import { IDENTITY_BUCKET, KvIdentityStore } from '../identity/identity-store';
 import { TagSet } from '../match/tags';
-import { USERS_BUCKET } from '../nats/setup';
+import { USERS_BUCKET } from '../../platform/nats/setup';
 import { emptyState, type UserState } from '../state/behavior-state';
-import { stateKey } from '../state/state-store';
+import { stateKey } from '../../platform/stores/state-store';
 import { formatProfile, identityFrom, profileFrom, type ProfileIdentity, type UserProfile } from './user-profile';
 
 export interface ProfileOptions {

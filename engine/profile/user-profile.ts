@@ -6,7 +6,7 @@
  */
 import ms from 'ms';
 import type { TagValue } from '../../rules/schema/tags';
-import type { Identifier } from '../identity/identifier-types';
+import type { Identifier } from '../events/identifier-types';
 import type { PersonLookup } from '../identity/identity-lookup';
 import type { MergeRecord, PersonRecord, RefusalRecord } from '../identity/identity-store';
 import type { UserState } from '../state/behavior-state';

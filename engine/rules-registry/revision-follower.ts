@@ -9,7 +9,7 @@
  */
 import { InvalidRuleSetError } from '../../rules/rule-errors';
 import { UnreadableRevisionError } from '../../rules/revision/rule-set-source';
-import type { Logger } from '../logger';
+import type { Logger } from '../../platform/logger';
 import type { DeployedRevision, RevisionStore } from './revision-store';
 
 export interface Active<T> {

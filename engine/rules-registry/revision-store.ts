@@ -12,7 +12,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { parseRuleSetSource, UnreadableRevisionError, type RuleSetSource } from '../../rules/revision/rule-set-source';
-import { isCasFailure } from '../nats/compare-and-set';
+import { isCasFailure } from '../../platform/nats/compare-and-set';
 
 export const RULES_BUCKET = 'nudge_rules';
 const CURRENT_KEY = 'current';

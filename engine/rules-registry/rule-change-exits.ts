@@ -14,7 +14,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LoadedRule } from '../../rules/load-rules';
 import { JOURNEY_WORKFLOW_TYPE } from '../../workflows/journey/journey-input';
 import { journeyRuleChangedSignal } from '../../workflows/journey/signals';
-import type { Logger } from '../logger';
+import type { Logger } from '../../platform/logger';
 
 export interface ExitingRule {
   id: string;

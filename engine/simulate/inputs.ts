@@ -8,7 +8,7 @@ import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { parseEnvelope, type EventEnvelope } from '../events/envelope';
-import { completeEnvelope } from '../events/publisher';
+import { completeEnvelope } from '../../platform/nats/publisher';
 import { RAW_STREAM } from '../events/subjects';
 
 export class SimulationInputError extends Error {

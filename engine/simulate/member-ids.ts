@@ -4,7 +4,7 @@
  * knows. It is read from the live person's identifiers at the end of the run, so every row of the
  * person carries it, the ones from before the login too.
  */
-import { followMerges, type VersionedState } from '../state/state-store';
+import { followMerges, type VersionedState } from '../../platform/stores/state-store';
 import type { SimulationAction } from './simulator';
 
 export async function withMemberIds(actions: SimulationAction[], load: (userKey: string) => Promise<VersionedState>): Promise<SimulationAction[]> {

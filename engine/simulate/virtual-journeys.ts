@@ -9,7 +9,7 @@ import { Heap } from 'heap-js';
 import type { JourneyActivities } from '../../workflows/activities/create-activities';
 import { machineContextFor, type JourneyInput } from '../../workflows/journey/journey-input';
 import { onEvaluated, onEvent, onMerged, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type PerformResult, type Transition } from '../../workflows/journey/machine';
-import type { JourneyStarter } from '../trigger/journey-starter';
+import type { JourneyStarter } from '../../platform/temporal/journey-starter';
 
 interface VirtualJourney {
   input: JourneyInput;

@@ -5,7 +5,7 @@
 import type { KV } from '@nats-io/kv';
 import { describe, expect, it } from 'vitest';
 import { emptyState, type UserState } from './behavior-state';
-import { MAX_MERGE_HOPS, MergeChainError, StateStore, stateKey } from './state-store';
+import { MAX_MERGE_HOPS, MergeChainError, StateStore, stateKey } from '../../platform/stores/state-store';
 
 /** Just enough of a KV bucket for reads. */
 function storeWith(states: UserState[]): StateStore {

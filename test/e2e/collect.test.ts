@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import { startCollectService } from '../../engine/collect/collect-service';
 import type { CollectServer } from '../../engine/collect/collect-server';
-import { loadConfig } from '../../engine/config';
+import { loadConfig } from '../../platform/config';
 import type { EventEnvelope } from '../../engine/events/envelope';
 import { readStreamRange } from '../../engine/simulate/inputs';
 import { eventually } from '../support/poll';

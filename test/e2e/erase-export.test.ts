@@ -10,7 +10,7 @@ import { Kvm } from '@nats-io/kv';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhoneDirectory } from '../../engine/inbound/phone-directory';
-import { openBucket, SENDS_BUCKET } from '../../engine/nats/setup';
+import { openBucket, SENDS_BUCKET } from '../../platform/nats/setup';
 import { eraseUser, formatEraseSummary } from '../../engine/privacy/erase-user';
 import { exportUser } from '../../engine/privacy/export-user';
 import { SendLedger } from '../../workflows/activities/send-ledger';

@@ -10,7 +10,7 @@ import type { ConnectorSet, EmailConnector } from '../../connectors/channels';
 import { SmtpEmailConnector } from '../../connectors/email/smtp/smtp.connector';
 import { startSmtpCapture, type SmtpCapture } from '../../dev/capture/smtp-capture';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
-import { openBucket, SENDS_BUCKET } from '../../engine/nats/setup';
+import { openBucket, SENDS_BUCKET } from '../../platform/nats/setup';
 import { emptyState } from '../../engine/state/behavior-state';
 import { createActivities, type PerformStepInput } from '../../workflows/activities/create-activities';
 import { MemoryCapStore } from '../../workflows/activities/frequency-caps';

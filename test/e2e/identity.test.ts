@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollectService } from '../../engine/collect/collect-service';
 import type { CollectServer } from '../../engine/collect/collect-server';
 import { IDENTITY_BUCKET, KvIdentityStore, livePerson } from '../../engine/identity/identity-store';
-import { openBucket } from '../../engine/nats/setup';
+import { openBucket } from '../../platform/nats/setup';
 import { runProfile } from '../../engine/profile/profile-command';
 import { startStack, type Stack } from '../support/stack';
 import { eventually } from '../support/poll';

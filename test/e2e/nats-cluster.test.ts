@@ -12,9 +12,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_STREAM, EVENTS_STREAM, RAW_STREAM } from '../../engine/events/subjects';
-import { ensureStreams, openBucket, ReplicaMismatchError, SENDS_BUCKET, USERS_BUCKET } from '../../engine/nats/setup';
+import { ensureStreams, openBucket, ReplicaMismatchError, SENDS_BUCKET, USERS_BUCKET } from '../../platform/nats/setup';
 import type { UserState } from '../../engine/state/behavior-state';
-import { UserIdAttribute } from '../../engine/trigger/journey-starter';
+import { UserIdAttribute } from '../../platform/temporal/journey-starter';
 import { startClusterStack, type AppliedEvent, type ClusterStack, type PublishReceipt } from '../support/cluster-stack';
 import { eventually } from '../support/poll';
 import { track } from '../support/stack';

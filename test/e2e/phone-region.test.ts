@@ -6,7 +6,7 @@
  * still works, with a warning, and the two names disagreeing stops the start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../engine/config';
+import { ConfigError, loadConfig } from '../../platform/config';
 import { PhoneDirectory } from '../../engine/inbound/phone-directory';
 import { simulate } from '../../engine/simulate/simulator';
 import { loadRules } from '../../rules/load-rules';

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../engine/config';
+import { loadConfig } from '../../platform/config';
 import { startEngine } from '../../engine/engine-service';
 import { InvalidRuleSetError } from '../../rules/rule-errors';
 

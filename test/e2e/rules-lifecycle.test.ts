@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRulesDeploy, runRulesRollback } from '../../cli/rules-command';
 import { startEngine, type EngineHandle } from '../../engine/engine-service';
 import type { EventOutcome } from '../../engine/ingest/decide';
-import { createLogger } from '../../engine/logger';
+import { createLogger } from '../../platform/logger';
 import { RevisionStore } from '../../engine/rules-registry/revision-store';
 import { readRuleSetSource } from '../../rules/revision/rule-set-source';
 import { eventually } from '../support/poll';

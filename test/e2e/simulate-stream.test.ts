@@ -7,9 +7,9 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulation } from '../../cli/simulate-command';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
-import { publishEvent } from '../../engine/events/publisher';
+import { publishEvent } from '../../platform/nats/publisher';
 import { RAW_STREAM, RAW_SUBJECT } from '../../engine/events/subjects';
-import { ensureStreams } from '../../engine/nats/setup';
+import { ensureStreams } from '../../platform/nats/setup';
 import { track } from '../support/stack';
 
 let nats: NatsServerHandle;

@@ -15,8 +15,8 @@ import { PERSON_HEADER, RAW_STREAM, RAW_SUBJECT } from '../../engine/events/subj
 import { startInboundServer, type InboundServer } from '../../engine/inbound/inbound-server';
 import { PhoneDirectory } from '../../engine/inbound/phone-directory';
 import { createUnsubscribeToken, unsubscribeHeaders } from '../../engine/inbound/unsubscribe-links';
-import { createLogger } from '../../engine/logger';
-import { ensureStreams, openBucket, SENDS_BUCKET } from '../../engine/nats/setup';
+import { createLogger } from '../../platform/logger';
+import { ensureStreams, openBucket, SENDS_BUCKET } from '../../platform/nats/setup';
 import { SendLedger } from '../../workflows/activities/send-ledger';
 
 const PARTITIONS = 4;

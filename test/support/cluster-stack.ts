@@ -15,13 +15,13 @@ import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { startSmtpCapture, type SmtpCapture } from '../../dev/capture/smtp-capture';
 import { startNatsCluster, type NatsClusterHandle } from '../../dev/servers/nats-cluster';
-import { loadConfig, type Config } from '../../engine/config';
+import { loadConfig, type Config } from '../../platform/config';
 import { startEngine, type EngineHandle } from '../../engine/engine-service';
 import type { EventEnvelope } from '../../engine/events/envelope';
-import { publishEvent } from '../../engine/events/publisher';
-import { createLogger } from '../../engine/logger';
-import { openBucket, USERS_BUCKET } from '../../engine/nats/setup';
-import { StateStore } from '../../engine/state/state-store';
+import { publishEvent } from '../../platform/nats/publisher';
+import { createLogger } from '../../platform/logger';
+import { openBucket, USERS_BUCKET } from '../../platform/nats/setup';
+import { StateStore } from '../../platform/stores/state-store';
 import { startWorkerService, type WorkerServiceHandle } from '../../workflows/worker-service';
 import { eventually } from './poll';
 

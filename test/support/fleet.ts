@@ -13,12 +13,12 @@ import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import type { EventEnvelope } from '../../engine/events/envelope';
-import { publishEvent } from '../../engine/events/publisher';
+import { publishEvent } from '../../platform/nats/publisher';
 import { TagSet } from '../../engine/match/tags';
-import { ensureStreams, USERS_BUCKET } from '../../engine/nats/setup';
+import { ensureStreams, USERS_BUCKET } from '../../platform/nats/setup';
 import { LEASES_BUCKET, type LeaseRecord } from '../../engine/ownership/lease-store';
 import { simulate } from '../../engine/simulate/simulator';
-import { StateStore } from '../../engine/state/state-store';
+import { StateStore } from '../../platform/stores/state-store';
 import { loadRuleSet } from '../../rules/load-rule-set';
 import { startNudgeProcess, type NudgeProcess } from './nudge-process';
 

@@ -8,7 +8,7 @@
 import type { KV } from '@nats-io/kv';
 import type { FrequencyCap } from '../../rules/schema/guardrails';
 import { parseDuration } from '../../rules/schema/parse-duration';
-import { isCasFailure } from '../../engine/nats/compare-and-set';
+import { isCasFailure } from '../../platform/nats/compare-and-set';
 
 export type Reservation = { granted: true } | { granted: false; retryAt: number };
 

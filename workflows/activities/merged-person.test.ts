@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectorSet, EmailMessage } from '../../connectors/channels';
 import { emptyState, type UserState } from '../../engine/state/behavior-state';
-import { followMerges, type VersionedState } from '../../engine/state/state-store';
+import { followMerges, type VersionedState } from '../../platform/stores/state-store';
 import type { FrequencyCap } from '../../rules/schema/guardrails';
 import { traitAt } from '../../test/support/unit-rules';
 import { createActivities, type PerformStepInput } from './create-activities';

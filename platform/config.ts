@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { IANAZone } from 'luxon';
 import { FrequencyCap, QuietHours } from '../rules/schema/guardrails';
 import { parseDuration } from '../rules/schema/parse-duration';
-import { DEFAULT_IDENTIFIER_TYPES, IdentifierTypes, IdentifierTypesConfig } from './identity/identifier-types';
+import { DEFAULT_IDENTIFIER_TYPES, IdentifierTypes, IdentifierTypesConfig } from '../engine/events/identifier-types';
 import { DEFAULT_PHONE_REGION, phoneRegionFromEnv, PhoneRegionError, PhoneRegionSchema } from '../shared/phone';
 
 /** A JSON value in an environment variable, validated with a schema. */

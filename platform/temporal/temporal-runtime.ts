@@ -3,7 +3,7 @@
  * the SDK's console output. The SDK runtime is per process and can be installed once.
  */
 import { Runtime, type Logger as TemporalLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import type { Logger } from '../engine/logger';
+import type { Logger } from '../logger';
 
 let installed = false;
 

@@ -5,7 +5,7 @@
  * not one per event. Needs allow_direct on the bucket (nats.js sets it when it creates a bucket).
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { emptyState, type UserState } from './behavior-state';
+import { emptyState, type UserState } from '../../engine/state/behavior-state';
 import type { VersionedState } from './state-store';
 
 /** The server answers at most this many subjects per request. */

@@ -8,9 +8,9 @@
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
-import type { EventEnvelope } from '../events/envelope';
-import { CONTROL_HEADER, PERSON_HEADER, partitionOf, partitionSubject } from '../events/subjects';
-import type { MergeRecord } from './identity-store';
+import type { EventEnvelope } from '../../engine/events/envelope';
+import { CONTROL_HEADER, PERSON_HEADER, partitionOf, partitionSubject } from '../../engine/events/subjects';
+import type { MergeRecord } from '../../engine/identity/identity-store';
 
 /** The body of a `merge` control message: hand `from`'s state over to `into`. */
 export type MergeControl = MergeRecord;

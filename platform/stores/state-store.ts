@@ -6,7 +6,7 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { loadManyStates } from './load-many';
-import { emptyState, type UserState } from './behavior-state';
+import { emptyState, type UserState } from '../../engine/state/behavior-state';
 import { isCasFailure } from '../nats/compare-and-set';
 
 export interface VersionedState {

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
-import { parseEnvelope, type EventEnvelope } from './envelope';
-import { PERSON_HEADER, RAW_SUBJECT } from './subjects';
+import { parseEnvelope, type EventEnvelope } from '../../engine/events/envelope';
+import { PERSON_HEADER, RAW_SUBJECT } from '../../engine/events/subjects';
 
 export interface PublishResult {
   published: number;

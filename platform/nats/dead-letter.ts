@@ -5,7 +5,7 @@
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
-import { deadLetterSubject } from '../events/subjects';
+import { deadLetterSubject } from '../../engine/events/subjects';
 
 export interface DeadLetter {
   /** 'unrouted': the event failed before it had a partition (the identity resolver's raw stream). */

@@ -4,7 +4,7 @@
  * `context.externalIds` ([{ id, type }] with a configured type). Values are normalised per type (phone
  * to E.164, email lower-cased); a value that cannot be normalised is reported, not linked.
  */
-import type { EventEnvelope } from '../events/envelope';
+import type { EventEnvelope } from './envelope';
 import type { Identifier, IdentifierType, IdentifierTypes } from './identifier-types';
 
 export interface EventIdentifiers {

@@ -4,8 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EventOutcome } from './ingest/process-event';
-import type { ResolutionPlan } from './identity/identity-resolver';
+import type { EventOutcome } from '../engine/ingest/process-event';
+import type { ResolutionPlan } from '../engine/identity/identity-resolver';
 
 export class EngineMetrics {
   readonly registry = new Registry();
