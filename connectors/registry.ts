@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Channel, Connector, ConnectorSet } from './channels';
 import type { Env } from './config';
 import { ConnectorConfigError } from './errors';
+import type { InboundNotices, ProviderInbound } from './inbound';
 
 /** What a provider may need besides its own settings. */
 export interface ConnectorDeps {
@@ -14,23 +15,33 @@ export interface ConnectorDeps {
 
 export type ConnectorFactory<C extends Connector> = (env: Env, deps: ConnectorDeps) => Promise<C>;
 
-type ProviderTable = { [K in Channel]: Record<string, ConnectorFactory<ConnectorSet[K]>> };
+/** The routes of a provider's webhooks, built from the environment (its inbound secrets). */
+export type InboundFactory<Notice> = (env: Env) => Promise<ProviderInbound<Notice>>;
+
+/** Everything nudge needs of one provider: how to build its connector and, if it has webhooks, their routes. */
+export interface ProviderEntry<K extends Channel> {
+  connector: ConnectorFactory<ConnectorSet[K]>;
+  inbound?: InboundFactory<InboundNotices[K]>;
+}
+
+type ProviderTable = { [K in Channel]: Record<string, ProviderEntry<K>> };
 
 /**
- * One line per provider. Imports are lazy so a worker loads only the SDKs of the providers it uses.
+ * One line per provider; each line points into the provider's folder (its `*.provider.ts`). Imports are
+ * lazy so a worker loads only the SDKs of the providers it uses.
  */
 export const providers: ProviderTable = {
   email: {
-    smtp: async (env) => (await import('./email/smtp/smtp.connector')).SmtpEmailConnector.fromEnv(env),
+    smtp: { connector: async (env) => (await import('./email/smtp/smtp.connector')).SmtpEmailConnector.fromEnv(env) },
   },
   sms: {
-    twilio: async (env) => (await import('./sms/twilio/twilio.connector')).TwilioSmsConnector.fromEnv(env),
+    twilio: { connector: async (env) => (await import('./sms/twilio/twilio.connector')).TwilioSmsConnector.fromEnv(env), inbound: async (env) => (await import('./sms/twilio/twilio.inbound')).twilioInboundFromEnv(env) },
   },
   webhook: {
-    http: async (env) => (await import('./webhook/http/http-webhook.connector')).HttpWebhookConnector.fromEnv(env),
+    http: { connector: async (env) => (await import('./webhook/http/http-webhook.connector')).HttpWebhookConnector.fromEnv(env) },
   },
   coupon: {
-    pool: async (env, deps) => (await import('./coupon/pool/coupon-pool.connector')).PoolCouponConnector.fromEnv(env, deps),
+    pool: { connector: async (env, deps) => (await import('./coupon/pool/coupon-pool.connector')).PoolCouponConnector.fromEnv(env, deps) },
   },
 };
 
@@ -42,16 +53,29 @@ export const providerSelection: { [K in Channel]: { variable: string; defaultPro
   coupon: { variable: 'COUPON_PROVIDER', defaultProvider: 'pool' },
 };
 
-/** Builds one connector for `channel`, chosen by its *_PROVIDER variable. */
-export async function createConnector<K extends Channel>(channel: K, env: Env, deps: ConnectorDeps): Promise<ConnectorSet[K]> {
+/** The provider `channel` uses, chosen by its *_PROVIDER variable; an unknown name is a ConnectorConfigError. */
+export function selectedProvider<K extends Channel>(channel: K, env: Env): { name: string; entry: ProviderEntry<K> } {
   const { variable, defaultProvider } = providerSelection[channel];
   const name = env[variable]?.trim() || defaultProvider;
-  const table: Record<string, ConnectorFactory<ConnectorSet[K]>> = providers[channel];
-  const factory = Object.hasOwn(table, name) ? table[name] : undefined;
-  if (!factory) {
+  const table: Record<string, ProviderEntry<K>> = providers[channel];
+  const entry = Object.hasOwn(table, name) ? table[name] : undefined;
+  if (!entry) {
     throw new ConnectorConfigError(channel, `${variable}="${name}" is not a known provider (known: ${Object.keys(table).join(', ')})`);
   }
-  return factory(env, deps);
+  return { name, entry };
+}
+
+/** Builds one connector for `channel`, chosen by its *_PROVIDER variable. */
+export async function createConnector<K extends Channel>(channel: K, env: Env, deps: ConnectorDeps): Promise<ConnectorSet[K]> {
+  return selectedProvider(channel, env).entry.connector(env, deps);
+}
+
+/**
+ * The webhook routes of the provider `channel` uses, or undefined when that provider has none. The
+ * inbound service serves them; it does not know which provider it is.
+ */
+export async function createInbound<K extends Channel>(channel: K, env: Env): Promise<ProviderInbound<InboundNotices[K]> | undefined> {
+  return selectedProvider(channel, env).entry.inbound?.(env);
 }
 
 /**

@@ -1,8 +1,8 @@
 /** The contract of every EmailConnector, checked against the provider's local fake. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmailConnector, EmailMessage } from '../channels';
-import { NonRetryableError, RetryAfterError, TransientDeliveryError } from '../errors';
-import { rejectionOf, type ChannelHarness } from './harness';
+import { NonRetryableError, OutcomeUnknownError, RetryAfterError, TransientDeliveryError } from '../errors';
+import { expectIdempotency, rejectionOf, type ChannelHarness } from './harness';
 
 export interface ReceivedEmail {
   /** Envelope recipients, comma-separated. */
@@ -12,6 +12,8 @@ export interface ReceivedEmail {
   html?: string;
   /** Header names in lower case. */
   headers: Record<string, string>;
+  /** What the provider received that identifies the send (SMTP: the Message-ID derived from the key). */
+  idempotencyMarker?: string;
 }
 
 export interface EmailHarness extends ChannelHarness<EmailConnector, ReceivedEmail> {
@@ -81,6 +83,22 @@ export function describeEmailConnector(name: string, setup: () => Promise<EmailH
 
       expect(error).toBeInstanceOf(TransientDeliveryError);
       expect((error as Error).cause).toBeDefined();
+    });
+
+    it('identifies a repeated step to the provider the same way, another step differently', async () => {
+      await harness.connector.send(message({ idempotencyKey: 'journey-1/step-a' }));
+      await harness.connector.send(message({ idempotencyKey: 'journey-1/step-a' }));
+      await harness.connector.send(message({ idempotencyKey: 'journey-1/step-b' }));
+
+      expectIdempotency(harness.idempotency, harness.received().map((email) => email.idempotencyMarker));
+    });
+
+    it('reports a lost answer as outcome-unknown: the server may hold the message, so it is not retried', async () => {
+      harness.failNext('answer_lost');
+      const error = await rejectionOf(harness.connector.send(message()));
+
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
+      expect(harness.received()).toHaveLength(1);
     });
 
     it('reports an unreachable server as transient', async () => {

@@ -1,13 +1,15 @@
 /** The contract of every SmsConnector, checked against the provider's local fake. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SmsConnector, SmsMessage } from '../channels';
-import { NonRetryableError, RetryAfterError, TransientDeliveryError } from '../errors';
-import { RATE_LIMIT_RETRY_AFTER_SECONDS, rejectionOf, type ChannelHarness } from './harness';
+import { NonRetryableError, OutcomeUnknownError, RetryAfterError, TransientDeliveryError } from '../errors';
+import { expectIdempotency, RATE_LIMIT_RETRY_AFTER_SECONDS, rejectionOf, type ChannelHarness } from './harness';
 
 export interface ReceivedSms {
   /** Recipient as the provider received it (E.164). */
   to: string;
   body: string;
+  /** The idempotency key as the provider received it (e.g. an Idempotency-Key header); undefined when it takes none. */
+  idempotencyMarker?: string;
 }
 
 export interface SmsHarness extends ChannelHarness<SmsConnector, ReceivedSms> {
@@ -75,6 +77,23 @@ export function describeSmsConnector(name: string, setup: () => Promise<SmsHarne
 
       expect(error).toBeInstanceOf(RetryAfterError);
       expect((error as RetryAfterError).retryAfterMs).toBe(RATE_LIMIT_RETRY_AFTER_SECONDS * 1000);
+    });
+
+    it('passes the idempotency key to the provider when its API takes one', async () => {
+      await harness.connector.send(message({ idempotencyKey: 'journey-1/step-a' }));
+      await harness.connector.send(message({ idempotencyKey: 'journey-1/step-a' }));
+      await harness.connector.send(message({ idempotencyKey: 'journey-1/step-b' }));
+
+      expectIdempotency(harness.idempotency, harness.received().map((sms) => sms.idempotencyMarker));
+    });
+
+    it('reports a lost answer as outcome-unknown: the provider may hold the message, so it is not retried', async () => {
+      harness.failNext('answer_lost');
+      const error = await rejectionOf(harness.connector.send(message()));
+
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
+      expect(error).not.toBeInstanceOf(TransientDeliveryError);
+      expect(harness.received()).toHaveLength(1);
     });
 
     it('reports an unreachable server as transient', async () => {

@@ -1,8 +1,8 @@
 /** The contract of every WebhookConnector, checked against a local receiver. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WebhookConnector, WebhookRequest } from '../channels';
-import { NonRetryableError, RetryAfterError, TransientDeliveryError } from '../errors';
-import { RATE_LIMIT_RETRY_AFTER_SECONDS, rejectionOf, type ChannelHarness } from './harness';
+import { NonRetryableError, OutcomeUnknownError, RetryAfterError, TransientDeliveryError } from '../errors';
+import { expectIdempotency, RATE_LIMIT_RETRY_AFTER_SECONDS, rejectionOf, type ChannelHarness } from './harness';
 
 export interface ReceivedWebhook {
   /** The body parsed as JSON. */
@@ -69,6 +69,22 @@ export function describeWebhookConnector(name: string, setup: () => Promise<Webh
 
       expect(error).toBeInstanceOf(RetryAfterError);
       expect((error as RetryAfterError).retryAfterMs).toBe(RATE_LIMIT_RETRY_AFTER_SECONDS * 1000);
+    });
+
+    it('sends the same Idempotency-Key for a repeated step and another for another step', async () => {
+      await harness.connector.send(request({ idempotencyKey: 'journey-1/step-a' }));
+      await harness.connector.send(request({ idempotencyKey: 'journey-1/step-a' }));
+      await harness.connector.send(request({ idempotencyKey: 'journey-1/step-b' }));
+
+      expectIdempotency(harness.idempotency, harness.received().map((webhook) => webhook.headers['idempotency-key']));
+    });
+
+    it('reports a lost answer as outcome-unknown: the receiver may have it, so it is not retried', async () => {
+      harness.failNext('answer_lost');
+      const error = await rejectionOf(harness.connector.send(request()));
+
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
+      expect(harness.received()).toHaveLength(1);
     });
 
     it('reports an unreachable receiver as transient', async () => {

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { MessageLog } from './message-log';
+import { MessageLog } from '../../connectors/testing/message-log';
 
 export interface CapturedEmail {
   /** Envelope recipients (RCPT TO), comma-separated: who the message was actually delivered to. */
@@ -36,6 +36,8 @@ export interface SmtpCapture {
   waitFor(predicate?: (message: CapturedEmail) => boolean, timeoutMs?: number): Promise<CapturedEmail>;
   /** Answers the next message's DATA with this reply code (e.g. 451 transient, 554 permanent). */
   failNext(responseCode: number, text?: string): void;
+  /** Takes the next message, then never answers its DATA: the server holds it, the client cannot know. */
+  hangNext(): void;
   clear(): void;
   stop(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
   const log = new MessageLog<CapturedEmail>();
   const rejected = new Set((options.rejectRecipients ?? []).map((address) => address.toLowerCase()));
   const pendingFailures: SmtpReplyError[] = [];
+  let pendingHangs = 0;
 
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -66,10 +69,13 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
     },
     onData(stream, session, callback) {
       const failure = pendingFailures.shift();
+      const hang = !failure && pendingHangs > 0;
+      if (hang) pendingHangs--;
       simpleParser(stream)
         .then((parsed) => {
           if (failure) return callback(failure);
           log.push(toCapturedEmail(parsed, session.envelope.rcptTo.map((rcpt) => rcpt.address)));
+          if (hang) return; // no reply: the client times out with the message already here
           callback();
         })
         .catch((error: Error) => callback(smtpError(451, `4.3.0 could not parse message: ${error.message}`)));
@@ -90,6 +96,7 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
     failNext(responseCode, text = responseCode >= 500 ? '5.7.1 message refused' : '4.7.1 try again later') {
       pendingFailures.push(smtpError(responseCode, text));
     },
+    hangNext: () => void pendingHangs++,
     clear: () => log.clear(),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback, readBody, sendJson } from './http-helpers';
-import { MessageLog } from './message-log';
+import { listenOnLoopback, readBody, sendJson } from '../../connectors/testing/fake-http-server';
+import { MessageLog } from '../../connectors/testing/message-log';
 
 export interface CapturedWebhook {
   method: string;
@@ -27,12 +27,14 @@ export interface WebhookResponsePlan {
   retryAfterSeconds?: number;
   /** Wait this long before answering, to exercise client timeouts. */
   delayMs?: number;
+  /** Record the request as received, then hang up without answering (the answer is lost). */
+  hangUp?: boolean;
 }
 
 export interface WebhookCapture {
   url: string;
   port: number;
-  /** Requests answered with 2xx; failed or delayed ones are not recorded as received. */
+  /** Requests answered with 2xx or hung up on after reading; refused ones are not recorded as received. */
   requests(): CapturedWebhook[];
   waitFor(predicate?: (request: CapturedWebhook) => boolean, timeoutMs?: number): Promise<CapturedWebhook>;
   /** Answers the next request as planned instead of with 200. */
@@ -51,7 +53,7 @@ export async function startWebhookCapture(options: { port?: number } = {}): Prom
     if (plan.delayMs) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
     if (response.destroyed) return; // the client gave up while we were waiting
     const requestId = `req_${randomUUID()}`;
-    if (plan.status >= 200 && plan.status < 300) {
+    if ((plan.status >= 200 && plan.status < 300) || plan.hangUp) {
       log.push({
         method: request.method ?? 'GET',
         path: request.url ?? '/',
@@ -62,6 +64,7 @@ export async function startWebhookCapture(options: { port?: number } = {}): Prom
         receivedAt: new Date(),
       });
     }
+    if (plan.hangUp) return void request.socket.destroy();
     const headers: Record<string, string> = { 'x-request-id': requestId };
     if (plan.retryAfterSeconds !== undefined) headers['Retry-After'] = String(plan.retryAfterSeconds);
     sendJson(response, plan.status, plan.status < 300 ? { ok: true } : { error: `planned HTTP ${plan.status}` }, headers);

@@ -8,7 +8,7 @@ import { NonRetryableError } from '../../connectors/errors';
 import { fromEnv as couponConfigFromEnv } from '../../connectors/coupon/pool/coupon-pool.config';
 import { loadCouponPools } from '../../connectors/coupon/pool/coupon-pool-files';
 import { generateCouponCode } from '../../connectors/coupon/pool/generated-code';
-import { toE164 } from '../../connectors/sms/twilio/phone-number';
+import { smsRecipient } from '../../connectors/sms/recipient';
 import { phoneRegionFromEnv } from '../../shared/phone';
 
 export function recordingConnectors(env: NodeJS.ProcessEnv = process.env): ConnectorSet {
@@ -17,7 +17,7 @@ export function recordingConnectors(env: NodeJS.ProcessEnv = process.env): Conne
   const cursors = new Map<string, number>();
   const issued = new Map<string, { code: string; source: string }>();
   const country = phoneRegionFromEnv(env); // the region identity and the Twilio connector read numbers with
-  // toE164 is pure and a simulation texts the same users again and again: a number found valid once is
+  // smsRecipient is pure and a simulation texts the same users again and again: a number found valid once is
   // not parsed again (an invalid one is, so its error is thrown as the Twilio connector throws it).
   const validPhones = new Map<string, string>();
   let sequence = 0;
@@ -31,7 +31,7 @@ export function recordingConnectors(env: NodeJS.ProcessEnv = process.env): Conne
       send: async (message) => {
         let to = validPhones.get(message.to);
         if (to === undefined) {
-          to = toE164(message.to, country); // as the Twilio connector normalises: invalid numbers are skipped
+          to = smsRecipient(message.to, country); // as every SMS connector normalises: invalid numbers are skipped
           validPhones.set(message.to, to);
         }
         return { providerMessageId: id('sms'), to };

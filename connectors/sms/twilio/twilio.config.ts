@@ -1,10 +1,11 @@
-/** Configuration of the Twilio SMS connector: one zod schema, read from the environment by `fromEnv`. */
+/**
+ * Configuration of Twilio: the connector's (one zod schema, read from the environment by `fromEnv`) and
+ * the inbound webhooks' (`twilioInboundConfigSchema`, read by `inboundFromEnv`).
+ */
 import { z } from 'zod';
-import { DEFAULT_PHONE_REGION, phoneRegionFromEnv, PhoneRegionError, PhoneRegionSchema } from '../../../shared/phone';
+import { DEFAULT_PHONE_REGION, PhoneRegionSchema } from '../../../shared/phone';
 import { envString, parseConfig, type Env } from '../../config';
-import { ConnectorConfigError } from '../../errors';
-
-const E164 = /^\+[1-9]\d{6,14}$/;
+import { E164_PATTERN, smsRegionFromEnv } from '../recipient';
 
 export const twilioConfigSchema = z.object({
   accountSid: z
@@ -12,7 +13,7 @@ export const twilioConfigSchema = z.object({
     .regex(/^AC[0-9a-fA-F]{32}$/, 'expected "AC" followed by 32 hex digits')
     .describe('Twilio Account SID. Example: "AC0123456789abcdef0123456789abcdef".'),
   authToken: z.string().min(1).describe('Twilio auth token (or API key secret) for HTTP Basic auth.'),
-  from: z.string().regex(E164, 'expected an E.164 number, e.g. "+14155550100"').describe('Sender number in E.164.'),
+  from: z.string().regex(E164_PATTERN, 'expected an E.164 number, e.g. "+14155550100"').describe('Sender number in E.164.'),
   apiBaseUrl: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -52,17 +53,29 @@ export function fromEnv(env: Env): TwilioConfig {
     authToken: envString(env.TWILIO_AUTH_TOKEN) ?? fallback?.authToken,
     from: envString(env.TWILIO_FROM) ?? fallback?.from,
     apiBaseUrl,
-    defaultCountry: regionFromEnv(env),
+    defaultCountry: smsRegionFromEnv(env, 'sms/twilio'),
   };
   return parseConfig('sms/twilio', twilioConfigSchema, input, envNames);
 }
 
-/** The one phone region (NUDGE_PHONE_REGION, or its deprecated name SMS_DEFAULT_COUNTRY), as identity reads numbers. */
-function regionFromEnv(env: Env) {
-  try {
-    return phoneRegionFromEnv(env);
-  } catch (error) {
-    if (error instanceof PhoneRegionError) throw new ConnectorConfigError('sms/twilio', error.message);
-    throw error;
-  }
+export const twilioInboundConfigSchema = z.object({
+  authToken: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Key of the X-Twilio-Signature on inbound webhooks (TWILIO_AUTH_TOKEN, the same token the connector sends with). ' +
+        'Unset: /twilio/inbound and /twilio/status answer 503, so a deployment without SMS still serves unsubscribe links.',
+    ),
+});
+
+export type TwilioInboundConfig = z.output<typeof twilioInboundConfigSchema>;
+
+/** TWILIO_AUTH_TOKEN, else the connector's placeholder token when TWILIO_API_BASE points at a fake, else none. */
+export function inboundFromEnv(env: Env): TwilioInboundConfig {
+  const authToken = envString(env.TWILIO_AUTH_TOKEN) ?? (envString(env.TWILIO_API_BASE) ? devCredentials.authToken : undefined);
+  return parseConfig('sms/twilio', twilioInboundConfigSchema, { authToken }, { authToken: 'TWILIO_AUTH_TOKEN' });
 }
+
+/** The auth token the demo's local fake and its signed webhooks use (TWILIO_API_BASE set, no TWILIO_AUTH_TOKEN). */
+export const DEV_TWILIO_AUTH_TOKEN = devCredentials.authToken;

@@ -1,9 +1,12 @@
-/** Sends SMS through the official Twilio SDK, mapping Twilio API errors onto the typed delivery errors. */
+/**
+ * Sends SMS through the official Twilio SDK. Its HTTP client (twilio.http-client.ts) turns every
+ * answer into the shared delivery errors, so nothing here reads Twilio's exceptions.
+ */
 import twilio from 'twilio';
 import type { SmsConnector, SmsMessage, SmsSendResult } from '../../channels';
 import { parseConfig, type Env } from '../../config';
-import { DeliveryError, NonRetryableError, OutcomeUnknownError, TransientDeliveryError } from '../../errors';
-import { toE164 } from './phone-number';
+import { deliveryErrorForNetworkFailure } from '../../http-outcome';
+import { smsRecipient } from '../recipient';
 import { fromEnv, twilioConfigSchema, type TwilioConfig, type TwilioConfigInput } from './twilio.config';
 import { TwilioHttpClient } from './twilio.http-client';
 
@@ -29,44 +32,14 @@ export class TwilioSmsConnector implements SmsConnector {
    * sends are prevented upstream by the send ledger.
    */
   async send(message: SmsMessage): Promise<SmsSendResult> {
-    const to = toE164(message.to, this.config.defaultCountry);
+    const to = smsRecipient(message.to, this.config.defaultCountry);
     try {
       const sent = await this.client.messages.create({ to, from: this.config.from, body: message.body });
       return { providerMessageId: sent.sid, to };
     } catch (error) {
-      throw toDeliveryError(error);
+      // A typed error from the HTTP client as it is; anything else the SDK throws came after the
+      // request went out (e.g. reading a 2xx answer), so Twilio may have taken the message.
+      throw deliveryErrorForNetworkFailure('Twilio', error);
     }
   }
-}
-
-/** What Twilio's RestException (and RFC 9457 TwilioServiceException) carry. */
-interface TwilioApiError {
-  status: number;
-  code?: number;
-  message: string;
-}
-
-function isTwilioApiError(error: unknown): error is TwilioApiError {
-  return error instanceof Error && typeof (error as Partial<TwilioApiError>).status === 'number';
-}
-
-/** Network errors that mean the request never reached Twilio. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
-
-/** 4xx means Twilio refused this message for good; 5xx and failures to connect may pass on retry. */
-function toDeliveryError(error: unknown): DeliveryError {
-  if (error instanceof DeliveryError) return error; // a RetryAfterError raised by TwilioHttpClient
-  if (isTwilioApiError(error) && error.status >= 400 && error.status < 500) {
-    const reason = error.code !== undefined ? `twilio_${error.code}` : `twilio_http_${error.status}`;
-    return new NonRetryableError(`Twilio refused the message (HTTP ${error.status}): ${error.message}`, reason, {
-      cause: error,
-    });
-  }
-  const detail = isTwilioApiError(error) ? `HTTP ${error.status}: ${error.message}` : String((error as Error)?.message ?? error);
-  // No HTTP answer and not a failure to connect: the request may have reached Twilio.
-  const code = (error as { code?: string })?.code;
-  if (!isTwilioApiError(error) && !NOT_CONNECTED.has(code ?? '')) {
-    return new OutcomeUnknownError(`Twilio did not answer a request it may have received: ${detail}`, { cause: error });
-  }
-  return new TransientDeliveryError(`Twilio request failed: ${detail}`, { cause: error });
 }

@@ -1,8 +1,8 @@
-/** POSTs signed JSON to a URL with fetch, mapping HTTP outcomes onto the typed delivery errors. */
+/** POSTs signed JSON to a URL with fetch; its answer is read by the shared HTTP outcome rules (http-outcome.ts). */
 import type { WebhookConnector, WebhookRequest, WebhookResult } from '../../channels';
 import { parseConfig, type Env } from '../../config';
-import { NonRetryableError, RetryAfterError, TransientDeliveryError } from '../../errors';
-import { parseRetryAfterMs } from '../../retry-after';
+import { NonRetryableError } from '../../errors';
+import { deliveryErrorForNetworkFailure, deliveryErrorForStatus } from '../../http-outcome';
 import { fromEnv, httpWebhookConfigSchema, type HttpWebhookConfig, type HttpWebhookConfigInput } from './http-webhook.config';
 import { signWebhookPayload } from './http-webhook.signature';
 
@@ -40,8 +40,8 @@ export class HttpWebhookConnector implements WebhookConnector {
         signal: AbortSignal.timeout(this.config.timeoutMs),
       });
     } catch (error) {
-      const what = (error as Error).name === 'TimeoutError' ? `timed out after ${this.config.timeoutMs} ms` : (error as Error).message;
-      throw new TransientDeliveryError(`webhook POST ${url.origin} failed: ${what}`, { cause: error });
+      // A timeout (after timeoutMs) or a hang-up after the request went out: the receiver may have it.
+      throw deliveryErrorForNetworkFailure(`webhook POST ${url.origin} (timeout ${this.config.timeoutMs} ms)`, error);
     }
 
     if (response.ok) {
@@ -49,11 +49,9 @@ export class HttpWebhookConnector implements WebhookConnector {
       const providerMessageId = response.headers.get('x-request-id') ?? request.idempotencyKey;
       return { status: response.status, providerMessageId };
     }
-    const detail = `webhook POST ${url.origin} answered HTTP ${response.status}: ${await excerpt(response)}`;
-    if (response.status === 429) throw new RetryAfterError(detail, parseRetryAfterMs(response.headers.get('retry-after')));
-    // 3xx lands here too: following a redirect would re-send the signed payload to a host nobody configured.
-    if (response.status < 500) throw new NonRetryableError(detail, `http_${response.status}`);
-    throw new TransientDeliveryError(detail);
+    // 3xx is a refusal too (redirect: 'manual'): following it would re-send the signed payload elsewhere.
+    const answer = { status: response.status, providerMessage: await excerpt(response), retryAfter: response.headers.get('retry-after') };
+    throw deliveryErrorForStatus(`webhook POST ${url.origin}`, answer)!;
   }
 }
 

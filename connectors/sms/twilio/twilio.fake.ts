@@ -2,12 +2,12 @@
  * A local stand-in for Twilio's Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`). It answers
  * like Twilio does — 201 with a message resource, Twilio-style error JSON otherwise — and keeps every
  * accepted message in memory. The demo points TWILIO_API_BASE at it; connector tests use it as the
- * network edge.
+ * network edge. It lives beside the connector because it is part of the provider (dev/ imports it).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback, readBody, sendJson } from './http-helpers';
-import { MessageLog } from './message-log';
+import { listenOnLoopback, readBody, sendJson } from '../../testing/fake-http-server';
+import { MessageLog } from '../../testing/message-log';
 
 export interface CapturedSms {
   sid: string;
@@ -17,6 +17,8 @@ export interface CapturedSms {
   body: string;
   /** The HTTP Basic credentials the request carried. */
   auth: { username: string; password: string };
+  /** An Idempotency-Key header, had a client sent one (Twilio's Messages API takes none). */
+  idempotencyKey?: string;
   receivedAt: Date;
 }
 
@@ -36,6 +38,8 @@ export interface TwilioFake {
   waitFor(predicate?: (message: CapturedSms) => boolean, timeoutMs?: number): Promise<CapturedSms>;
   /** Answers the next Messages request with a Twilio-style error instead of accepting it. */
   failNext(status: number, code?: number, message?: string, options?: { retryAfterSeconds?: number }): void;
+  /** Accepts the next message, then hangs up without answering: Twilio holds it, the answer is lost. */
+  dropNextAnswer(): void;
   clear(): void;
   stop(): Promise<void>;
 }
@@ -46,6 +50,7 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 export async function startTwilioFake(options: { port?: number } = {}): Promise<TwilioFake> {
   const log = new MessageLog<CapturedSms>();
   const failures: TwilioFailure[] = [];
+  let dropAnswers = 0;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://fake').pathname;
@@ -67,8 +72,22 @@ export async function startTwilioFake(options: { port?: number } = {}): Promise<
     if (!from) return twilioError(response, { status: 400, code: 21603, message: "A 'From' phone number is required." });
     if (!body) return twilioError(response, { status: 400, code: 21602, message: 'Message body is required.' });
 
-    const message: CapturedSms = { sid: `SM${randomBytes(16).toString('hex')}`, accountSid, to, from, body, auth, receivedAt: new Date() };
+    const idempotencyKey = request.headers['idempotency-key'];
+    const message: CapturedSms = {
+      sid: `SM${randomBytes(16).toString('hex')}`,
+      accountSid,
+      to,
+      from,
+      body,
+      auth,
+      ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
+      receivedAt: new Date(),
+    };
     log.push(message);
+    if (dropAnswers > 0) {
+      dropAnswers--;
+      return void request.socket.destroy();
+    }
     sendJson(response, 201, messageResource(message));
   }
 
@@ -81,6 +100,7 @@ export async function startTwilioFake(options: { port?: number } = {}): Promise<
     failNext(status, code, message, extra = {}) {
       failures.push({ status, code, message, ...extra });
     },
+    dropNextAnswer: () => void dropAnswers++,
     clear: () => log.clear(),
     stop: () => server.stop(),
   };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTwilioFake, type TwilioFake } from './twilio-fake';
+import { startTwilioFake, type TwilioFake } from './twilio.fake';
 
 const SID = 'AC0123456789abcdef0123456789abcdef';
 

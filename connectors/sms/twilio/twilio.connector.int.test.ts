@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startTwilioFake } from '../../../dev/capture/twilio-fake';
+import { startTwilioFake } from './twilio.fake';
 import { freePort } from '../../../dev/servers/process';
 import { ConnectorConfigError, NonRetryableError, RetryAfterError } from '../../errors';
 import { describeSmsConnector } from '../../testing/connector-suite';
@@ -18,11 +18,13 @@ async function startTwilioHarness(overrides: Partial<TwilioConfigInput> = {}) {
     permanent: () => fake.failNext(400, 21610, 'Attempt to send to unsubscribed recipient'),
     transient: () => fake.failNext(503, 20503, 'Service unavailable'),
     rate_limited: () => fake.failNext(429, 20429, 'Too Many Requests', { retryAfterSeconds: RATE_LIMIT_RETRY_AFTER_SECONDS }),
+    answer_lost: () => fake.dropNextAnswer(),
   };
   return {
     fake,
     connector,
-    received: () => fake.messages(),
+    received: () => fake.messages().map((sms) => ({ ...sms, idempotencyMarker: sms.idempotencyKey })),
+    idempotency: 'ledger_only' as const,
     failNext: (failure: InjectedFailure) => failures[failure](),
     connectorForDownServer: async () => new TwilioSmsConnector({ ...config, apiBaseUrl: `http://127.0.0.1:${await freePort()}` }),
     stop: () => fake.stop(),

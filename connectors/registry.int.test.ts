@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpCapture, type SmtpCapture } from '../dev/capture/smtp-capture';
-import { startTwilioFake, type TwilioFake } from '../dev/capture/twilio-fake';
+import { startTwilioFake, type TwilioFake } from './sms/twilio/twilio.fake';
 import { startWebhookCapture, type WebhookCapture } from '../dev/capture/webhook-capture';
 import { startNats, type NatsServerHandle } from '../dev/servers/nats';
 import { ConnectorConfigError } from './errors';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startWebhookCapture } from '../../../dev/capture/webhook-capture';
 import { freePort } from '../../../dev/servers/process';
-import { ConnectorConfigError, NonRetryableError, TransientDeliveryError } from '../../errors';
+import { ConnectorConfigError, NonRetryableError, OutcomeUnknownError } from '../../errors';
 import { describeWebhookConnector } from '../../testing/connector-suite';
 import { RATE_LIMIT_RETRY_AFTER_SECONDS, rejectionOf, type InjectedFailure } from '../../testing/harness';
 import { fromEnv } from './http-webhook.config';
@@ -17,6 +17,7 @@ async function startWebhookHarness(timeoutMs = 2000) {
     permanent: () => capture.respondNext({ status: 422 }),
     transient: () => capture.respondNext({ status: 502 }),
     rate_limited: () => capture.respondNext({ status: 429, retryAfterSeconds: RATE_LIMIT_RETRY_AFTER_SECONDS }),
+    answer_lost: () => capture.respondNext({ status: 200, hangUp: true }),
   };
   return {
     capture,
@@ -24,6 +25,7 @@ async function startWebhookHarness(timeoutMs = 2000) {
     targetUrl: `${capture.url}/hooks/nudge`,
     unreachableUrl: `http://127.0.0.1:${await freePort()}/hooks/nudge`,
     received: () => capture.requests(),
+    idempotency: 'forwarded' as const,
     failNext: (failure: InjectedFailure) => plans[failure](),
     stop: () => capture.stop(),
   };
@@ -77,14 +79,15 @@ describe('HttpWebhookConnector', () => {
     }
   });
 
-  it('gives up after the timeout with a transient error', async () => {
+  it('gives up after the timeout as outcome-unknown: the receiver may be processing it', async () => {
     const harness = await startWebhookHarness(100);
     try {
       harness.capture.respondNext({ status: 200, delayMs: 1000 });
       const error = await rejectionOf(harness.connector.send({ url: harness.targetUrl, payload, idempotencyKey: 'k' }));
 
-      expect(error).toBeInstanceOf(TransientDeliveryError);
-      expect((error as Error).message).toContain('timed out after 100 ms');
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
+      expect((error as Error).message).toContain('timeout 100 ms');
+      expect((error as Error).message).toContain('timed out');
     } finally {
       await harness.stop();
     }

@@ -3,21 +3,26 @@ import { startSmtpCapture } from '../../../dev/capture/smtp-capture';
 import { freePort } from '../../../dev/servers/process';
 import { ConnectorConfigError, NonRetryableError } from '../../errors';
 import { describeEmailConnector } from '../../testing/connector-suite';
-import { rejectionOf } from '../../testing/harness';
+import { rejectionOf, type InjectedFailure } from '../../testing/harness';
 import { fromEnv } from './smtp.config';
 import { messageIdFor, SmtpEmailConnector } from './smtp.connector';
 
 async function startSmtpHarness() {
   const capture = await startSmtpCapture({ rejectRecipients: ['bounce@example.com'] });
-  const config = { host: capture.host, port: capture.port, from: 'nudge <nudge@example.test>', connectionTimeoutMs: 2000 };
+  // Short enough that a lost answer (the capture never replies) times out quickly.
+  const config = { host: capture.host, port: capture.port, from: 'nudge <nudge@example.test>', connectionTimeoutMs: 1000 };
   const connector = new SmtpEmailConnector(config);
   return {
     capture,
     connector,
-    received: () => capture.messages(),
+    received: () => capture.messages().map((email) => ({ ...email, idempotencyMarker: email.messageId })),
+    idempotency: 'forwarded' as const,
     rejectedRecipient: 'bounce@example.com',
-    // SMTP has no "retry after" reply; a rate-limited server answers 4xx like any temporary refusal.
-    failNext: (failure: 'permanent' | 'transient' | 'rate_limited') => capture.failNext(failure === 'permanent' ? 554 : 451),
+    failNext: (failure: InjectedFailure) => {
+      if (failure === 'answer_lost') return capture.hangNext();
+      // SMTP has no "retry after" reply; a rate-limited server answers 4xx like any temporary refusal.
+      capture.failNext(failure === 'permanent' ? 554 : 451);
+    },
     connectorForDownServer: async () => new SmtpEmailConnector({ ...config, port: await freePort() }),
     stop: async () => {
       await connector.close();
