@@ -9,21 +9,21 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { loadConfig } from '../../engine/config';
+import { loadConfig } from '../../platform/config';
 import { startCollectService } from '../../engine/collect/collect-service';
 import { startEngine } from '../../engine/engine-service';
 import { RAW_SUBJECT } from '../../engine/events/subjects';
 import type { EventOutcome } from '../../engine/ingest/process-event';
-import { createLogger } from '../../engine/logger';
+import { createLogger } from '../../platform/logger';
 import { startInboundService } from '../../engine/inbound/inbound-service';
 import { startWorkerService } from '../../workflows/worker-service';
 import { startSmtpCapture } from '../capture/smtp-capture';
-import { startTwilioFake } from '../capture/twilio-fake';
+import { startTwilioFake } from '../../connectors/sms/twilio/twilio.fake';
 import { startWebhookCapture } from '../capture/webhook-capture';
 import { preferredPort, startLocalServers } from '../servers/local-servers';
 import { HANA_PHONE, storyEvents, USERS } from './story';
 import { IDENTITY_BUCKET, KvIdentityStore, type PersonRecord } from '../../engine/identity/identity-store';
-import { openBucket } from '../../engine/nats/setup';
+import { openBucket } from '../../platform/nats/setup';
 
 export interface DemoOptions {
   dataDir: string;
