@@ -13,7 +13,7 @@ export class HttpError extends Error {
   }
 }
 
-/** Form posts here are tiny (a Twilio webhook is ~1 KB); anything bigger is refused before it is read. */
+/** Form posts and provider webhooks here are tiny (a Twilio webhook is ~1 KB); anything bigger is refused before it is read. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export async function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
@@ -73,10 +73,4 @@ export function sendHtml(response: ServerResponse, status: number, html: string)
 export function sendText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
   response.end(`${text}\n`);
-}
-
-/** An empty TwiML document: Twilio sends no reply to the inbound message. */
-export function sendEmptyTwiml(response: ServerResponse): void {
-  response.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8' });
-  response.end('<?xml version="1.0" encoding="UTF-8"?><Response/>');
 }

@@ -8,17 +8,15 @@ export interface InboundContext {
   partitions: number;
   /** NUDGE_UNSUBSCRIBE_SECRET: verifies unsubscribe tokens. */
   secret: string;
-  /** NUDGE_PUBLIC_URL without a trailing slash: Twilio signs `publicBaseUrl + path`. */
+  /** NUDGE_PUBLIC_URL without a trailing slash: providers such as Twilio sign `publicBaseUrl + path`. */
   publicBaseUrl: string;
-  /** TWILIO_AUTH_TOKEN; without it the Twilio webhooks answer 503. */
-  twilioAuthToken?: string;
   phoneDirectory: PhoneLookup;
   ledger: DeliveryStatusSink;
   log: Logger;
   now: () => Date;
 }
 
-/** Where status callbacks go: the send ledger (workflows/activities/send-ledger.ts) in production. */
+/** Where delivery status callbacks go: the send ledger (workflows/activities/send-ledger.ts) in production. */
 export interface DeliveryStatusSink {
   setDeliveryStatus(providerMessageId: string, status: string, errorCode?: string): Promise<'updated' | 'ignored_older' | 'not_found'>;
 }

@@ -2,8 +2,9 @@
  * The inbound HTTP service: the one place the outside world calls nudge. Routes:
  *   GET  /u/:token        confirm page of a signed unsubscribe link (changes nothing)
  *   POST /u/:token        RFC 8058 one-click, or the confirm page's button -> `unsubscribed` event
- *   POST /twilio/inbound  Twilio inbound message; an opt-out keyword -> `unsubscribed` (sms)
- *   POST /twilio/status   Twilio status callback -> delivery status on the send's ledger record
+ *   POST <provider routes> the configured providers' webhooks (connectors/inbound.ts), e.g. Twilio's
+ *                         /twilio/inbound (an opt-out keyword -> `unsubscribed` (sms)) and /twilio/status
+ *                         (delivery status -> the send's ledger record); see provider-routes.ts
  *   GET  /healthz
  * Every refusal is a 4xx with the reason in the body; unknown routes are 404.
  */
@@ -12,9 +13,10 @@ import type { AddressInfo } from 'node:net';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger, type Logger } from '../../platform/logger';
+import type { InboundRoute, ProviderInbound, SmsNotice } from '../../connectors/inbound';
 import { HttpError, sendText } from './http-io';
 import type { InboundContext } from './inbound-context';
-import { handleTwilioInbound, handleTwilioStatus } from './twilio-routes';
+import { handleProviderRoute } from './provider-routes';
 import { handleUnsubscribeLink } from './unsubscribe-routes';
 
 /** The routes' context, given as options: the JetStream client is made from `nc`; log and clock have defaults. */
@@ -24,9 +26,31 @@ export type InboundServerOptions = Omit<InboundContext, 'js' | 'log' | 'now'> & 
   /** Listen address; default 127.0.0.1. */
   host?: string;
   nc: NatsConnection;
+  /** The webhooks of the configured providers (connectors/registry.ts createInbound); none: no provider routes. */
+  providerWebhooks?: readonly ProviderInbound<SmsNotice>[];
   log?: Logger;
   now?: () => Date;
 };
+
+interface ProviderRoute {
+  provider: string;
+  route: InboundRoute<SmsNotice>;
+}
+
+/** Path -> route; two providers claiming one path is a programming error, refused at start. */
+function providerRoutesOf(webhooks: readonly ProviderInbound<SmsNotice>[]): Map<string, ProviderRoute> {
+  const routes = new Map<string, ProviderRoute>();
+  for (const { provider, routes: own } of webhooks) {
+    for (const route of own) {
+      const taken = routes.get(route.path);
+      if (taken || route.path === '/healthz' || route.path.startsWith('/u/')) {
+        throw new Error(`inbound route ${route.path} of provider "${provider}" is already served${taken ? ` for "${taken.provider}"` : ''}`);
+      }
+      routes.set(route.path, { provider, route });
+    }
+  }
+  return routes;
+}
 
 export interface InboundServer {
   /** Where the server listens (not the public URL). */
@@ -42,23 +66,24 @@ export async function startInboundServer(options: InboundServerOptions): Promise
     partitions: options.partitions,
     secret: options.secret,
     publicBaseUrl: options.publicBaseUrl.replace(/\/+$/, ''),
-    twilioAuthToken: options.twilioAuthToken,
     phoneDirectory: options.phoneDirectory,
     ledger: options.ledger,
     log,
     now: options.now ?? (() => new Date()),
   };
-  if (!ctx.twilioAuthToken) log.warn('TWILIO_AUTH_TOKEN is not set: Twilio webhooks will be refused');
+  const webhooks = options.providerWebhooks ?? [];
+  const providerRoutes = providerRoutesOf(webhooks);
+  for (const { provider, unconfigured } of webhooks) if (unconfigured) log.warn({ provider }, unconfigured);
 
   const server = createServer((request, response) => {
-    route(ctx, options.nc, request, response).catch((error: unknown) => fail(ctx.log, request, response, error));
+    route(ctx, options.nc, providerRoutes, request, response).catch((error: unknown) => fail(ctx.log, request, response, error));
   });
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, host, resolve));
   const port = (server.address() as AddressInfo).port;
-  log.info({ listen: `${host}:${port}`, publicUrl: ctx.publicBaseUrl }, 'inbound service started');
+  log.info({ listen: `${host}:${port}`, publicUrl: ctx.publicBaseUrl, providerRoutes: [...providerRoutes.keys()] }, 'inbound service started');
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -73,16 +98,23 @@ export async function startInboundServer(options: InboundServerOptions): Promise
 
 const UNSUBSCRIBE_PATH = /^\/u\/([^/]+)$/;
 
-async function route(ctx: InboundContext, nc: NatsConnection, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function route(
+  ctx: InboundContext,
+  nc: NatsConnection,
+  providerRoutes: ReadonlyMap<string, ProviderRoute>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const method = request.method ?? 'GET';
   const path = new URL(request.url ?? '/', 'http://inbound').pathname;
 
   const token = UNSUBSCRIBE_PATH.exec(path)?.[1];
   if (token !== undefined) return handleUnsubscribeLink(ctx, request, response, token);
 
-  if (path === '/twilio/inbound' || path === '/twilio/status') {
+  const providerRoute = providerRoutes.get(path);
+  if (providerRoute) {
     if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`, { Allow: 'POST' });
-    return path === '/twilio/inbound' ? handleTwilioInbound(ctx, request, response) : handleTwilioStatus(ctx, request, response);
+    return handleProviderRoute(ctx, providerRoute.provider, providerRoute.route, request, response);
   }
 
   if (path === '/healthz') {

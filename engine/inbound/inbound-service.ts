@@ -1,27 +1,16 @@
 /**
  * `nudge inbound`: connects to NATS, makes sure the events stream and the buckets exist, and serves
- * unsubscribe links and Twilio webhooks on NUDGE_INBOUND_HOST:NUDGE_INBOUND_PORT until stopped.
+ * unsubscribe links and the webhooks of the configured SMS provider (SMS_PROVIDER, with its inbound
+ * secrets from the environment) on NUDGE_INBOUND_HOST:NUDGE_INBOUND_PORT until stopped.
  */
 import { connect } from '@nats-io/transport-node';
 import { SendLedger } from '../../workflows/activities/send-ledger';
 import { loadConfig, type Config } from '../../platform/config';
 import { createLogger, type Logger } from '../../platform/logger';
 import { ensureStreams, openBucket, SENDS_BUCKET } from '../../platform/nats/setup';
+import { createInbound } from '../../connectors/registry';
 import { startInboundServer, type InboundServer } from './inbound-server';
 import { PhoneDirectory } from './phone-directory';
-
-/**
- * The placeholder token the Twilio connector uses when TWILIO_API_BASE points at a local fake
- * (connectors/sms/twilio/twilio.config.ts), so the demo's webhooks verify with the same token.
- */
-export const DEV_TWILIO_AUTH_TOKEN = 'nudge-dev-auth-token';
-
-/** TWILIO_AUTH_TOKEN, else the dev placeholder when TWILIO_API_BASE is set, else none. */
-export function twilioAuthTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
-  const given = env.TWILIO_AUTH_TOKEN?.trim();
-  if (given) return given;
-  return env.TWILIO_API_BASE?.trim() ? DEV_TWILIO_AUTH_TOKEN : undefined;
-}
 
 export interface InboundServiceOptions {
   config?: Config;
@@ -33,6 +22,8 @@ export async function startInboundService(options: InboundServiceOptions = {}): 
   const env = options.env ?? process.env;
   const config = options.config ?? loadConfig(env);
   const log = options.log ?? createLogger('nudge-inbound', config.LOG_LEVEL);
+  // Before connecting: a bad provider setting fails the start, naming the variable.
+  const smsWebhooks = await createInbound('sms', env);
   // Long-running: a NATS restart of any length is waited out (requests answer 5xx meanwhile).
   const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-inbound', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   try {
@@ -44,7 +35,7 @@ export async function startInboundService(options: InboundServiceOptions = {}): 
       partitions: config.NUDGE_PARTITIONS,
       secret: config.NUDGE_UNSUBSCRIBE_SECRET,
       publicBaseUrl: config.NUDGE_PUBLIC_URL,
-      twilioAuthToken: twilioAuthTokenFrom(env),
+      providerWebhooks: smsWebhooks ? [smsWebhooks] : [],
       phoneDirectory: await PhoneDirectory.open(nc, config.NUDGE_PHONE_REGION, { replicas: config.NUDGE_REPLICAS }),
       ledger: new SendLedger(await openBucket(nc, SENDS_BUCKET, { replicas: config.NUDGE_REPLICAS })),
       log,

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../connectors/webhook/http/http-webhook.signature';
+import { verifyPayloadSignature } from '../../connectors/payload-signature';
 import type { JourneyResult } from '../../workflows/journey/journey-input';
 import { identify, startStack, track, type Stack } from '../support/stack';
 
@@ -63,7 +63,7 @@ describe('journey steps on Temporal', () => {
     const hooks = stack.webhooks.requests();
     expect(hooks.map((h) => h.json)).toEqual(expect.arrayContaining([{ user: 'u2', coupon: codes[0] }, { user: 'u4', coupon: codes[1] }]));
     for (const hook of hooks) {
-      expect(verifyWebhookSignature('journey-steps-test-secret', hook.headers['x-nudge-timestamp'] as string, hook.body, hook.headers['x-nudge-signature'] as string)).toBe(true);
+      expect(verifyPayloadSignature('journey-steps-test-secret', hook.headers['x-nudge-timestamp'] as string, hook.body, hook.headers['x-nudge-signature'] as string)).toBe(true);
     }
 
     const deliveries = await stack.worker.metrics.registry.getSingleMetricAsString('nudge_step_outcomes_total');

@@ -9,6 +9,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { twilioInbound } from '../../connectors/sms/twilio/twilio.inbound';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import { freePort } from '../../dev/servers/process';
 import { PERSON_HEADER, RAW_STREAM, RAW_SUBJECT } from '../../engine/events/subjects';
@@ -43,7 +44,7 @@ beforeAll(async () => {
     partitions: PARTITIONS,
     secret: SECRET,
     publicBaseUrl: PUBLIC_URL,
-    twilioAuthToken: TWILIO_TOKEN,
+    providerWebhooks: [twilioInbound({ authToken: TWILIO_TOKEN })],
     phoneDirectory: phones,
     ledger,
     log: createLogger('inbound-test', 'silent'),

@@ -4,9 +4,7 @@ import { parseConfig, type Env } from '../../config';
 import { NonRetryableError } from '../../errors';
 import { deliveryErrorForNetworkFailure, deliveryErrorForStatus } from '../../http-outcome';
 import { fromEnv, httpWebhookConfigSchema, type HttpWebhookConfig, type HttpWebhookConfigInput } from './http-webhook.config';
-import { signWebhookPayload } from './http-webhook.signature';
-
-export { verifyWebhookSignature } from './http-webhook.signature';
+import { signPayload } from '../../payload-signature';
 
 export class HttpWebhookConnector implements WebhookConnector {
   readonly channel = 'webhook' as const;
@@ -34,7 +32,7 @@ export class HttpWebhookConnector implements WebhookConnector {
           'Content-Type': 'application/json',
           'Idempotency-Key': request.idempotencyKey,
           'X-Nudge-Timestamp': String(timestamp),
-          'X-Nudge-Signature': signWebhookPayload(this.config.signingSecret, timestamp, body),
+          'X-Nudge-Signature': signPayload(this.config.signingSecret, timestamp, body),
         },
         redirect: 'manual',
         signal: AbortSignal.timeout(this.config.timeoutMs),
