@@ -1,6 +1,6 @@
 /** What every benchmark script shares: its numeric flags and a seeded random source. */
 import { availableParallelism, loadavg } from 'node:os';
-import type { EventOutcome } from '../engine/ingest/decide';
+import type { EventOutcome } from '../engine/decide/decide';
 
 /** `--name <positive integer>` from the command line, else the fallback. */
 export function arg(name: string, fallback: number): number {

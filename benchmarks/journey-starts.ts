@@ -29,7 +29,7 @@ import type { EventEnvelope } from '../engine/events/envelope';
 import { publishEvent } from '../platform/nats/publisher';
 import { RAW_STREAM } from '../engine/events/subjects';
 import { concurrently } from '../engine/ingest/concurrently';
-import { decideEvent } from '../engine/ingest/decide';
+import { decideEvent } from '../engine/decide/decide';
 import { createLogger } from '../platform/logger';
 import { RuleIndex } from '../engine/match/rule-index';
 import { ensureStreams } from '../platform/nats/setup';

@@ -34,7 +34,7 @@ import type { EventEnvelope } from '../engine/events/envelope';
 import { publishEvent } from '../platform/nats/publisher';
 import { PERSON_HEADER, partitionOf, RAW_STREAM, RAW_SUBJECT } from '../engine/events/subjects';
 import { RESOLVER_BATCHES } from '../engine/identity/resolver-loop';
-import type { EventOutcome } from '../engine/ingest/decide';
+import type { EventOutcome } from '../engine/decide/decide';
 import { readInBatches } from '../platform/nats/stream-batches';
 import { createLogger } from '../platform/logger';
 import { ensureStreams } from '../platform/nats/setup';

@@ -18,7 +18,7 @@ import { IdentityResolver } from './identity/identity-resolver';
 import { IDENTITY_BUCKET, KvIdentityStore } from './identity/identity-store';
 import { runResolverLoop } from './identity/resolver-loop';
 import { PhoneDirectory } from './inbound/phone-directory';
-import type { EventOutcome } from './ingest/decide';
+import type { EventOutcome } from './decide/decide';
 import { natsHandoff } from './ingest/nats-handoff';
 import { runPartitionLoop, type PartitionLoopContext } from './ingest/partition-loop';
 import { keepConsuming } from './keep-consuming';

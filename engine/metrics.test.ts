@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EngineMetrics } from '../platform/metrics';
+import type { ResolutionPlan } from './identity/identity-resolver';
 
 describe('EngineMetrics', () => {
   it('counts events by result, rule decisions, identity resolution and dead letters', async () => {
@@ -10,7 +11,9 @@ describe('EngineMetrics', () => {
     metrics.recordOutcome({ userKey: 'b', kind: 'merge', forwardedTo: 'a', duplicate: false, signalled: [], decisions: [] });
     metrics.recordOutcome({ userKey: 'a', kind: 'merge', mergedFrom: 'b', duplicate: false, signalled: [], decisions: [{ ruleId: 'r', outcome: 'started', workflowId: 'w', leaves: [] }] });
     const refusal = { at: '', identifier: { type: 'anonymousId', value: 'd' }, reason: 'unique' as const, detail: '', messageId: 'm' };
-    metrics.recordResolution({ messageId: 'm', person: 'a', created: true, linked: [{ type: 'userId', value: 'u' }], merges: [], refusals: [refusal], rejected: [{ type: 'phone', reason: 'bad' }], writes: { people: [], identifiers: [] } });
+    // A real resolver plan (typed as one): metrics read it through ResolutionCounts, below the resolver.
+    const plan: ResolutionPlan = { messageId: 'm', person: 'a', created: true, linked: [{ type: 'userId', value: 'u' }], merges: [], refusals: [refusal], rejected: [{ type: 'phone', reason: 'bad' }], writes: { people: [], identifiers: [] } };
+    metrics.recordResolution(plan);
     metrics.recordResolution({ person: 'a', internal: true });
     metrics.recordDeadLetter('invalid event: timestamp: bad');
     const text = await metrics.registry.metrics();

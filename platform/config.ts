@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { IANAZone } from 'luxon';
 import { FrequencyCap, QuietHours } from '../rules/schema/guardrails';
 import { parseDuration } from '../rules/schema/parse-duration';
+import type { GlobalGuardrails } from '../engine/decide/global-guardrails';
 import { DEFAULT_IDENTIFIER_TYPES, IdentifierTypes, IdentifierTypesConfig } from '../engine/events/identifier-types';
 import { DEFAULT_PHONE_REGION, phoneRegionFromEnv, PhoneRegionError, PhoneRegionSchema } from '../shared/phone';
 
@@ -165,10 +166,9 @@ export function ownedPartitions(spec: string, count: number): number[] | null {
 export const identifierTypesOf = (config: Config) => new IdentifierTypes(config.NUDGE_IDENTIFIERS, config.NUDGE_PHONE_REGION);
 
 /** The guardrails that apply to every rule unless a rule overrides them. */
-export const globalGuardrails = (config: Config) => ({
+export const globalGuardrails = (config: Config): GlobalGuardrails => ({
   quietHours: config.NUDGE_QUIET_HOURS,
   frequencyCaps: config.NUDGE_FREQUENCY_CAPS,
   defaultTimezone: config.NUDGE_DEFAULT_TIMEZONE,
   allowedLatenessMs: config.NUDGE_ALLOWED_LATENESS,
 });
-export type GlobalGuardrails = ReturnType<typeof globalGuardrails>;

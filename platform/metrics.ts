@@ -2,10 +2,18 @@
  * Prometheus metrics of the engine process, served on /metrics (NUDGE_METRICS_PORT; 0 turns it off),
  * with /healthz for liveness probes.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EventOutcome } from '../engine/ingest/process-event';
-import type { ResolutionPlan } from '../engine/identity/identity-resolver';
+import type { EventOutcome } from '../engine/decide/decide';
+
+/** What metrics read of an identity resolution plan (engine/identity/identity-resolver.ts ResolutionPlan). */
+export interface ResolutionCounts {
+  created: boolean;
+  linked: readonly unknown[];
+  merges: readonly unknown[];
+  refusals: readonly { reason: string }[];
+  rejected: readonly unknown[];
+}
 
 export class EngineMetrics {
   readonly registry = new Registry();
@@ -32,7 +40,7 @@ export class EngineMetrics {
     for (const decision of outcome.decisions) this.decisions.inc({ rule: decision.ruleId, outcome: decision.outcome });
   }
 
-  recordResolution(plan: ResolutionPlan | { person: string; internal: true }): void {
+  recordResolution(plan: ResolutionCounts | { person: string; internal: true }): void {
     this.identity.inc({ result: 'resolved' });
     if ('internal' in plan) return;
     if (plan.created) this.identity.inc({ result: 'created' });
@@ -73,17 +81,26 @@ function resultOf(outcome: EventOutcome): string {
 
 /** Serves a registry on 127.0.0.1:<port>/metrics, with /healthz (503 with the reasons when `health` says not ready). */
 export async function serveMetrics(registry: Registry, port: number, health?: () => Promise<{ ready: boolean; reasons: string[] }>): Promise<Server> {
-  const server = createServer(async (request, response) => {
-    if (request.url === '/metrics') {
+  const answer = async (url: string | undefined, response: ServerResponse): Promise<void> => {
+    if (url === '/metrics') {
       response.writeHead(200, { 'content-type': registry.contentType });
       response.end(await registry.metrics());
-    } else if (request.url === '/healthz') {
+    } else if (url === '/healthz') {
       const state = health ? await health() : { ready: true, reasons: [] };
       if (state.ready) response.writeHead(200).end('ok');
       else response.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready:\n${state.reasons.map((r) => `- ${r}`).join('\n')}\n`);
     } else {
       response.writeHead(404).end();
     }
+  };
+  // Node does not await a request listener: a health check that throws would be an unhandled
+  // rejection (the process dies) and the probe would hang. It answers "not ready" with the reason.
+  const server = createServer((request, response) => {
+    answer(request.url, response).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (!response.headersSent) response.writeHead(request.url === '/healthz' ? 503 : 500, { 'content-type': 'text/plain' });
+      response.end(`not ready:\n- ${request.url === '/healthz' ? 'health check' : 'metrics'} failed: ${reason}\n`);
+    });
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
   return server;

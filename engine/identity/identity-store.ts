@@ -16,17 +16,9 @@ export const IDENTITY_BUCKET = 'nudge_identity';
 /** Merges and refusals kept per person, newest last. */
 export const MAX_HISTORY = 50;
 
-export interface MergeRecord {
-  /** Server time of the merge (ISO-8601). */
-  at: string;
-  /** The person merged away (its id now resolves to `into`). */
-  from: string;
-  into: string;
-  /** The identifier the two people shared. */
-  via: Identifier;
-  /** The event that carried the link. */
-  messageId: string;
-}
+// The merge record is part of the event contract (engine/events/merge-record.ts); the graph stores it.
+import type { MergeRecord } from '../events/merge-record';
+export type { MergeRecord };
 
 export interface RefusalRecord {
   at: string;

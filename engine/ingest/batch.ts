@@ -18,7 +18,7 @@ import type { UserState } from '../state/behavior-state';
 import type { VersionedState } from '../../platform/stores/state-store';
 import { JourneyRejectedError, type JourneyStarter } from '../../platform/temporal/journey-starter';
 import { concurrently } from './concurrently';
-import type { Decision, Effect, EventOutcome } from './decide';
+import type { Decision, Effect, EventOutcome } from '../decide/decide';
 import type { Handoff, StateAccess } from './process-event';
 
 export interface CommitPorts {

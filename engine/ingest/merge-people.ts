@@ -12,8 +12,8 @@
  * absorbed; the tombstone is saved only after the hand-off is published. The decisions are pure
  * (decide-merge.ts); this driver runs them one at a time, the partition loop runs them in batches.
  */
-import type { MergeControl } from '../../platform/nats/partition-publish';
-import { decideAbsorb, decideHandOff } from './decide-merge';
+import type { MergeControl } from '../events/merge-record';
+import { decideAbsorb, decideHandOff } from '../decide/decide-merge';
 import type { AbsorbControl, EventOutcome, EventProcessor } from './process-event';
 
 export class PersonMerger {

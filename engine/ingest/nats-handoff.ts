@@ -6,7 +6,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { CONTROL_HEADER, PERSON_HEADER, partitionOf, partitionSubject } from '../events/subjects';
 import { publishControl, publishToPerson } from '../../platform/nats/partition-publish';
-import type { JourneyEndedNotice } from './decide';
+import type { JourneyEndedNotice } from '../decide/decide';
 import { ENDED_CONTROL } from './partition-messages';
 import type { Handoff } from './process-event';
 

@@ -6,8 +6,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { parseEnvelope, userKeyOf, type EventEnvelope } from '../events/envelope';
 import { CONTROL_HEADER, PERSON_HEADER, partitionOf } from '../events/subjects';
-import type { MergeControl } from '../../platform/nats/partition-publish';
-import type { AbsorbControl, JourneyEndedNotice } from './decide';
+import type { MergeControl } from '../events/merge-record';
+import type { AbsorbControl, JourneyEndedNotice } from '../decide/decide';
 
 export const ENDED_CONTROL = 'ended';
 

@@ -5,16 +5,16 @@
  * engine's partition loop (partition-loop.ts) runs the same decisions over batches with a state cache.
  */
 import { userKeyOf, type EventEnvelope } from '../events/envelope';
-import type { GlobalGuardrails } from '../../platform/config';
+import type { GlobalGuardrails } from '../decide/global-guardrails';
 import type { RuleIndex } from '../match/rule-index';
 import type { VersionedState } from '../../platform/stores/state-store';
 import type { UserState } from '../state/behavior-state';
 import type { JourneyStarter } from '../../platform/temporal/journey-starter';
 import { Batch } from './batch';
-import { decideEvent, decideJourneyEnded, type AbsorbControl, type DecideContext, type Decision, type EventOutcome, type JourneyEndedNotice } from './decide';
+import { decideEvent, decideJourneyEnded, type AbsorbControl, type DecideContext, type Decision, type EventOutcome, type JourneyEndedNotice } from '../decide/decide';
 
-export type { AbsorbControl, EntryCache, EventOutcome, JourneyEndedNotice, RuleDecision } from './decide';
-export { toJourneyEvent } from './decide';
+export type { AbsorbControl, EntryCache, EventOutcome, JourneyEndedNotice, RuleDecision } from '../decide/decide';
+export { toJourneyEvent } from '../decide/decide';
 
 export interface StateAccess {
   load(userKey: string): Promise<VersionedState>;

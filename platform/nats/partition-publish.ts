@@ -10,10 +10,6 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { EventEnvelope } from '../../engine/events/envelope';
 import { CONTROL_HEADER, PERSON_HEADER, partitionOf, partitionSubject } from '../../engine/events/subjects';
-import type { MergeRecord } from '../../engine/identity/identity-store';
-
-/** The body of a `merge` control message: hand `from`'s state over to `into`. */
-export type MergeControl = MergeRecord;
 
 /** An event on its person's partition; `msgID` defaults to the event's messageId (a forward adds the target). */
 export async function publishToPerson(js: JetStreamClient, partitions: number, person: string, event: EventEnvelope, msgID = event.messageId): Promise<void> {

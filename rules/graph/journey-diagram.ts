@@ -3,7 +3,7 @@
  * Edges come from the compiled program the journey machine runs (workflows/journey/program.ts), so the
  * picture shows what production does, including where a nested list rejoins the main line.
  */
-import { compileProgram } from '../../workflows/journey/program';
+import { compileProgram } from '../schema/step-program';
 import type { EntryPolicy, Rule } from '../schema/rule';
 import type { Step } from '../schema/steps';
 import { walkSteps } from '../schema/step-tree';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRulesDeploy, runRulesRollback } from '../../cli/rules-command';
 import { startEngine, type EngineHandle } from '../../engine/engine-service';
-import type { EventOutcome } from '../../engine/ingest/decide';
+import type { EventOutcome } from '../../engine/decide/decide';
 import { createLogger } from '../../platform/logger';
 import { RevisionStore } from '../../engine/rules-registry/revision-store';
 import { readRuleSetSource } from '../../rules/revision/rule-set-source';

@@ -6,7 +6,7 @@
 import type { FrequencyCap, QuietHours } from '../../rules/schema/guardrails';
 import type { Rule } from '../../rules/schema/rule';
 import type { ExitReason, JourneyAction, JourneyEvent, MachineContext } from './machine';
-import { compileProgram } from './program';
+import { compileProgram } from '../../rules/schema/step-program';
 import type { TriggerRecheck } from './trigger-recheck';
 
 export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';

@@ -6,7 +6,7 @@
  *             the duplicate journey of a rule both halves were in (`exitMerged`), then re-evaluate the
  *             rules on the merged state with both halves' recent trigger events.
  */
-import type { MergeControl } from '../../platform/nats/partition-publish';
+import type { MergeControl } from '../events/merge-record';
 import { hasAbsorbed, mergeStates, tombstoneOf } from '../state/merge-states';
 import type { UserState } from '../state/behavior-state';
 import { considerRule, countersPlan, newOutcome, type AbsorbControl, type DecideContext, type Decision, type Effect, type EntryCache, type EventOutcome } from './decide';

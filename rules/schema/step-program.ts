@@ -3,8 +3,8 @@
  * step that runs after it. After a nested list (branch / waitForEvent) ends, the program continues with
  * the step after the branching step. Pure and deterministic: used by the workflow and the simulator.
  */
-import type { Step } from '../../rules/schema/steps';
-import { nestedStepLists } from '../../rules/schema/step-tree';
+import type { Step } from './steps';
+import { nestedStepLists } from './step-tree';
 
 export interface ProgramNode {
   step: Step;
