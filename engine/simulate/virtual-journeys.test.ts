@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { JourneyActivities } from '../../workflows/activities/create-activities';
 import type { JourneyInput } from '../../workflows/journey/journey-input';
 import type { MergedNotice } from '../../workflows/journey/machine';
-import { email, ruleOf, wait } from '../../test/support/unit-rules';
+import { ApplicationFailure } from '@temporalio/common';
+import { email, ruleOf, sms, wait } from '../../test/support/unit-rules';
 import type { Step } from '../../rules/schema/steps';
 import { VirtualJourneys } from './virtual-journeys';
 
@@ -17,6 +18,7 @@ const notice: MergedNotice = { into: 'person-b', keptJourneyId: 'j-b', at: '2025
 
 function setup(steps: Step[], duringSend?: (stepId: string) => Promise<void>) {
   const clock = { now: t0 };
+  const skipReasons: string[] = [];
   const performed: string[] = [];
   const actions: string[] = [];
   const activities = {
@@ -28,6 +30,7 @@ function setup(steps: Step[], duringSend?: (stepId: string) => Promise<void>) {
     evaluateJourneyConditions: async () => true,
   } as unknown as JourneyActivities;
   const journeys = new VirtualJourneys(activities, clock, (_input, action) => {
+    if (action.action === 'skip') skipReasons.push(String(action.reason));
     actions.push(action.action === 'exit' ? `exit:${String(action.reason)}:${String(action.into)}` : `${action.action}:${String(action.step)}`);
   });
   const input: JourneyInput = {
@@ -39,7 +42,7 @@ function setup(steps: Step[], duringSend?: (stepId: string) => Promise<void>) {
     traits: {},
     waitScale: 1,
   };
-  return { clock, performed, actions, journeys, input };
+  return { clock, performed, actions, skipReasons, journeys, input };
 }
 
 describe('VirtualJourneys.exitMerged', () => {
@@ -79,5 +82,22 @@ describe('VirtualJourneys.exitMerged', () => {
     expect(await journeys.exitMerged('j-a', notice)).toBe(false);
     expect(await journeys.exitMerged('no-such-journey', notice)).toBe(false);
     expect(actions).toEqual(['enter:null', 'email:only', 'exit:completed:undefined']);
+  });
+});
+
+describe('VirtualJourneys: a step whose activity fails', () => {
+  // The rule is driver-core's failedStepResult, read from the error as the Temporal worker reads what an
+  // activity throws (ensureApplicationFailure), so the simulator logs what the workflow logs.
+  it.each<[string, () => Error, string]>([
+    ['a typed, non-retryable failure keeps its type as the reason', () => ApplicationFailure.create({ message: 'not a phone number', type: 'invalid_phone', nonRetryable: true }), 'invalid_phone'],
+    ['a crash mid-send found by the retry is outcome_unknown', () => ApplicationFailure.create({ message: 'not re-sending', type: 'outcome_unknown', nonRetryable: true }), 'outcome_unknown'],
+    ['an untyped error is named by its class, as the worker names it', () => new TypeError('boom'), 'TypeError'],
+  ])('%s; the journey goes on', async (_name, failure, reason) => {
+    const { actions, skipReasons, journeys, input } = setup([sms('text'), email('after')], async (stepId) => {
+      if (stepId === 'text') throw failure();
+    });
+    await journeys.start(input);
+    expect(actions).toEqual(['enter:null', 'skip:text', 'email:after', 'exit:completed:undefined']);
+    expect(skipReasons).toEqual([reason]);
   });
 });

@@ -1,25 +1,23 @@
 /**
  * Journeys on a virtual clock: the simulator's JourneyStarter. It drives the same step machine and the
- * same activities as the Temporal workflow, with waits as virtual timers, and mirrors the workflow's
- * driving rules exactly (a merge notice first, then queued events, are considered before every step
- * and during every wait; a step already running finishes first).
+ * same activities as the Temporal workflow, with waits as virtual timers, by the same driving rules
+ * (workflows/journey/driver-core.ts: how signals queue, what comes before a command, what a failed
+ * activity means); it only executes the commands.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ensureApplicationFailure } from '@temporalio/common';
 import { Heap } from 'heap-js';
 import type { JourneyActivities } from '../../workflows/activities/create-activities';
 import { machineContextFor, type JourneyInput } from '../../workflows/journey/journey-input';
-import { onEvaluated, onEvent, onMerged, onPerformed, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type PerformResult, type Transition } from '../../workflows/journey/machine';
+import { advance, emptyInbox, evaluateInput, performStepInput, receiveEvent, receiveMerged, takeFromInbox, type DriverInput, type Inbox } from '../../workflows/journey/driver-core';
+import { startJourney, type Command, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type Transition } from '../../workflows/journey/machine';
+import { assertNever } from '../../shared/assert-never';
 import type { JourneyStarter } from '../../platform/temporal/journey-starter';
 
 interface VirtualJourney {
   input: JourneyInput;
   ctx: MachineContext;
   t: Transition;
-  inbox: JourneyEvent[];
-  seen: Set<string>;
-  coupon: string | null;
-  /** The first merge notice received (the workflow keeps the first one too). */
-  merged: MergedNotice | null;
+  inbox: Inbox;
   /** A drive loop is running (awaiting an activity): a notice or event that arrives now waits for its next turn. */
   driving: boolean;
   done: boolean;
@@ -52,7 +50,7 @@ export class VirtualJourneys implements JourneyStarter {
     if (this.journeys.has(input.journeyId)) return 'already_started';
     const ctx: MachineContext = machineContextFor(input);
     this.onAction(input, { at: this.clock.now, step: null, action: 'enter' });
-    const journey: VirtualJourney = { input, ctx, t: startJourney(ctx, this.clock.now), inbox: [], seen: new Set(), coupon: null, merged: null, driving: false, done: false };
+    const journey: VirtualJourney = { input, ctx, t: startJourney(ctx, this.clock.now), inbox: emptyInbox(), driving: false, done: false };
     this.journeys.set(input.journeyId, journey);
     this.record(journey, journey.t);
     await this.drive(journey);
@@ -62,17 +60,14 @@ export class VirtualJourneys implements JourneyStarter {
   async signal(workflowId: string, event: JourneyEvent): Promise<boolean> {
     const journey = this.journeys.get(workflowId);
     if (!journey || journey.done) return false;
-    if (journey.seen.has(event.messageId)) return true;
-    journey.seen.add(event.messageId);
-    journey.inbox.push(event);
-    await this.drive(journey);
+    if (receiveEvent(journey.inbox, event)) await this.drive(journey);
     return true;
   }
 
   async exitMerged(workflowId: string, notice: MergedNotice): Promise<boolean> {
     const journey = this.journeys.get(workflowId);
     if (!journey || journey.done) return false;
-    journey.merged ??= notice;
+    receiveMerged(journey.inbox, notice);
     await this.drive(journey);
     return true;
   }
@@ -93,8 +88,9 @@ export class VirtualJourneys implements JourneyStarter {
     if (!timer) return;
     this.scheduled.delete(`${timer.journeyId}@${timer.at}`);
     const journey = this.journeys.get(timer.journeyId);
-    if (!journey || journey.done || journey.t.state.waitUntil !== timer.at) return; // superseded
-    journey.t = this.record(journey, onTimer(journey.ctx, journey.t.state, timer.at));
+    const state = journey?.t.state;
+    if (!journey || journey.done || state?.kind !== 'waiting' || state.until !== timer.at) return; // superseded
+    this.feed(journey, { kind: 'timer', at: timer.at });
     await this.drive(journey);
   }
 
@@ -112,13 +108,9 @@ export class VirtualJourneys implements JourneyStarter {
   private async run(journey: VirtualJourney): Promise<void> {
     for (;;) {
       const command = journey.t.command;
-      const now = this.clock.now;
-      if (journey.merged && command.kind !== 'finish') {
-        journey.t = this.record(journey, onMerged(journey.ctx, journey.t.state, journey.merged, now));
-        continue;
-      }
-      if ((command.kind === 'perform' || command.kind === 'wait') && journey.inbox.length > 0) {
-        journey.t = this.record(journey, onEvent(journey.ctx, journey.t.state, journey.inbox.shift()!, now));
+      const pending = takeFromInbox(journey.inbox, command);
+      if (pending) {
+        this.feed(journey, pending);
         continue;
       }
       switch (command.kind) {
@@ -126,32 +118,32 @@ export class VirtualJourneys implements JourneyStarter {
           journey.done = true;
           this.onFinished?.(journey.input);
           return;
-        case 'perform': {
-          const result = await this.perform(journey, command.step);
-          journey.t = this.record(journey, onPerformed(journey.ctx, journey.t.state, result, now));
+        case 'perform':
+          this.feed(journey, await this.perform(journey.input, command));
           break;
-        }
-        case 'evaluate': {
-          const holds = await this.activities.evaluateJourneyConditions({ userId: journey.input.userId, conditions: command.conditions, event: command.event ?? journey.input.trigger, ...(command.asOf ? { asOf: command.asOf } : {}) });
-          journey.t = this.record(journey, onEvaluated(journey.ctx, journey.t.state, holds, now));
+        case 'evaluate':
+          this.feed(journey, { kind: 'evaluated', holds: await this.activities.evaluateJourneyConditions(evaluateInput(journey.input, command)) });
           break;
-        }
         case 'wait':
           if (Number.isFinite(command.until)) this.schedule(command.until, journey.input.journeyId);
           return;
+        default:
+          assertNever(command, 'journey command');
       }
     }
   }
 
-  private async perform(journey: VirtualJourney, step: Parameters<JourneyActivities['performStep']>[0]['step']): Promise<PerformResult> {
-    const { input } = journey;
+  /**
+   * Runs one action step's activity, in-process. Whatever it throws is the activity's failure, read as
+   * the Temporal worker reads it (ensureApplicationFailure: its type and message), so driver-core
+   * records the same skip the workflow does. (No retries here: a retryable failure counts as the last.)
+   */
+  private async perform(input: JourneyInput, command: Extract<Command, { kind: 'perform' }>): Promise<DriverInput> {
     try {
-      const frequencyCap = step.type === 'email' || step.type === 'sms' ? input.frequencyCaps?.[step.type] : undefined;
-      return await this.activities.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon: journey.coupon, ...(frequencyCap ? { frequencyCap } : {}), ...(input.entry ? { entry: input.entry } : {}) });
+      return { kind: 'performed', result: await this.activities.performStep(performStepInput(input, command)) };
     } catch (error) {
-      // The same mapping as the workflow: a failed activity becomes a recorded skip with its reason.
-      if (error instanceof ApplicationFailure) return { status: 'skipped', reason: error.type ?? 'delivery_failed', detail: error.message };
-      return { status: 'skipped', reason: 'delivery_failed', detail: (error as Error).message };
+      const failure = ensureApplicationFailure(error);
+      return { kind: 'performFailed', failure: { type: failure.type, message: failure.message } };
     }
   }
 
@@ -162,8 +154,12 @@ export class VirtualJourneys implements JourneyStarter {
     this.timers.push({ at, seq: ++this.timerSeq, journeyId });
   }
 
+  /** Feeds one input to the machine (with the clock's time) and reports what it logged. */
+  private feed(journey: VirtualJourney, input: DriverInput): void {
+    journey.t = this.record(journey, advance(journey.ctx, journey.t.state, input, this.clock.now));
+  }
+
   private record(journey: VirtualJourney, t: Transition): Transition {
-    journey.coupon = t.state.coupon;
     for (const action of t.log) this.onAction(journey.input, action);
     return t;
   }

@@ -23,7 +23,8 @@ import {
   type PerformResult,
   type Transition,
 } from '../../workflows/journey/machine';
-import { compileProgram } from '../../workflows/journey/program';
+import { compileProgram } from '../../rules/schema/step-program';
+import { assertNever } from '../../shared/assert-never';
 
 export type DriverInput =
   | { kind: 'perform'; result: PerformResult }
@@ -74,6 +75,8 @@ export interface JourneyRun {
   /** The finish reason, or 'running' if the inputs ran out first. */
   reason: ExitReason | 'running';
   state: JourneyState;
+  /** The coupon code the last perform command carried to its step (null: none asked, or none issued yet). */
+  coupon: string | null;
   command: Command;
   now: number;
 }
@@ -91,6 +94,8 @@ export function describeCommand(command: Command): string {
       return `wait ${command.stepId} until ${iso(command.until)}`;
     case 'finish':
       return `finish ${command.reason}`;
+    default:
+      return assertNever(command, 'journey command');
   }
 }
 
@@ -114,9 +119,11 @@ export function runJourney(setup: JourneySetup, inputs: DriverInput[]): JourneyR
   let now = Date.parse(setup.start);
   const log: JourneyAction[] = [];
   const asked: string[] = [];
+  let coupon: string | null = null;
   const record = (t: Transition) => {
     log.push(...t.log);
     asked.push(describeCommand(t.command));
+    if (t.command.kind === 'perform') coupon = t.command.coupon;
     return t;
   };
   let t = record(startJourney(ctx, now));
@@ -147,7 +154,9 @@ export function runJourney(setup: JourneySetup, inputs: DriverInput[]): JourneyR
         t = record(onEvent(ctx, t.state, arrived, now));
         break;
       }
+      default:
+        assertNever(input, 'driver input');
     }
   }
-  return { log, asked, reason: t.command.kind === 'finish' ? t.command.reason : 'running', state: t.state, command: t.command, now };
+  return { log, asked, reason: t.command.kind === 'finish' ? t.command.reason : 'running', state: t.state, coupon, command: t.command, now };
 }

@@ -1,14 +1,17 @@
 /**
  * The one generic journey workflow: a thin Temporal driver around the pure step machine. It executes
  * the machine's commands (activities for sends and conditions, durable timers for waits) and feeds
- * events that arrive as signals back in. Deterministic: no I/O here; the clock is Temporal's workflow
- * clock (Date.now() inside the workflow sandbox is replayed from history).
+ * their outcomes and the signals back in by the rules in driver-core.ts, which the simulator follows
+ * too. Deterministic: no I/O here; the clock is Temporal's workflow clock (Date.now() inside the
+ * workflow sandbox is replayed from history).
  */
 import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/create-activities';
 import type { JourneyEndedActivities } from '../activities/journey-ended';
 import { machineContextFor, type JourneyInput, type JourneyResult } from './journey-input';
-import { onEvaluated, onEvent, onMerged, onPerformed, onRuleChanged, onTimer, startJourney, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type PerformResult, type RuleChangedNotice, type Transition } from './machine';
+import { startJourney, type Command, type JourneyAction, type MachineContext } from './machine';
+import { advance, emptyInbox, evaluateInput, performStepInput, receiveEvent, receiveMerged, receiveRuleChanged, takeFromInbox, wakesWait, type DriverInput } from './driver-core';
+import { assertNever } from '../../shared/assert-never';
 import { journeyEventSignal, journeyLogQuery, journeyMergedSignal, journeyRuleChangedSignal } from './signals';
 
 const sends = proxyActivities<JourneyActivities>({
@@ -37,48 +40,26 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   const ctx: MachineContext = planned.recheck && !patched('trigger-recheck') ? { ...planned, recheck: undefined } : planned;
 
   const log: JourneyAction[] = [];
-  const inbox: JourneyEvent[] = [];
-  const seen = new Set<string>();
+  const inbox = emptyInbox();
   setHandler(journeyEventSignal, (event) => {
-    if (seen.has(event.messageId)) return; // a redelivered event is signalled again; act on it once
-    seen.add(event.messageId);
-    inbox.push(event);
+    receiveEvent(inbox, event);
   });
-  // The first merge notice decides; a repeated one (the engine retrying after a crash) changes nothing.
-  let merged = null as MergedNotice | null;
-  setHandler(journeyMergedSignal, (notice) => {
-    merged ??= notice;
-  });
-  // Likewise the first rule-changed notice (every engine may send one after a deploy).
-  let ruleChanged = null as RuleChangedNotice | null;
-  setHandler(journeyRuleChangedSignal, (notice) => {
-    ruleChanged ??= notice;
-  });
+  setHandler(journeyMergedSignal, (notice) => receiveMerged(inbox, notice));
+  setHandler(journeyRuleChangedSignal, (notice) => receiveRuleChanged(inbox, notice));
   setHandler(journeyLogQuery, () => log);
 
-  let coupon: string | null = null;
-  const record = (t: Transition) => {
+  let t = startJourney(ctx, workflowClock());
+  log.push(...t.log);
+  const feed = (driverInput: DriverInput) => {
+    t = advance(ctx, t.state, driverInput, workflowClock());
     log.push(...t.log);
-    coupon = t.state.coupon;
-    return t;
   };
 
-  let t = record(startJourney(ctx, workflowClock()));
   for (;;) {
     const command = t.command;
-    // A merge ends the journey before anything else runs. It is only looked at between commands, so an
-    // activity already in flight (a send) finishes and is logged first: a send is never cut off half-way.
-    if (merged && command.kind !== 'finish') {
-      t = record(onMerged(ctx, t.state, merged, workflowClock()));
-      continue;
-    }
-    if (ruleChanged && command.kind !== 'finish') {
-      t = record(onRuleChanged(ctx, t.state, ruleChanged, workflowClock()));
-      continue;
-    }
-    // Events that arrived meanwhile are considered before the next step runs, so an exit event wins.
-    if ((command.kind === 'perform' || command.kind === 'wait') && inbox.length > 0) {
-      t = record(onEvent(ctx, t.state, inbox.shift()!, workflowClock()));
+    const pending = takeFromInbox(inbox, command);
+    if (pending) {
+      feed(pending);
       continue;
     }
     switch (command.kind) {
@@ -87,43 +68,39 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
         // Journeys started before this notice existed replay without it up to here, and send it now.
         if (patched('journey-ended-notice')) await lifecycle.announceJourneyEnded({ person: input.userId, ruleId: rule.id, workflowId: input.journeyId });
         return { journeyId: input.journeyId, ruleId: rule.id, ruleVersion: rule.version, reason: command.reason, log, ...(input.assignment ? { assignment: input.assignment } : {}) };
-      case 'perform': {
-        const result = await perform(input, command.step, coupon);
-        t = record(onPerformed(ctx, t.state, result, workflowClock()));
+      case 'perform':
+        feed(await perform(input, command));
         break;
-      }
-      case 'evaluate': {
-        const holds = await conditions.evaluateJourneyConditions({ userId: input.userId, conditions: command.conditions, event: command.event ?? input.trigger, ...(command.asOf ? { asOf: command.asOf } : {}) });
-        t = record(onEvaluated(ctx, t.state, holds, workflowClock()));
+      case 'evaluate':
+        feed({ kind: 'evaluated', holds: await conditions.evaluateJourneyConditions(evaluateInput(input, command)) });
         break;
-      }
       case 'wait': {
         const remaining = command.until - workflowClock();
-        // An event, a merge or a rule-changed notice wakes the wait early; the loop's top handles either.
-        const woken = () => inbox.length > 0 || merged !== null || ruleChanged !== null;
+        // An event, a merge or a rule-changed notice wakes the wait early; the loop's top lets it in.
+        const woken = () => wakesWait(inbox);
         const interrupted = !Number.isFinite(remaining)
           ? (await condition(woken), true)
           : remaining > 0 ? await condition(woken, remaining) : false;
-        if (!interrupted) t = record(onTimer(ctx, t.state, Math.max(workflowClock(), command.until)));
+        if (!interrupted) feed({ kind: 'timer', at: Math.max(workflowClock(), command.until) });
         break;
       }
+      default:
+        assertNever(command, 'journey command');
     }
   }
 }
 
-/** Runs one action step's activity; a permanent failure becomes a recorded skip, not a failed journey. */
-async function perform(input: JourneyInput, step: Parameters<JourneyActivities['performStep']>[0]['step'], coupon: string | null): Promise<PerformResult> {
+/**
+ * Runs one action step's activity. An ActivityFailure (non-retryable, or out of retries) is the step's
+ * outcome, which driver-core turns into a recorded skip; anything else (the workflow being cancelled)
+ * is not, and propagates.
+ */
+async function perform(input: JourneyInput, command: Extract<Command, { kind: 'perform' }>): Promise<DriverInput> {
   try {
-    const frequencyCap = step.type === 'email' || step.type === 'sms' ? input.frequencyCaps?.[step.type] : undefined;
-    return await sends.performStep({ journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon, ...(frequencyCap ? { frequencyCap } : {}), ...(input.entry ? { entry: input.entry } : {}) });
+    return { kind: 'performed', result: await sends.performStep(performStepInput(input, command)) };
   } catch (error) {
-    // Non-retryable failures (invalid number, rejected address) and exhausted retries are recorded as
-    // skips with the provider's reason; the journey goes on with its next step.
-    if (error instanceof ActivityFailure) {
-      const cause = error.cause;
-      const reason = cause instanceof ApplicationFailure && cause.type ? cause.type : 'delivery_failed';
-      return { status: 'skipped', reason, detail: cause?.message ?? error.message };
-    }
-    throw error;
+    if (!(error instanceof ActivityFailure)) throw error;
+    const cause = error.cause;
+    return { kind: 'performFailed', failure: { type: cause instanceof ApplicationFailure ? cause.type : null, message: cause?.message ?? error.message } };
   }
 }

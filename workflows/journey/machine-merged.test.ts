@@ -23,7 +23,7 @@ describe('onMerged', () => {
     const merged = onMerged(ctx, t.state, notice, t0 + HOUR);
     expect(merged.command).toEqual({ kind: 'finish', reason: 'merged', stepId: null });
     expect(merged.log).toEqual([mergedExit(t0 + HOUR)]);
-    expect(merged.state).toMatchObject({ waitUntil: null, done: { reason: 'merged', stepId: null } });
+    expect(merged.state).toEqual({ kind: 'done', reason: 'merged', stepId: null });
 
     const late = onTimer(ctx, merged.state, t0 + DAY);
     expect(late.log).toEqual([]);
@@ -49,9 +49,9 @@ describe('onMerged', () => {
     expect(t.command).toMatchObject({ kind: 'evaluate', stepId: 'await' });
 
     const merged = onMerged(ctx, t.state, notice, t0 + 1);
-    expect(merged.state.check).toBeNull();
+    expect(merged.state.kind).toBe('done');
     expect(merged.log).toEqual([mergedExit(t0 + 1)]);
-    expect(() => onEvaluated(ctx, merged.state, true, t0 + 2)).toThrow(/no condition/);
+    expect(() => onEvaluated(ctx, merged.state, true, t0 + 2)).toThrow(/not evaluating a condition/);
   });
 
   it('is ignored by a journey that already ended, which keeps its own reason', () => {
@@ -71,6 +71,6 @@ describe('onMerged', () => {
     const first = onMerged(ctx, startJourney(ctx, t0).state, notice, t0 + 5);
     const second = onMerged(ctx, first.state, { ...notice, into: 'person-c' }, t0 + 6);
     expect(second.log).toEqual([]);
-    expect(second.state.done).toEqual({ reason: 'merged', stepId: null });
+    expect(second.state).toEqual({ kind: 'done', reason: 'merged', stepId: null });
   });
 });

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Step } from '../../rules/schema/steps';
+import { STEP_ROLE, walkSteps } from '../../rules/schema/step-tree';
 import { done, event, fails, holds, iso, runJourney, skipped, timer, type DriverInput, type JourneySetup } from '../../test/support/unit-journey-driver';
 import { branch, coupon, email, exit, sms, wait, waitForEvent, waitUntil, webhook } from '../../test/support/unit-rules';
 import { at, BIG_ORDER, checkoutWait, completed, DAY, HOUR, MINUTE, ORDER_EXITS, PAID, START, t0 } from '../../test/support/unit-journey-fixtures';
@@ -276,6 +277,16 @@ const specs: JourneySpec[] = [
     asked: ['evaluate paid', ...(ran ? [`perform ${ran}`] : []), 'perform crm', 'finish completed'],
   })),
 
+  // --- split ----------------------------------------------------------------------------------
+  {
+    name: 'split: the user goes down the variant the hash picks (rule, user, step), then the step after the split',
+    steps: [{ id: 'ab', type: 'split', variants: [{ name: 'short', weight: 50, steps: [sms('text')] }, { name: 'long', weight: 50, steps: [email('mail')] }] }, webhook('crm')],
+    inputs: [done(), done()],
+    log: [{ at: t0, step: 'ab', action: 'branch', branch: 'short' }, { at: t0, step: 'text', action: 'sms' }, { at: t0, step: 'crm', action: 'webhook' }, completed(t0)],
+    reason: 'completed',
+    asked: ['perform text', 'perform crm', 'finish completed'],
+  },
+
   // --- exit step ------------------------------------------------------------------------------
   {
     name: 'exit step: the journey ends there; later steps never run',
@@ -426,15 +437,11 @@ describe('journey step machine', () => {
     expect(run.log).toEqual(spec.log);
     expect(run.reason).toBe(spec.reason);
     if (spec.asked) expect(run.asked).toEqual(spec.asked);
-    expect(run.state.coupon).toBe(spec.coupon ?? null);
+    expect(run.coupon).toBe(spec.coupon ?? null);
   });
 
   it('every step type has a specification', () => {
-    const covered = new Set(specs.flatMap((spec) => spec.steps.flatMap(function types(step): string[] {
-      if (step.type === 'branch') return [step.type, ...step.then.flatMap(types), ...step.else.flatMap(types)];
-      if (step.type === 'waitForEvent') return [step.type, ...step.onEvent.flatMap(types), ...step.onTimeout.flatMap(types)];
-      return [step.type];
-    })));
-    expect([...covered].sort()).toEqual(['branch', 'coupon', 'email', 'exit', 'sms', 'wait', 'waitForEvent', 'waitUntil', 'webhook']);
+    const covered = new Set(specs.flatMap((spec) => [...walkSteps(spec.steps)].map(([step]) => step.type)));
+    expect([...covered].sort()).toEqual(Object.keys(STEP_ROLE).sort());
   });
 });
