@@ -4,7 +4,7 @@
  * out, the other journey records `skip` / frequency_cap; a transactional SMS and a rule that turns the
  * cap off are exempt, but the exempt rule's SMS still counts for the capped rules (caps count across all
  * rules). The same cases run in the simulator. The cap stores themselves (KV, memory) run one suite:
- * workflows/activities/cap-store.test.ts.
+ * workflows/activities/cap-store.conformance.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../engine/events/envelope';

@@ -2,7 +2,7 @@
  * Frequency caps as a specification of `decide`, the pure rule both cap stores share: per user and
  * channel, at most `max` sends inside a sliding window of `per`; a retried send (same journey and step)
  * keeps its slot instead of taking a second one; a refused send says when a slot frees up. The stores
- * themselves (KV and memory) run one suite: cap-store.test.ts.
+ * themselves (KV and memory) run one suite: cap-store.conformance.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { FrequencyCap } from '../../rules/schema/guardrails';

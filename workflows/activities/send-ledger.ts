@@ -5,7 +5,7 @@
  * recording its outcome: the outcome is unknown, and it is never silently re-sent.
  */
 import type { KV } from '@nats-io/kv';
-import { isCasFailure } from '../../engine/nats/compare-and-set';
+import { isCasFailure } from '../../platform/nats/compare-and-set';
 
 /** pending: claimed, provider call under way; unknown: a claim found pending by a later attempt (the outcome is unknown). */
 export type LedgerStatus = 'pending' | 'sent' | 'failed' | 'unknown';
@@ -178,7 +178,9 @@ export class MemorySendLedger implements SendLedgerStore, DeliveryStatusStore {
 
   async release(journeyId: string, stepId: string, revision: number) {
     const key = memoryKey(journeyId, stepId);
-    if (this.records.get(key)?.revision === revision) this.records.delete(key);
+    // As KV's delete on a previous revision: a record settled since is never released.
+    if (this.records.get(key)?.revision !== revision) throw new Error(`ledger record ${ledgerKey(journeyId, stepId)} changed concurrently`);
+    this.records.delete(key);
   }
 
   async recordProviderId(providerMessageId: string, journeyId: string, stepId: string) {

@@ -11,12 +11,12 @@ import { Kvm } from '@nats-io/kv';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
-import { loadConfig, type Config } from '../config';
+import { loadConfig, type Config } from '../../platform/config';
 import { CONTROL_HEADER, deadLetterSubject, EVENTS_STREAM, PERSON_HEADER, RAW_STREAM, RAW_SUBJECT, partitionOf, partitionSubject } from '../events/subjects';
 import { IDENTITY_BUCKET, KvIdentityStore, type MergeRecord, type PersonRecord, type RefusalRecord } from '../identity/identity-store';
-import { ensureStreams, openBucket, USERS_BUCKET } from '../nats/setup';
+import { ensureStreams, openBucket, USERS_BUCKET } from '../../platform/nats/setup';
 import { emptyState } from '../state/behavior-state';
-import { StateStore } from '../state/state-store';
+import { StateStore } from '../../platform/stores/state-store';
 import { eraseUser, formatEraseSummary } from './erase-user';
 import { exportUser } from './export-user';
 

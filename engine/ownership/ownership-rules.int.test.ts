@@ -7,7 +7,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
-import { createLogger } from '../logger';
+import { createLogger } from '../../platform/logger';
 import { LeaseStore } from './lease-store';
 import { Ownership, OwnershipConflictError, type OwnershipOptions } from './ownership';
 

@@ -8,11 +8,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
-import { loadConfig, type Config } from '../config';
+import { loadConfig, type Config } from '../../platform/config';
 import { IDENTITY_BUCKET, KvIdentityStore } from '../identity/identity-store';
-import { openBucket, USERS_BUCKET } from '../nats/setup';
+import { openBucket, USERS_BUCKET } from '../../platform/nats/setup';
 import { emptyState } from '../state/behavior-state';
-import { StateStore } from '../state/state-store';
+import { StateStore } from '../../platform/stores/state-store';
 import { runProfile } from './profile-command';
 import type { UserProfile } from './user-profile';
 

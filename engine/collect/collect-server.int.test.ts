@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../events/envelope';
-import { createLogger } from '../logger';
+import { createLogger } from '../../platform/logger';
 import { startCollectServer, type CollectServer, type EventSink } from './collect-server';
 
 const WRITE_KEY = 'wk-test';

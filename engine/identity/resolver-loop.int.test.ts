@@ -2,14 +2,14 @@
  * The resolver loop on a real nats-server: raw events in, each on its person's partition exactly once
  * and in order, the checkpoint at the last raw sequence; a stop or a failed batch resumes from the
  * checkpoint; poison messages are dead-lettered without delaying anyone; a stale resolver cannot commit.
- * (resolver-loop-batches.test.ts: what one batch does with the graph.)
+ * (resolver-loop-batches.int.test.ts: what one batch does with the graph.)
  */
 import { AckPolicy, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { ConnectionError } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/poll';
 import type { EventEnvelope } from '../events/envelope';
-import { publishEvent } from '../events/publisher';
+import { publishEvent } from '../../platform/nats/publisher';
 import { CONTROL_HEADER, DEAD_LETTER_STREAM, partitionOf, partitionSubject, RAW_STREAM, RAW_SUBJECT } from '../events/subjects';
 import { FencedError, RESOLVER_TASK } from '../ownership/checkpoints';
 import { CachedIdentityStore } from './cached-identity-store';

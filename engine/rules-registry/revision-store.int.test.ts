@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRulesDeploy, runRulesHistory, runRulesRollback } from '../../cli/rules-command';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import { readRuleSetSource, RULE_SET_FORMAT, UnreadableRevisionError } from '../../rules/revision/rule-set-source';
-import { loadConfig, type Config } from '../config';
+import { loadConfig, type Config } from '../../platform/config';
 import { deployRuleSet } from './deploy';
 import { DeployConflictError, RevisionStore, RULES_BUCKET } from './revision-store';
 

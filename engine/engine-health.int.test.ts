@@ -6,8 +6,8 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineHealth } from './engine-health';
-import type { BatchReader } from './ingest/stream-batches';
-import { serveMetrics } from './metrics';
+import type { BatchReader } from '../platform/nats/stream-batches';
+import { serveMetrics } from '../platform/metrics';
 
 const reader = (lag: { buffered: number; pending: number; oldestBufferedMs: number | null }): BatchReader => ({ lag: async () => lag });
 const noStream = { streams: { getMessage: async () => null } } as unknown as JetStreamManager;
