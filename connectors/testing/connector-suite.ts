@@ -10,3 +10,4 @@ export { describeEmailConnector, type EmailHarness, type ReceivedEmail } from '.
 export { describeSmsConnector, type ReceivedSms, type SmsHarness } from './sms-suite';
 export { describeWebhookConnector, type ReceivedWebhook, type WebhookHarness } from './webhook-suite';
 export type { InjectedFailure, ChannelHarness } from './harness';
+export { describeSmsWebhooks, readWith, refusalOf, type SmsWebhooksHarness, type StatusReport } from './sms-webhooks-suite';

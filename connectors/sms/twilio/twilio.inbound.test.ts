@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { InboundRequestError, type InboundRequest } from '../../inbound';
+import type { InboundRequest } from '../../inbound';
+import { describeSmsWebhooks, refusalOf as refusal } from '../../testing/connector-suite';
 import { inboundFromEnv } from './twilio.config';
 import { twilioInbound } from './twilio.inbound';
 
@@ -22,15 +23,13 @@ function signedRequest(path: string, fields: Record<string, string>, overrides: 
 
 const routeOf = (path: string, authToken: string | undefined = TOKEN) => twilioInbound({ authToken }).routes.find((route) => route.path === path)!;
 
-function refusal(read: () => unknown): InboundRequestError {
-  try {
-    read();
-  } catch (error) {
-    if (error instanceof InboundRequestError) return error;
-    throw error;
-  }
-  return expect.fail('expected the request to be refused');
-}
+describeSmsWebhooks('twilio', () => ({
+  inbound: twilioInbound({ authToken: TOKEN }),
+  unconfigured: twilioInbound({}),
+  statusReport: ({ providerMessageId, status, errorCode }) =>
+    signedRequest('/twilio/status', { MessageSid: providerMessageId, MessageStatus: status, AccountSid: `AC${'0'.repeat(32)}`, ...(errorCode ? { ErrorCode: errorCode } : {}) }),
+  reply: (from, body) => signedRequest('/twilio/inbound', { From: from, Body: body, MessageSid: 'SM1' }),
+}));
 
 describe('Twilio webhooks', () => {
   it('reads an inbound message and answers with empty TwiML', () => {
@@ -44,17 +43,6 @@ describe('Twilio webhooks', () => {
     expect(route.reply).toEqual({ contentType: 'text/xml; charset=utf-8', body: '<?xml version="1.0" encoding="UTF-8"?><Response/>' });
   });
 
-  it('reads a status callback into a delivery status in the ledger vocabulary', () => {
-    const fields = { MessageSid: `SM${'a'.repeat(32)}`, MessageStatus: 'undelivered', ErrorCode: '30003' };
-
-    expect(routeOf('/twilio/status').read(signedRequest('/twilio/status', fields))).toEqual({
-      kind: 'delivery_status',
-      providerMessageId: fields.MessageSid,
-      status: 'undelivered',
-      errorCode: '30003',
-    });
-  });
-
   it('signs over the public URL with its query, so a query the signature does not cover is refused', () => {
     const request = signedRequest('/twilio/status?attempt=1', { MessageSid: 'SM1', MessageStatus: 'sent' });
 
@@ -63,7 +51,6 @@ describe('Twilio webhooks', () => {
   });
 
   it.each([
-    ['a missing signature', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 403, /missing X-Twilio-Signature/],
     ['a tampered body', { body: 'MessageSid=SM1&MessageStatus=delivered' }, 403, /does not match https:\/\/hooks\.example\.test\/twilio\/status/],
     ['a JSON body', { headers: { 'content-type': 'application/json', 'x-twilio-signature': 'x' } }, 415, /expected a application\/x-www-form-urlencoded body, got "application\/json"/],
   ])('refuses %s', (_what, overrides, status, message) => {
@@ -78,13 +65,6 @@ describe('Twilio webhooks', () => {
     expect(refusal(() => routeOf('/twilio/status').read(signedRequest('/twilio/status', { MessageSid: 'SM1', MessageStatus: 'DELIVERED!' }))).message).toMatch(
       /field MessageStatus is malformed/,
     );
-  });
-
-  it('answers 503 without an auth token, and says so at start', () => {
-    const inbound = twilioInbound({});
-
-    expect(inbound.unconfigured).toMatch(/TWILIO_AUTH_TOKEN is not set/);
-    expect(refusal(() => inbound.routes[0]!.read(signedRequest('/twilio/inbound', { From: '+1', Body: 'x' }))).status).toBe(503);
   });
 });
 
