@@ -4,7 +4,6 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ConnectorSet } from '../../connectors/channels';
-import { NonRetryableError, OutcomeUnknownError, RetryAfterError, TransientDeliveryError } from '../../connectors/errors';
 import { consentAllows, type ConsentMode, type UserState } from '../../engine/state/behavior-state';
 import type { FrequencyCap } from '../../rules/schema/guardrails';
 import type { CapStore } from './frequency-caps';
@@ -16,6 +15,8 @@ import type { EntrySnapshot } from '../journey/journey-input';
 import type { ActionStep, JourneyEvent, PerformResult } from '../journey/machine';
 import type { DeliveryStatusStore, LedgerRecord, SendLedgerStore } from './send-ledger';
 import { renderPayload, renderText, type TemplateVariables } from './render';
+import { connectorFailure } from './connector-failure';
+import { assertNever } from '../../shared/assert-never';
 
 export interface ActivityDeps {
   connectors: ConnectorSet;
@@ -108,23 +109,23 @@ export function createActivities(deps: ActivityDeps) {
       await deps.ledger.recordProviderId(providerMessageId, input.journeyId, input.step.id); // for delivery reports
       return { status: 'done', details };
     } catch (error) {
-      if (error instanceof NonRetryableError) {
-        await deps.ledger.settle({ ...base, status: 'failed', reason: error.reason }, revision);
-        throw ApplicationFailure.create({ message: error.message, type: error.reason, nonRetryable: true, cause: error });
+      const { failure, claim } = connectorFailure(error);
+      switch (claim.kind) {
+        case 'failed':
+          await deps.ledger.settle({ ...base, status: 'failed', reason: claim.reason }, revision);
+          break;
+        case 'released':
+          await deps.ledger.release(input.journeyId, input.step.id, revision);
+          break;
+        case 'unknown':
+          await deps.ledger.settle({ ...base, status: 'unknown', reason: 'outcome_unknown' }, revision);
+          break;
+        case 'pending':
+          break; // the retry finds the claim pending and reports the outcome as unknown
+        default:
+          assertNever(claim, 'send ledger claim');
       }
-      if (error instanceof RetryAfterError) {
-        await deps.ledger.release(input.journeyId, input.step.id, revision);
-        throw ApplicationFailure.create({ message: error.message, type: 'rate_limited', nextRetryDelay: error.retryAfterMs, cause: error });
-      }
-      if (error instanceof OutcomeUnknownError) {
-        await deps.ledger.settle({ ...base, status: 'unknown', reason: 'outcome_unknown' }, revision);
-        throw ApplicationFailure.create({ message: `${error.message}; not re-sending`, type: 'outcome_unknown', nonRetryable: true, cause: error });
-      }
-      if (error instanceof TransientDeliveryError) {
-        await deps.ledger.release(input.journeyId, input.step.id, revision);
-        throw ApplicationFailure.create({ message: error.message, type: 'provider_unavailable', cause: error });
-      }
-      throw error; // unknown failure: the claim stays pending, so the outcome is reported as unknown
+      throw failure;
     }
   }
 
@@ -170,7 +171,7 @@ export function createActivities(deps: ActivityDeps) {
     const idempotencyKey = `${input.journeyId}/${step.id}`;
     switch (step.type) {
       case 'coupon': {
-        const issued = await deps.connectors.coupon.issue({ journeyId: input.journeyId, stepId: step.id, ...(step.pool ? { pool: step.pool } : {}), ...(step.prefix ? { prefix: step.prefix } : {}) }).catch(rethrowTyped);
+        const issued = await deps.connectors.coupon.issue({ journeyId: input.journeyId, stepId: step.id, ...(step.pool ? { pool: step.pool } : {}), ...(step.prefix ? { prefix: step.prefix } : {}) }).catch(throwConnectorFailure);
         return { status: 'done', details: { code: issued.code, source: issued.source } };
       }
       case 'email': {
@@ -208,6 +209,8 @@ export function createActivities(deps: ActivityDeps) {
           return { providerMessageId: sent.providerMessageId, details: { channel: 'webhook', to: step.url, status: sent.status } };
         });
       }
+      default:
+        return assertNever(step, 'action step type');
     }
   }
 
@@ -242,8 +245,6 @@ export function createActivities(deps: ActivityDeps) {
 
 export type JourneyActivities = ReturnType<typeof createActivities>;
 
-function rethrowTyped(error: unknown): never {
-  if (error instanceof NonRetryableError) throw ApplicationFailure.create({ message: error.message, type: error.reason, nonRetryable: true, cause: error });
-  if (error instanceof RetryAfterError) throw ApplicationFailure.create({ message: error.message, type: 'rate_limited', nextRetryDelay: error.retryAfterMs, cause: error });
-  throw error;
+function throwConnectorFailure(error: unknown): never {
+  throw connectorFailure(error).failure;
 }
