@@ -36,6 +36,7 @@ export const providers: ProviderTable = {
   },
   sms: {
     twilio: { connector: async (env) => (await import('./sms/twilio/twilio.connector')).TwilioSmsConnector.fromEnv(env), inbound: async (env) => (await import('./sms/twilio/twilio.inbound')).twilioInboundFromEnv(env) },
+    http: { connector: async (env) => (await import('./sms/http/http-sms.connector')).HttpSmsConnector.fromEnv(env), inbound: async (env) => (await import('./sms/http/http-sms.inbound')).httpSmsInboundFromEnv(env) },
   },
   webhook: {
     http: { connector: async (env) => (await import('./webhook/http/http-webhook.connector')).HttpWebhookConnector.fromEnv(env) },
