@@ -10,6 +10,7 @@ import { describeCouponConnector } from '../../testing/connector-suite';
 import { rejectionOf } from '../../testing/harness';
 import { fromEnv, type CouponPoolConfigInput } from './coupon-pool.config';
 import { PoolCouponConnector } from './coupon-pool.connector';
+import { KvCouponClaims } from './coupon-claims';
 import { parsePoolFile } from './coupon-pool-files';
 
 let nats: NatsServerHandle;
@@ -101,7 +102,7 @@ describe('PoolCouponConnector', () => {
   it('reports an unreachable store as transient', async () => {
     const own = await connect({ servers: nats.url });
     const ownConfig = config();
-    const connector = new PoolCouponConnector({ kv: await new Kvm(own).create(ownConfig.bucket!) }, ownConfig);
+    const connector = new PoolCouponConnector({ claims: new KvCouponClaims(await new Kvm(own).create(ownConfig.bucket!)) }, ownConfig);
     await own.close();
 
     expect(await rejectionOf(connector.issue({ journeyId: 'j', stepId: 's' }))).toBeInstanceOf(TransientDeliveryError);

@@ -1,9 +1,10 @@
 /**
- * Issues coupon codes from pool files or by generating them, recording every assignment in NATS KV so
- * that issuing is idempotent per (journeyId, stepId) across retries, workers and restarts.
+ * Issues coupon codes from pool files or by generating them, recording every assignment in a claim
+ * store (NATS KV on workers, memory in the simulator) so that issuing is idempotent per (journeyId,
+ * stepId) across retries, workers and restarts.
  */
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { CouponConnector, CouponRequest, CouponResult } from '../../channels';
 import { parseConfig, type Env } from '../../config';
@@ -11,6 +12,7 @@ import { DeliveryError, NonRetryableError, TransientDeliveryError } from '../../
 import { loadCouponPools, type CouponPools } from './coupon-pool-files';
 import { couponPoolConfigSchema, fromEnv, type CouponPoolConfig, type CouponPoolConfigInput } from './coupon-pool.config';
 import { generateCouponCode } from './generated-code';
+import { KvCouponClaims, type CouponClaimStore } from './coupon-claims';
 
 /** Compare-and-set rounds before giving up; each lost round means another issuer got a code. */
 const MAX_CLAIM_ATTEMPTS = 200;
@@ -34,13 +36,13 @@ export function poolCursorKey(pool: string): string {
 export class PoolCouponConnector implements CouponConnector {
   readonly channel = 'coupon' as const;
   readonly provider = 'pool';
-  private readonly kv: KV;
+  private readonly claims: CouponClaimStore;
   private readonly config: CouponPoolConfig;
   private pools: CouponPools;
 
-  /** `kv` must be the bucket named in the config (see `open`); pool files are read here, once. */
-  constructor(deps: { kv: KV }, config: CouponPoolConfigInput) {
-    this.kv = deps.kv;
+  /** On workers `claims` is the KV bucket named in the config (see `open`); pool files are read here, once. */
+  constructor(deps: { claims: CouponClaimStore }, config: CouponPoolConfigInput) {
+    this.claims = deps.claims;
     this.config = parseConfig('coupon/pool', couponPoolConfigSchema, config);
     this.pools = loadCouponPools(this.config.poolsDir);
   }
@@ -57,7 +59,7 @@ export class PoolCouponConnector implements CouponConnector {
   static async open(nats: NatsConnection | JetStreamClient, config: CouponPoolConfigInput): Promise<PoolCouponConnector> {
     const bucket = parseConfig('coupon/pool', couponPoolConfigSchema, config).bucket;
     const kv = await new Kvm(nats).create(bucket);
-    return new PoolCouponConnector({ kv }, config);
+    return new PoolCouponConnector({ claims: new KvCouponClaims(kv) }, config);
   }
 
   static async fromEnv(env: Env, deps: { nc: NatsConnection }): Promise<PoolCouponConnector> {
@@ -94,19 +96,13 @@ export class PoolCouponConnector implements CouponConnector {
     }
     const key = poolCursorKey(pool);
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-      const cursor = await this.kv.get(key);
-      const live = cursor?.operation === 'PUT' ? cursor : null;
-      const next = live ? Number(live.string()) : 0;
+      const cursor = await this.claims.get(key);
+      const next = cursor ? Number(cursor.value) : 0;
       if (next >= codes.length) {
         throw new NonRetryableError(`coupon pool "${pool}" has no unused codes left (${codes.length} issued)`, 'coupon_pool_empty');
       }
-      try {
-        if (live) await this.kv.update(key, String(next + 1), live.revision);
-        else await this.kv.create(key, String(next + 1));
-        return { code: codes[next]!, source: pool };
-      } catch (error) {
-        if (!isRevisionConflict(error)) throw error;
-      }
+      const claimed = cursor ? await this.claims.update(key, String(next + 1), cursor.revision) : await this.claims.create(key, String(next + 1));
+      if (claimed) return { code: codes[next]!, source: pool };
     }
     throw new TransientDeliveryError(`coupon pool "${pool}": gave up after ${MAX_CLAIM_ATTEMPTS} contended claims`);
   }
@@ -123,29 +119,16 @@ export class PoolCouponConnector implements CouponConnector {
       stepId: request.stepId,
       issuedAt: new Date().toISOString(),
     };
-    try {
-      await this.kv.create(key, JSON.stringify(stored));
-      return issued;
-    } catch (error) {
-      if (!isRevisionConflict(error)) throw error;
-      const winner = await this.readAssignment(key);
-      if (!winner) throw error;
-      return winner;
-    }
+    if (await this.claims.create(key, JSON.stringify(stored))) return issued;
+    const winner = await this.readAssignment(key);
+    if (!winner) throw new TransientDeliveryError(`coupon assignment ${key} was taken and is gone again`);
+    return winner;
   }
 
   private async readAssignment(key: string): Promise<CouponResult | undefined> {
-    const entry = await this.kv.get(key);
-    if (entry?.operation !== 'PUT') return undefined;
-    const { code, source } = entry.json<StoredAssignment>();
+    const entry = await this.claims.get(key);
+    if (!entry) return undefined;
+    const { code, source } = JSON.parse(entry.value) as StoredAssignment;
     return { code, source };
   }
-}
-
-/** The key changed since we read it (or was created concurrently). */
-function isRevisionConflict(error: unknown): boolean {
-  return (
-    error instanceof JetStreamApiError &&
-    (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
 }
