@@ -27,8 +27,8 @@ export interface ProviderEntry<K extends Channel> {
 type ProviderTable = { [K in Channel]: Record<string, ProviderEntry<K>> };
 
 /**
- * One line per provider; each line points into the provider's folder (its `*.provider.ts`). Imports are
- * lazy so a worker loads only the SDKs of the providers it uses.
+ * One line per provider, pointing into the provider's folder (its connector and, if it has webhooks, its
+ * inbound routes). Imports are lazy so a worker loads only the SDKs of the providers it uses.
  */
 export const providers: ProviderTable = {
   email: {
