@@ -11,6 +11,7 @@ import type { EventOutcome, RuleDecision } from '../ingest/process-event';
 import type { LeafOutcome } from '../match/evaluate-conditions';
 import type { Rule } from '../../rules/schema/rule';
 import type { SimulationAction } from './simulator';
+import { assertNever } from '../../shared/assert-never';
 
 const OPERATOR_WORDS: Record<string, string> = {
   equal: '=', notEqual: '≠', lessThan: '<', lessThanInclusive: '≤', greaterThan: '>', greaterThanInclusive: '≥',
@@ -58,6 +59,7 @@ function describeAction(a: SimulationAction): string {
     case 'skip': return `did not get ${a.step ?? 'the step'}: ${a.reason}`;
     case 'refused': return `was refused entry: ${a.reason}`;
     case 'exit': return a.reason === 'exit_event' ? 'left the journey because of an exit event' : a.reason === 'completed' ? 'finished the journey' : `left the journey (${a.reason})`;
+    default: return assertNever(a.action, 'simulation action');
   }
 }
 
@@ -113,6 +115,8 @@ export function explain(input: ExplainInput): string {
         if (last && last.action !== 'exit') lines.push('      … still running when the simulation ended.');
         break;
       }
+      default:
+        assertNever(decision.outcome, 'rule decision outcome');
     }
     lines.push('');
   }

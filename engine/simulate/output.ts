@@ -1,6 +1,7 @@
 /** Simulation output: JSON lines (one action each) or a readable timeline with a summary per rule. */
 import { userKeyOf, type EventEnvelope } from '../events/envelope';
 import type { SimulationAction } from './simulator';
+import { assertNever } from '../../shared/assert-never';
 
 export function toJsonLines(actions: SimulationAction[]): string {
   return actions.map((a) => JSON.stringify(a)).join('\n') + (actions.length ? '\n' : '');
@@ -18,6 +19,7 @@ function describe(a: SimulationAction): string {
     case 'skip': return `skipped (${a.reason})`;
     case 'refused': return `refused entry (${a.reason})`;
     case 'exit': return `exits (${a.reason})`;
+    default: return assertNever(a.action, 'simulation action');
   }
 }
 

@@ -11,6 +11,8 @@ import { parseDuration } from '../../rules/schema/parse-duration';
 import { mergeChannelSettings } from '../../rules/schema/guardrails';
 import type { Rule } from '../../rules/schema/rule';
 import { walkSteps } from '../../rules/schema/step-tree';
+import type { Step } from '../../rules/schema/steps';
+import { assertNever } from '../../shared/assert-never';
 import { createActivities } from '../../workflows/activities/create-activities';
 import { MemoryCapStore } from '../../workflows/activities/frequency-caps';
 import { MemorySendLedger } from '../../workflows/activities/send-ledger';
@@ -190,12 +192,24 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
 /** An upper bound of how long a journey of this rule can wait in total (every wait on any path). */
 export function longestJourneyMs(rule: Rule): number {
   let total = 0;
-  for (const [step] of walkSteps(rule.steps)) {
-    if (step.type === 'wait') total += parseDuration(step.duration);
-    else if (step.type === 'waitForEvent' && step.timeout) total += parseDuration(step.timeout);
-    else if (step.type === 'waitUntil') total += parseDuration('1d');
-  }
+  for (const [step] of walkSteps(rule.steps)) total += longestWaitMs(step);
   return total;
+}
+
+/** How long one step can hold a journey by itself (guardrails aside: longestHoldMs). */
+function longestWaitMs(step: Step): number {
+  switch (step.type) {
+    case 'wait':
+      return parseDuration(step.duration);
+    case 'waitForEvent':
+      return step.timeout ? parseDuration(step.timeout) : 0; // without a timeout only an event ends it
+    case 'waitUntil':
+      return parseDuration('1d');
+    case 'coupon': case 'email': case 'sms': case 'webhook': case 'branch': case 'split': case 'exit':
+      return 0;
+    default:
+      return assertNever(step, 'step type');
+  }
 }
 
 /** How long guardrails can hold one send back: until quiet hours end (< 1 day), or a cap frees a slot. */

@@ -9,6 +9,7 @@ import { Liquid } from 'liquidjs';
 import type { Rule } from '../schema/rule';
 import type { Step } from '../schema/steps';
 import { nestedStepLists } from '../schema/step-tree';
+import { assertNever } from '../../shared/assert-never';
 import { unknownTagMessage } from '../schema/tags';
 import type { Lint, LintContext } from './lint';
 
@@ -92,8 +93,10 @@ export function templatesOf(step: Step): [(string | number)[], string][] {
       return present([['to'], step.to], [['body'], step.body]);
     case 'webhook':
       return present(...Object.entries(step.payload ?? {}).map(([key, value]): [string[], unknown] => [['payload', key], value]));
-    default:
+    case 'coupon': case 'wait': case 'waitUntil': case 'waitForEvent': case 'branch': case 'split': case 'exit':
       return [];
+    default:
+      return assertNever(step, 'step type');
   }
 }
 
