@@ -43,7 +43,7 @@ program
 
 program
   .command('inbound')
-  .description('serve unsubscribe links (GET/POST /u/<token>, RFC 8058 one-click) and the SMS provider's webhooks (Twilio: /twilio/inbound, /twilio/status; HTTP SMS: /http-sms/inbound, /http-sms/status) on NUDGE_INBOUND_PORT (4290)')
+  .description('serve unsubscribe links (GET/POST /u/<token>, RFC 8058 one-click) and the SMS provider webhooks (Twilio: /twilio/inbound, /twilio/status; HTTP SMS: /http-sms/inbound, /http-sms/status) on NUDGE_INBOUND_PORT (4290)')
   .action(async () => {
     const inbound = await startInboundService();
     await untilSignal();
