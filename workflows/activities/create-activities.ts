@@ -5,14 +5,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ConnectorSet } from '../../connectors/channels';
 import { consentAllows, type ConsentMode, type UserState } from '../../engine/state/behavior-state';
-import type { FrequencyCap } from '../../rules/schema/guardrails';
 import type { CapStore } from './frequency-caps';
 import type { DeliveryMetrics } from './delivery-metrics';
 import { evaluateConditions } from '../../engine/match/evaluate-conditions';
 import type { TagSource } from '../../engine/match/facts';
-import type { TopLevelCondition } from '../../rules/schema/conditions';
-import type { EntrySnapshot } from '../journey/journey-input';
-import type { ActionStep, JourneyEvent, PerformResult } from '../journey/machine';
+import type { EvaluateInput, PerformStepInput } from '../journey/activity-inputs';
+import type { PerformResult } from '../journey/machine';
 import type { DeliveryStatusStore, LedgerRecord, SendLedgerStore } from './send-ledger';
 import { renderPayload, renderText, type TemplateVariables } from './render';
 import { connectorFailure } from './connector-failure';
@@ -41,31 +39,8 @@ export interface ActivityDeps {
   tags?: TagSource;
 }
 
-export interface PerformStepInput {
-  journeyId: string;
-  userId: string;
-  rule: { id: string; version: number };
-  step: ActionStep;
-  trigger: JourneyEvent;
-  traits: Record<string, unknown>;
-  coupon: string | null;
-  /** The frequency cap of the step's channel, resolved when the journey started. */
-  frequencyCap?: FrequencyCap;
-  /** The user at entry (JourneyInput.entry): tags for a step that runs before the state with the trigger is saved. */
-  entry?: EntrySnapshot;
-}
-
-export interface EvaluateInput {
-  userId: string;
-  conditions: TopLevelCondition;
-  event: JourneyEvent;
-  /**
-   * The trigger re-check (allowed lateness): windows end at `at`, so events after it do not count and
-   * late ones before it do. A state saved before the trigger (lastSeq below `seq`) holds no event the
-   * engine's decision did not see, so the decision stands.
-   */
-  asOf?: { at: number; seq: number };
-}
+// The activities' inputs are part of the journey contract (the workflow builds them in the core).
+export type { EvaluateInput, PerformStepInput } from '../journey/activity-inputs';
 
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? Date.now;

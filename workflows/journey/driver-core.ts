@@ -4,7 +4,7 @@
  * (engine/simulate/virtual-journeys.ts) both call these; each only executes the commands (an activity,
  * a timer) and hands the outcome back as a DriverInput. Pure and deterministic: no I/O, no clock.
  */
-import type { EvaluateInput, PerformStepInput } from '../activities/create-activities';
+import type { EvaluateInput, PerformStepInput } from './activity-inputs';
 import { assertNever } from '../../shared/assert-never';
 import type { JourneyInput } from './journey-input';
 import { onEvaluated, onEvent, onMerged, onPerformed, onRuleChanged, onTimer, type Command, type JourneyEvent, type JourneyState, type MachineContext, type MergedNotice, type PerformResult, type RuleChangedNotice, type Transition } from './machine';
