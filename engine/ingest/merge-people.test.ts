@@ -15,6 +15,7 @@ import type { MergeRecord } from '../identity/identity-store';
 import { RuleIndex } from '../match/rule-index';
 import { countWithin, emptyState, type UserState } from '../state/behavior-state';
 import { counterKey } from '../state/counter-plan';
+import { upgradeState } from '../state/state-version';
 import { StateConflictError, type VersionedState } from '../../platform/stores/state-store';
 import { TemporalUnavailableError, type JourneyStarter } from '../../platform/temporal/journey-starter';
 import { PersonMerger } from './merge-people';
@@ -46,7 +47,8 @@ class MemoryStates implements StateAccess {
   private readonly states = new Map<string, VersionedState>();
   constructor(private readonly log: string[]) {}
   async load(userKey: string): Promise<VersionedState> {
-    return structuredClone(this.states.get(userKey) ?? { state: emptyState(userKey), revision: 0 });
+    const stored = this.states.get(userKey);
+    return stored ? { state: upgradeState(structuredClone(stored.state), userKey), revision: stored.revision } : { state: emptyState(userKey), revision: 0 };
   }
   async save(state: UserState, revision: number): Promise<number> {
     if ((this.states.get(state.userKey)?.revision ?? 0) !== revision) throw new StateConflictError(state.userKey);

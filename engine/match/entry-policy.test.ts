@@ -15,7 +15,7 @@ const ruleWith = (entry: EntryPolicy) => ruleOf({ id: 'nudge-me', entry });
 const userWith = (entered?: Partial<EntryRecord>, running = false): UserState => ({
   ...emptyState('user-1'),
   entries: entered ? { 'nudge-me': { lastEnteredAt: T0, entries: 1, lastWorkflowId: 'journey/nudge-me/user-1/m0', ...entered } } : {},
-  journeys: running ? { 'nudge-me': { workflowId: 'journey/nudge-me/user-1/m0', ruleVersion: 1, startedAt: T0, listens: [] } } : {},
+  journeys: running ? { 'nudge-me': { workflowId: 'journey/nudge-me/user-1/m0', ruleVersion: 1, startedAt: T0, listens: [], endNotice: true } } : {},
 });
 
 const ONCE: EntryPolicy = { policy: 'once' };
@@ -43,7 +43,7 @@ describe('decideEntry', () => {
   });
 
   it('a running journey of another rule does not block', () => {
-    const state: UserState = { ...userWith(), journeys: { other: { workflowId: 'journey/other/user-1/x', ruleVersion: 1, startedAt: T0, listens: [] } } };
+    const state: UserState = { ...userWith(), journeys: { other: { workflowId: 'journey/other/user-1/x', ruleVersion: 1, startedAt: T0, listens: [], endNotice: true } } };
     expect(decideEntry(ruleWith(ALWAYS), state, 'msg-42', T0)).toMatchObject({ enter: true });
   });
 });

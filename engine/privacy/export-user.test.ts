@@ -29,7 +29,7 @@ describe('toExport', () => {
       traits: { email: 'alice@example.com' },
       counters: { 'page_viewed|page=pricing': [at, at - 3_600_000] },
       entries: { 'pricing-hesitation': { lastEnteredAt: at, entries: 1, lastWorkflowId: 'journey/pricing-hesitation/alice/m1' } },
-      journeys: { 'pricing-hesitation': { workflowId: 'journey/pricing-hesitation/alice/m1', ruleVersion: 2, startedAt: at, listens: ['order_completed'] } },
+      journeys: { 'pricing-hesitation': { workflowId: 'journey/pricing-hesitation/alice/m1', ruleVersion: 2, startedAt: at, listens: ['order_completed'], endNotice: true } },
       consent: { sms: { all: { granted: false, at, source: 'sms_stop' } } },
       outbox: [{ ruleId: 'r', workflowId: 'journey/r/alice/m1', event: { messageId: 'm2', event: 'order_completed', timestamp: '2026-03-04T10:00:00.000Z', properties: {} } }],
     };

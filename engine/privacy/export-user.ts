@@ -104,9 +104,9 @@ export function profileOf(state: UserState): ProfileExport {
   return {
     ...rest,
     traits,
-    traitsUpdatedAt: Object.fromEntries(Object.entries(traitsUpdatedAt ?? {}).map(([name, at]) => [name, iso(at)])),
+    traitsUpdatedAt: Object.fromEntries(Object.entries(traitsUpdatedAt).map(([name, at]) => [name, iso(at)])),
     consent: Object.fromEntries(
-      Object.entries(consent ?? {}).map(([channel, topics]) => [channel, Object.fromEntries(Object.entries(topics).map(([topic, c]) => [topic, { ...c, at: iso(c.at) }]))]),
+      Object.entries(consent).map(([channel, topics]) => [channel, Object.fromEntries(Object.entries(topics).map(([topic, c]) => [topic, { ...c, at: iso(c.at) }]))]),
     ),
     lastEventAt: clock ? iso(clock) : null,
     counters: Object.fromEntries(Object.entries(counters).map(([key, times]) => [key, times.map(iso)])),

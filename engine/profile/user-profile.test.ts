@@ -18,7 +18,7 @@ describe('profileFrom / formatProfile', () => {
       identifiers: { userId: 'ann', anonymousIds: ['device-2', 'device-1'] },
       counters: { [counterKey('page_viewed', { page: 'pricing' })]: [at, at - HOUR] },
       consent: { sms: { all: { granted: false, at: at - HOUR, source: 'sms-stop' } } },
-      journeys: { flagship: { workflowId: 'journey/flagship/ann/m9', ruleVersion: 2, startedAt: at, listens: ['order_completed'] } },
+      journeys: { flagship: { workflowId: 'journey/flagship/ann/m9', ruleVersion: 2, startedAt: at, listens: ['order_completed'], endNotice: true } },
       entries: { flagship: { entries: 2, lastEnteredAt: at, lastWorkflowId: 'journey/flagship/ann/m9' } },
     };
     const profile = profileFrom(state, { funnel_stage: 'viewed_pricing', high_intent: false }, new Map([['journey/flagship/ann/m9', 'RUNNING']]));

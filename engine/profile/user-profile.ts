@@ -72,14 +72,14 @@ export function profileFrom(state: UserState, tags: Record<string, TagValue>, st
     userId: state.identifiers?.userId ?? null,
     anonymousIds,
     lastEventAt: state.clock ? iso(state.clock) : null,
-    traits: Object.entries(state.traits).map(([name, value]) => ({ name, value, setAt: state.traitsUpdatedAt?.[name] !== undefined ? iso(state.traitsUpdatedAt[name]!) : null })),
+    traits: Object.entries(state.traits).map(([name, value]) => ({ name, value, setAt: state.traitsUpdatedAt[name] !== undefined ? iso(state.traitsUpdatedAt[name]!) : null })),
     tags,
     recentEvents: Object.entries(state.counters).map(([key, times]) => ({ ...parseCounterKey(key), times: times.map(iso) })),
     sessions: Object.entries(state.sessions ?? {}).flatMap(([key, s]) => {
       const spec = parseSessionKey(key);
       return spec ? [{ event: spec.event, where: spec.where, property: spec.property, gap: ms(spec.gapMs), startedAt: iso(s.startedAt), lastAt: iso(s.lastAt), values: s.values }] : [];
     }),
-    consent: Object.entries(state.consent ?? {}).flatMap(([channel, topics]) => Object.entries(topics).map(([topic, c]) => ({ channel, topic, granted: c.granted, at: iso(c.at), source: c.source }))),
+    consent: Object.entries(state.consent).flatMap(([channel, topics]) => Object.entries(topics).map(([topic, c]) => ({ channel, topic, granted: c.granted, at: iso(c.at), source: c.source }))),
     journeys: Object.entries(state.journeys).map(([ruleId, m]) => ({
       ruleId,
       journeyId: m.workflowId,

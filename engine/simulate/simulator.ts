@@ -24,9 +24,8 @@ import type { JourneyInput } from '../../workflows/journey/journey-input';
 import type { EventEnvelope } from '../events/envelope';
 import { EventProcessor, type EventOutcome, type Handoff, type JourneyEndedNotice, type StateAccess } from '../ingest/process-event';
 import { RuleIndex } from '../match/rule-index';
-import { emptyState, type UserState } from '../state/behavior-state';
 import { allowedLatenessOf } from '../state/lateness';
-import { followMerges } from '../../platform/stores/state-store';
+import { MemoryStateStore } from '../../platform/stores/memory-state-store';
 import { DuplicateWindow } from '../events/duplicate-window';
 import { profileIdentify } from './inputs';
 import { withMemberIds } from './member-ids';
@@ -94,19 +93,14 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   const index = new RuleIndex(input.rules, input.tags);
   const config = loadConfig(input.env ?? process.env); // the same global guardrails as the engine and worker
   const clock = { now: 0 };
-  const states = new Map<string, { state: UserState; revision: number }>();
-  const state: StateAccess = {
-    load: async (user) => states.get(user) ?? { state: emptyState(user), revision: 0 },
-    save: async (next, revision) => {
-      states.set(next.userKey, { state: next, revision: revision + 1 });
-      return revision + 1;
-    },
-  };
+  // The twin of the engine's KV store: compare-and-set saves, reads through upgradeState.
+  const states = new MemoryStateStore();
+  const state: StateAccess = { load: (user) => states.load(user), save: (next, revision) => states.save(next, revision) };
   const actions: SimulationAction[] = [];
   const activities = createActivities({
     connectors: recordingConnectors(input.env),
     ledger: new MemorySendLedger(),
-    loadUserState: async (user) => (await followMerges(user, state.load)).state, // the live person, as the worker reads it
+    loadUserState: async (user) => (await states.loadResolved(user)).state, // the live person, as the worker reads it
     clock: () => clock.now,
     caps: new MemoryCapStore(),
     consentMode: config.NUDGE_CONSENT_MODE,

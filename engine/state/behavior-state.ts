@@ -26,10 +26,11 @@ export interface JourneyMarker {
   /** Event names the journey wants as signals (its exit events and wait-for events). */
   listens: string[];
   /**
-   * The journey tells the partition when it ends (a `journey-ended` control message), which removes
-   * this marker. Markers written before that existed lack it; the engine asks Temporal about those once.
+   * true: the journey tells the partition when it ends (a `journey-ended` control message), which
+   * removes this marker. false: a marker from before journeys did (upgraded from v1, state-version.ts);
+   * the engine asks Temporal about it once (engine/ingest/legacy-markers.ts).
    */
-  endNotice?: boolean;
+  endNotice: boolean;
 }
 
 export interface EntryRecord {
@@ -38,29 +39,27 @@ export interface EntryRecord {
   lastWorkflowId: string;
 }
 
+/** Stored states of older versions are upgraded when they are read (state-version.ts). */
 export interface UserState {
-  v: 1;
+  v: 2;
   userKey: string;
   lastSeq: number;
   /** The user's clock: the newest event timestamp seen, in ms. Windows end here. */
   clock: number;
   traits: Record<string, unknown>;
   counters: Record<string, number[]>;
-  /**
-   * messageId of each counter timestamp, index by index with `counters[key]`; '' = unknown. Absent or
-   * misaligned in states written before it existed: read through counterIdsOf, never directly.
-   */
-  counterIds?: Record<string, string[]>;
+  /** messageId of each counter timestamp, index by index with `counters[key]`; '' = unknown (see counterIdsOf). */
+  counterIds: Record<string, string[]>;
   /** Newest MAX_RECENT events per trigger event name of the enabled rules, newest first; absent when none. */
   recent?: Record<string, RecentEvent[]>;
   entries: Record<string, EntryRecord>;
   journeys: Record<string, JourneyMarker>;
   /** Signals saved with the state and sent right after it is stored (see EventProcessor). */
   outbox?: { ruleId: string; workflowId: string; event: { messageId: string; event: string; timestamp: string; properties: Record<string, unknown> } }[];
-  /** channel -> topic (or "all") -> consent; absent in states written before consent existed. */
-  consent?: Record<string, Record<string, ConsentRecord>>;
+  /** channel -> topic (or "all") -> consent. */
+  consent: Record<string, Record<string, ConsentRecord>>;
   /** Trait name -> time (ms) of the identify or group event that set its current value. */
-  traitsUpdatedAt?: Record<string, number>;
+  traitsUpdatedAt: Record<string, number>;
   /** The identifiers the user's events carried (the state is kept under userId ?? anonymousId). */
   identifiers?: Identifiers;
   /**
@@ -83,7 +82,7 @@ export interface Identifiers {
 export const MAX_ANONYMOUS_IDS = 10;
 
 export function emptyState(userKey: string): UserState {
-  return { v: 1, userKey, lastSeq: 0, clock: 0, traits: {}, counters: {}, entries: {}, journeys: {} };
+  return { v: 2, userKey, lastSeq: 0, clock: 0, traits: {}, counters: {}, counterIds: {}, entries: {}, journeys: {}, consent: {}, traitsUpdatedAt: {} };
 }
 
 /**
@@ -104,12 +103,12 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
     const { consent, ...traits } = event.traits;
     next.traits = { ...state.traits, ...traits };
     next.traitsUpdatedAt = setAt(state.traitsUpdatedAt, Object.keys(traits), at);
-    if (consent !== undefined) next.consent = applyConsentTrait(state.consent ?? {}, consent, at);
+    if (consent !== undefined) next.consent = applyConsentTrait(state.consent, consent, at);
   } else if (event.type === 'group') {
     next.traits = { ...state.traits, groupId: event.groupId, group: { ...objectOrEmpty(state.traits.group), ...event.traits } };
     next.traitsUpdatedAt = setAt(state.traitsUpdatedAt, ['groupId', 'group'], at);
   } else if (behavior) {
-    if (behavior.name === 'unsubscribed' || behavior.name === 'subscribed') next.consent = applyConsentEvent(state.consent ?? {}, behavior.name === 'subscribed', behavior.properties, at);
+    if (behavior.name === 'unsubscribed' || behavior.name === 'subscribed') next.consent = applyConsentEvent(state.consent, behavior.name === 'subscribed', behavior.properties, at);
     const name = triggerEventName(plan, behavior.name);
     if (name !== undefined) {
       const kept: RecentEvent = { messageId: event.messageId, event: behavior.name, timestamp: event.timestamp, properties: behavior.properties };
@@ -122,14 +121,14 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
   // the previous state rather than copied (states are never mutated in place).
   const { counters, counterIds } = countEvent(state, behavior ? countersFor(plan, behavior.name, behavior.properties) : [], event.messageId, at, clock, plan);
   next.counters = counters;
-  setIfAny(next, 'counterIds', counterIds);
+  next.counterIds = counterIds;
   setIfAny(next, 'recent', keepTriggerEvents(recent, plan));
   setIfAny(next, 'sessions', applySessions(state.sessions ?? {}, behavior, at, clock, plan));
   return next;
 }
 
-/** What applyEvent derives anew; every other field of a state is carried over as it is. */
-const DERIVED = new Set(['v', 'userKey', 'lastSeq', 'clock', 'traits', 'counters', 'entries', 'journeys', 'identifiers', 'counterIds', 'recent', 'sessions']);
+/** The fields carryOver sets first (applyEvent derives most of them anew); every other field is copied after them. */
+const DERIVED = new Set(['v', 'userKey', 'lastSeq', 'clock', 'traits', 'counters', 'counterIds', 'entries', 'journeys', 'consent', 'traitsUpdatedAt', 'identifiers', 'recent', 'sessions']);
 
 /**
  * A copy of the state without its derived fields. The usual fields come first, in one order, so states
@@ -137,17 +136,13 @@ const DERIVED = new Set(['v', 'userKey', 'lastSeq', 'clock', 'traits', 'counters
  * megamorphic in V8, and deleting the emptied optional fields afterwards made it worse.
  */
 function carryOver(state: UserState): UserState {
-  if (state.traits === undefined || state.counters === undefined || state.entries === undefined || state.journeys === undefined) {
-    const { counterIds: _ids, recent: _recent, sessions: _sessions, ...rest } = state; // not a state applyEvent wrote
-    return rest;
-  }
-  const next: UserState = { v: state.v, userKey: state.userKey, lastSeq: state.lastSeq, clock: state.clock, traits: state.traits, counters: state.counters, entries: state.entries, journeys: state.journeys };
+  const next: UserState = { v: state.v, userKey: state.userKey, lastSeq: state.lastSeq, clock: state.clock, traits: state.traits, counters: state.counters, counterIds: state.counterIds, entries: state.entries, journeys: state.journeys, consent: state.consent, traitsUpdatedAt: state.traitsUpdatedAt };
   for (const key in state) if (Object.hasOwn(state, key) && !DERIVED.has(key)) (next as unknown as Record<string, unknown>)[key] = state[key as keyof UserState];
   return next;
 }
 
 /** Optional maps are left out when empty, so states stay as small as before the field existed. */
-function setIfAny<K extends 'counterIds' | 'recent' | 'sessions'>(state: UserState, field: K, value: UserState[K]): void {
+function setIfAny<K extends 'recent' | 'sessions'>(state: UserState, field: K, value: UserState[K]): void {
   if (value && hasKeys(value)) state[field] = value;
 }
 
@@ -156,7 +151,7 @@ function hasKeys(value: object): boolean {
   return false;
 }
 
-function setAt(times: Record<string, number> | undefined, names: string[], at: number): Record<string, number> {
+function setAt(times: Record<string, number>, names: string[], at: number): Record<string, number> {
   return { ...times, ...Object.fromEntries(names.map((name) => [name, at])) };
 }
 

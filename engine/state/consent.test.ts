@@ -70,9 +70,9 @@ describe('identify traits.consent', () => {
     expect(allows(state)).toBe(false);
   });
 
-  it('a state written before consent existed allows everything in opt-out mode', () => {
+  it('a person with no consent recorded allows everything in opt-out mode', () => {
     const state = emptyState('u1');
-    expect(state.consent).toBeUndefined();
+    expect(state.consent).toEqual({});
     expect(allows(state)).toBe(true);
     expect(allows(state, { channel: 'sms', topic: 'promotions' })).toBe(true);
   });

@@ -54,7 +54,7 @@ export type ConsentMode = 'opt-out' | 'opt-in';
  * opt-out mode allows and opt-in mode does not.
  */
 export function consentAllows(state: UserState, channel: string, topic: string, transactional: boolean, mode: ConsentMode): boolean {
-  const records = state.consent?.[channel] ?? {};
+  const records = state.consent[channel] ?? {};
   if (transactional) return !(channel === 'sms' && records.all?.granted === false);
   const decisions = [records.all, topic === 'all' ? undefined : records[topic]].filter((r): r is ConsentRecord => r !== undefined);
   if (decisions.length === 0) return mode === 'opt-out';

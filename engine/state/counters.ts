@@ -12,8 +12,7 @@ import type { CounterPlan, CounterSpec } from './counter-plan';
 
 export interface CountedState {
   counters: Record<string, number[]>;
-  /** Absent or empty: the state has no counter ids (left out of the stored state). */
-  counterIds: Record<string, string[]> | undefined;
+  counterIds: Record<string, string[]>;
 }
 
 /** The counters after an event at `at` counted in `specs` (none for an event no counter counts) and pruning at `clock`. */
@@ -60,13 +59,14 @@ function isSettled(state: UserState, clock: number, plan: CounterPlan): boolean 
 }
 
 /**
- * The messageIds of a counter, aligned with its timestamps. A state from before counterIds existed, or
- * one whose arrays no longer line up, has its ids rebuilt as unknown ('', never deduplicated): a wrong
- * pairing would merge two different events into one.
+ * The messageIds of a counter, aligned with its timestamps. Stored states are aligned when they are
+ * read (state-version.ts); a state built in code with a counter but not its ids (tests, hand-made
+ * merges) reads as unknown ids ('', never deduplicated): a wrong pairing would merge two different
+ * events into one.
  */
 export function counterIdsOf(state: UserState, key: string): string[] {
   const length = state.counters[key]?.length ?? 0;
-  const ids = state.counterIds?.[key];
+  const ids = state.counterIds[key];
   return ids?.length === length ? ids : Array<string>(length).fill('');
 }
 

@@ -61,7 +61,7 @@ describe('counters', () => {
     expect(state.counterIds?.[VIEWS]).toHaveLength(4);
   });
 
-  it('states written before counterIds existed merge with unknown ids, never deduplicated', () => {
+  it('counters without their ids (states built in code) merge with unknown ids, never deduplicated', () => {
     const old = (user: string): UserState => ({ ...emptyState(user), clock: T0, counters: { [VIEWS]: [T0] } });
     const state = merged(old('alice'), { ...old('anon'), counterIds: { [VIEWS]: ['x', 'misaligned'] } });
     expect(state.counters[VIEWS]).toEqual([T0, T0]);
@@ -97,7 +97,7 @@ describe('traits and consent: the later decision wins', () => {
 });
 
 describe('journeys and entries', () => {
-  const marker = (user: string, startedAt: number): JourneyMarker => ({ workflowId: `journey/cart/${user}/m`, ruleVersion: 1, startedAt, listens: [] });
+  const marker = (user: string, startedAt: number): JourneyMarker => ({ workflowId: `journey/cart/${user}/m`, ruleVersion: 1, startedAt, listens: [], endNotice: true });
 
   it('both in a journey of one rule: the earlier one is kept and the other reported', () => {
     const survivor = { ...emptyState('alice'), journeys: { cart: marker('alice', T0 + 1), only_a: marker('alice', T0) } };
@@ -189,7 +189,7 @@ describe('identity bookkeeping', () => {
   });
 
   it('tombstoneOf keeps only what forwarding and redelivery need', () => {
-    expect(tombstoneOf(b, 'alice')).toEqual({ v: 1, userKey: 'anon', lastSeq: 900, clock: T0 + 5, traits: {}, counters: {}, entries: {}, journeys: {}, mergedInto: 'alice', absorbed: ['old-2'] });
+    expect(tombstoneOf(b, 'alice')).toEqual({ v: 2, userKey: 'anon', lastSeq: 900, clock: T0 + 5, traits: {}, counters: {}, counterIds: {}, entries: {}, journeys: {}, consent: {}, traitsUpdatedAt: {}, mergedInto: 'alice', absorbed: ['old-2'] });
     expect(tombstoneOf(emptyState('x'), 'alice')).not.toHaveProperty('absorbed');
   });
 });

@@ -7,7 +7,8 @@
  * The merged state keeps the bounds of a state built by applyEvent: counters and sessions are pruned by
  * the same plan, trigger events and anonymous ids capped by the same limits.
  */
-import { keepCurrentSessions, MAX_ANONYMOUS_IDS } from './behavior-state';
+import { emptyState, keepCurrentSessions, MAX_ANONYMOUS_IDS } from './behavior-state';
+import { STATE_VERSION } from './state-version';
 import { counterIdsOf, pruneCounter } from './counters';
 import { keepTriggerEvents, mergeRecent } from './recent-events';
 import type { ConsentRecord, EntryRecord, Identifiers, JourneyMarker, UserState } from './behavior-state';
@@ -37,18 +38,18 @@ export function mergeStates(survivor: UserState, absorbed: UserState, plan: Coun
   // Every field is spelled out, so a field added to UserState fails to compile here until the merge
   // decides what to do with it; absent (undefined) ones are left out of the stored state.
   const fields: { [K in keyof Required<UserState>]: UserState[K] | undefined } = {
-    v: 1,
+    v: STATE_VERSION,
     userKey: survivor.userKey,
     // The absorbed person's stream sequences count another partition's events: meaningless here.
     lastSeq: survivor.lastSeq,
     clock,
     traits,
-    traitsUpdatedAt: nonEmpty(traitsUpdatedAt),
+    traitsUpdatedAt,
     counters,
-    counterIds: nonEmpty(counterIds),
+    counterIds,
     recent: nonEmpty(keepTriggerEvents(unionBy(survivor.recent, absorbed.recent, mergeRecent), plan)),
     sessions: nonEmpty(keepCurrentSessions(unionBy(survivor.sessions, absorbed.sessions, (s, a) => (a.lastAt > s.lastAt ? a : s)), clock, plan)),
-    consent: nonEmpty(mergeConsent(survivor.consent ?? {}, absorbed.consent ?? {})),
+    consent: mergeConsent(survivor.consent, absorbed.consent),
     entries: unionBy(survivor.entries, absorbed.entries, mergeEntry),
     journeys,
     identifiers: mergeIdentifiers(survivor.identifiers, absorbed.identifiers),
@@ -63,7 +64,7 @@ export function mergeStates(survivor: UserState, absorbed: UserState, plan: Coun
 
 /** What stays under the merged-away id: enough to forward late events and recognise redeliveries, no personal data. */
 export function tombstoneOf(state: UserState, into: string): UserState {
-  const tombstone: UserState = { v: 1, userKey: state.userKey, lastSeq: state.lastSeq, clock: state.clock, traits: {}, counters: {}, entries: {}, journeys: {}, mergedInto: into };
+  const tombstone: UserState = { ...emptyState(state.userKey), lastSeq: state.lastSeq, clock: state.clock, mergedInto: into };
   return state.absorbed ? { ...tombstone, absorbed: state.absorbed } : tombstone;
 }
 
@@ -77,8 +78,8 @@ function mergeTraits(survivor: UserState, absorbed: UserState) {
   const traits = { ...survivor.traits };
   const traitsUpdatedAt = { ...survivor.traitsUpdatedAt };
   for (const [name, value] of Object.entries(absorbed.traits)) {
-    const theirs = absorbed.traitsUpdatedAt?.[name];
-    if (Object.hasOwn(survivor.traits, name) && (theirs ?? 0) <= (survivor.traitsUpdatedAt?.[name] ?? 0)) continue;
+    const theirs = absorbed.traitsUpdatedAt[name];
+    if (Object.hasOwn(survivor.traits, name) && (theirs ?? 0) <= (survivor.traitsUpdatedAt[name] ?? 0)) continue;
     traits[name] = value;
     if (theirs === undefined) delete traitsUpdatedAt[name];
     else traitsUpdatedAt[name] = theirs;

@@ -5,7 +5,8 @@
  * not one per event. Needs allow_direct on the bucket (nats.js sets it when it creates a bucket).
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { emptyState, type UserState } from '../../engine/state/behavior-state';
+import { emptyState } from '../../engine/state/behavior-state';
+import { upgradeState } from '../../engine/state/state-version';
 import type { VersionedState } from './state-store';
 
 /** The server answers at most this many subjects per request. */
@@ -26,7 +27,7 @@ export async function loadManyStates(jsm: JetStreamManager, bucket: string, keyO
         if (userKey === undefined) continue;
         const operation = msg.header?.get('KV-Operation');
         // A deleted or purged key (`nudge erase`) reads as a new person at the delete's revision.
-        states.set(userKey, operation === 'DEL' || operation === 'PURGE' ? { state: emptyState(userKey), revision: msg.seq } : { state: msg.json<UserState>(), revision: msg.seq });
+        states.set(userKey, operation === 'DEL' || operation === 'PURGE' ? { state: emptyState(userKey), revision: msg.seq } : { state: upgradeState(msg.json<unknown>(), userKey), revision: msg.seq });
       }
     }),
   );

@@ -7,6 +7,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { loadManyStates } from './load-many';
 import { emptyState, type UserState } from '../../engine/state/behavior-state';
+import { upgradeState } from '../../engine/state/state-version';
 import { isCasFailure } from '../nats/compare-and-set';
 
 export interface VersionedState {
@@ -67,7 +68,7 @@ export class StateStore {
   async load(userKey: string): Promise<VersionedState> {
     const entry = await this.kv.get(stateKey(userKey));
     if (!entry || entry.operation !== 'PUT') return { state: emptyState(userKey), revision: entry?.revision ?? 0 };
-    return { state: entry.json<UserState>(), revision: entry.revision };
+    return { state: upgradeState(entry.json<unknown>(), userKey), revision: entry.revision };
   }
 
   /** The live person's state: `load`, following merges (see followMerges). Its `userKey` is the live id. */
