@@ -1,6 +1,8 @@
 /** `nudge explain` on the flagship scenario: the failing leaf of a user who never entered, and the path of one who did. */
 import { describe, expect, it } from 'vitest';
 import { runExplain } from '../../cli/simulate-command';
+import { ruleOf } from '../../test/support/unit-rules';
+import { explain } from './explain';
 
 const scenario = 'test/scenarios/flagship';
 async function explainFor(user: string, rule = 'pricing-hesitation'): Promise<string> {
@@ -64,5 +66,19 @@ describe('nudge explain across devices (identity resolution)', () => {
     const text = await crossDevice('noah');
     expect(text.match(/Identity: .*family-laptop was not linked \(unique\): noah has userId "noah" and mia has userId "mia"/g)).toHaveLength(1);
     expect(text).not.toContain('started');
+  });
+});
+
+describe('explain: every decision outcome is described', () => {
+  it('a journey Temporal refused for good says so, with the reason', () => {
+    const event = { type: 'track', event: 'page_viewed', userId: 'u1', messageId: 'm1', timestamp: '2025-05-01T12:00:00.000Z', properties: {} } as never;
+    const text = explain({
+      rule: ruleOf(),
+      userId: 'u1',
+      evaluations: [{ event, decision: { ruleId: 'test-rule', leaves: [], outcome: 'rejected', workflowId: 'journey/test-rule/u1/once', detail: 'input too large' } }],
+      userEvents: [event],
+      actions: [],
+    });
+    expect(text).toContain('→ the conditions held, but Temporal refused journey journey/test-rule/u1/once for good: input too large.');
   });
 });

@@ -105,6 +105,7 @@ export function explain(input: ExplainInput): string {
       case 'no_match': lines.push('  → the conditions did not hold: no journey.'); break;
       case 'entry_policy': lines.push(`  → the conditions held, but the entry policy said no: ${decision.detail}.`); break;
       case 'already_in_journey': lines.push(`  → the conditions held, but a journey of this rule was still running for the user (${decision.detail}).`); break;
+      case 'rejected': lines.push(`  → the conditions held, but Temporal refused journey ${decision.workflowId} for good: ${decision.detail}.`); break;
       case 'started':
       case 'already_started': {
         lines.push(`  → the conditions held: journey ${decision.workflowId} started.`);
@@ -116,7 +117,7 @@ export function explain(input: ExplainInput): string {
         break;
       }
       default:
-        assertNever(decision.outcome, 'rule decision outcome');
+        assertNever(decision, 'rule decision');
     }
     lines.push('');
   }
