@@ -5,7 +5,6 @@
  * a clock; every input carries `now`.
  */
 import type { ExitEvent } from '../../rules/schema/rule';
-import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { Step } from '../../rules/schema/steps';
 import { isActionStep, type ActionStep } from '../../rules/schema/step-tree';
 import type { QuietHours } from '../../rules/schema/guardrails';
@@ -18,40 +17,11 @@ import { nextLocalTime } from './wait-until';
 import { recheckCommand, recheckDeadline, type TriggerRecheckContext } from './trigger-recheck';
 import { carriedOf, type Carried, type Check, type Done, type ExitReason, type JourneyEvent, type JourneyState, type Performing, type Waiting } from './journey-state';
 
+import type { Command, JourneyAction, MergedNotice, PerformResult, RuleChangedNotice } from './journey-io';
+
 export type { ActionStep } from '../../rules/schema/step-tree';
 export type { Check, ExitReason, JourneyEvent, JourneyState } from './journey-state';
-
-/** Identity stitching told this journey that its person was merged and which journey of the rule survives. */
-export interface MergedNotice {
-  /** The surviving person's id. */
-  into: string;
-  /** The journey of this rule that continues (the other half's, or this one if it was kept). */
-  keptJourneyId: string;
-  /** When the merge happened (ISO-8601). */
-  at: string;
-}
-
-export type Command =
-  /** `coupon`: the code an earlier coupon step issued, for the step's templates. */
-  | { kind: 'perform'; step: ActionStep; coupon: string | null }
-  /** `asOf`: evaluate as of that time (windows end there), unless the state is older than `seq` (the trigger re-check). */
-  | { kind: 'evaluate'; stepId: string | null; conditions: TopLevelCondition; event: JourneyEvent | null; asOf?: { at: number; seq: number } }
-  | { kind: 'wait'; stepId: string; until: number; listen: string[] }
-  | { kind: 'finish'; reason: ExitReason; stepId: string | null };
-
-/** What a perform command produced: delivered (with details for the log) or skipped with a reason. */
-export type PerformResult =
-  | { status: 'done'; details: Record<string, string | number> }
-  | { status: 'skipped'; reason: string; detail?: string }
-  /** Not now (e.g. over a frequency cap with policy defer): try the same step again at `until`. */
-  | { status: 'deferred'; reason: string; until: number };
-
-export interface JourneyAction {
-  at: number;
-  step: string | null;
-  action: 'coupon' | 'email' | 'sms' | 'webhook' | 'wait' | 'branch' | 'skip' | 'exit';
-  [detail: string]: unknown;
-}
+export type { Command, JourneyAction, MergedNotice, PerformResult, RuleChangedNotice } from './journey-io';
 
 export interface MachineContext {
   program: Program;
@@ -167,14 +137,6 @@ export function onEvent(ctx: MachineContext, state: JourneyState, event: Journey
 export function onMerged(ctx: MachineContext, state: JourneyState, notice: MergedNotice, now: number): Transition {
   if (state.kind === 'done') return unchanged(ctx, state);
   return finish('merged', null, now, { into: notice.into, keptJourneyId: notice.keptJourneyId });
-}
-
-/** A new version of the journey's rule was deployed, and it ends running journeys of other versions. */
-export interface RuleChangedNotice {
-  /** The version now deployed. */
-  ruleVersion: number;
-  /** The deployed rule set revision that carries it (null: the engine's rule files). */
-  revision: number | null;
 }
 
 /** Like a merge notice: ends the journey between commands (a send in flight finishes first); a journey already done ignores it. */

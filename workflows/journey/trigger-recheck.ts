@@ -15,7 +15,8 @@
  * that arrived within the lateness were there when it was decided.
  */
 import type { TopLevelCondition } from '../../rules/schema/conditions';
-import type { Command, JourneyEvent } from './machine';
+import type { Command } from './journey-io';
+import type { JourneyEvent } from './journey-state';
 
 /** What the engine records at entry (JourneyInput.recheck). */
 export interface TriggerRecheck {
