@@ -1,25 +1,14 @@
 /** The NATS KV identity store passes the graph store suite (identity-store.conformance.ts), and what only KV has. */
 import { Kvm, type KV } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
+import { describe, expect, it } from 'vitest';
+import { natsPerFile } from '../../test/support/nats-per-file';
 import { device, identityStoreConformance, person } from './identity-store.conformance';
 import { identifierKey, KvIdentityStore, personKey } from './identity-store';
 
-let nats: NatsServerHandle;
-let nc: NatsConnection;
-let buckets = 0;
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await connect({ servers: nats.url });
-});
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
+const nats = natsPerFile();
 
 const kvStore = async (): Promise<{ store: KvIdentityStore; kv: KV }> => {
-  const kv = await new Kvm(nc).create(`identity_store_test_${++buckets}`, { history: 1 });
+  const kv = await new Kvm(nats.connection()).create(nats.bucketName('identity_store_test'), { history: 1 });
   return { store: new KvIdentityStore(kv), kv };
 };
 

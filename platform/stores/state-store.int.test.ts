@@ -1,30 +1,19 @@
 /** The NATS KV state store passes the state store suite (state-store.conformance.ts), and what only KV has. */
 import { Kvm, type KV } from '@nats-io/kv';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
+import { describe, expect, it } from 'vitest';
+import { natsPerFile } from '../../test/support/nats-per-file';
 import { emptyState } from '../../engine/state/behavior-state';
 import { stateStoreConformance } from './state-store.conformance';
 import { StateStore, stateKey } from './state-store';
 
-let nats: NatsServerHandle;
-let nc: NatsConnection;
-let buckets = 0;
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await connect({ servers: nats.url });
-});
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
+const nats = natsPerFile();
 
 /** A store on a fresh bucket, reading many states in one request as the engine does. */
 async function kvStore(): Promise<{ store: StateStore; kv: KV }> {
-  const bucket = `state_store_test_${++buckets}`;
-  const kv = await new Kvm(nc).create(bucket, { history: 1 });
-  return { store: new StateStore(kv, { jsm: await jetstreamManager(nc), bucket }), kv };
+  const bucket = nats.bucketName('state_store_test');
+  const kv = await new Kvm(nats.connection()).create(bucket, { history: 1 });
+  return { store: new StateStore(kv, { jsm: await jetstreamManager(nats.connection()), bucket }), kv };
 }
 
 describe('KV bucket state store', () => {
