@@ -4,8 +4,8 @@
  */
 import type { KV } from '@nats-io/kv';
 import { describe, expect, it } from 'vitest';
-import { emptyState, type UserState } from './behavior-state';
-import { MAX_MERGE_HOPS, MergeChainError, StateStore, stateKey } from '../../platform/stores/state-store';
+import { emptyState, type UserState } from '../../engine/state/behavior-state';
+import { MAX_MERGE_HOPS, MergeChainError, StateStore, stateKey } from './state-store';
 
 /** Just enough of a KV bucket for reads. */
 function storeWith(states: UserState[]): StateStore {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EngineMetrics } from '../platform/metrics';
-import type { ResolutionPlan } from './identity/identity-resolver';
+import { EngineMetrics } from './metrics';
+import type { ResolutionPlan } from '../engine/identity/identity-resolver';
 
 describe('EngineMetrics', () => {
   it('counts events by result, rule decisions, identity resolution and dead letters', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, identifierTypesOf, loadConfig } from '../../platform/config';
-import { IdentifierTypes } from '../events/identifier-types';
+import { IdentifierTypes } from './identifier-types';
 
 describe('identifier types', () => {
   it('default to userId, wechat_unionid, email, phone, anonymousId, strongest first', () => {

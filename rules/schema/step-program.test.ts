@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { branch, email, exit, sms, traitAt, wait, waitForEvent, webhook } from '../../test/support/unit-rules';
-import { compileProgram, nodeAt } from '../../rules/schema/step-program';
+import { compileProgram, nodeAt } from './step-program';
 
 const PAID = { all: [traitAt('$.plan', 'equal', 'team')] };
 
