@@ -2,7 +2,8 @@
  * NATS and Temporal (with its Web UI and SQLite persistence) for local work and the demo, on the
  * default ports when they are free (so the engine's defaults reach them), else on free ports.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startNats, type NatsServerHandle } from './nats';
@@ -23,6 +24,16 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * The key JetStream encrypts its store with, made at first run and kept beside the data it protects
+ * (in the git-ignored .nudge dir): the same key must open the store again on the next start.
+ */
+export function devEncryptionKey(dataDir: string): string {
+  const file = join(dataDir, 'nats-encryption.key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+  return readFileSync(file, 'utf8').trim();
+}
+
 export const preferredPort = async (port: number) => ((await portIsFree(port)) ? port : freePort());
 
 export async function startLocalServers(options: { dataDir: string; freshEvents?: boolean }): Promise<LocalServers> {
@@ -30,7 +41,8 @@ export async function startLocalServers(options: { dataDir: string; freshEvents?
   const natsDir = join(dataDir, 'nats');
   if (options.freshEvents) rmSync(natsDir, { recursive: true, force: true });
   mkdirSync(natsDir, { recursive: true });
-  const nats = await startNats({ port: await preferredPort(4222), storeDir: natsDir });
+  const encryption = { cipher: 'chachapoly' as const, key: devEncryptionKey(dataDir) };
+  const nats = await startNats({ port: await preferredPort(4222), storeDir: natsDir, encryption });
   try {
     const temporal = await startTemporal({ port: await preferredPort(7233), uiPort: await preferredPort(8233), dbFile: join(dataDir, 'temporal.db') });
     return { nats, temporal, stop: async () => { await temporal.stop(); await nats.stop(); } };
