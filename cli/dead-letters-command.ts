@@ -1,11 +1,12 @@
 /** `nudge dead-letters`: shows dead-lettered events with their reason and origin. */
 import { jetstreamManager } from '@nats-io/jetstream';
+import { natsConnectOptions } from '../platform/nats/connect-options';
 import { connect } from '@nats-io/transport-node';
 import type { Config } from '../platform/config';
 import { DEAD_LETTER_STREAM } from '../engine/events/subjects';
 
 export async function runDeadLetters(config: Config, limit: number, out: (line: string) => void = console.log): Promise<number> {
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-dead-letters' });
+  const nc = await connect(natsConnectOptions(config, 'nudge-dead-letters'));
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(DEAD_LETTER_STREAM).catch(() => null);

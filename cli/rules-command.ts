@@ -5,6 +5,7 @@
  * between batches, without a restart.
  */
 import { join } from 'node:path';
+import { natsConnectOptions } from '../platform/nats/connect-options';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { loadCouponPoolTexts } from '../connectors/coupon/pool/coupon-pool-files';
 import type { Config } from '../platform/config';
@@ -78,7 +79,7 @@ function report_(result: DeployResult, out: Out): number {
 }
 
 async function withStore(config: Config, run: (store: RevisionStore) => Promise<number>): Promise<number> {
-  const nc: NatsConnection = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-rules' });
+  const nc: NatsConnection = await connect(natsConnectOptions(config, 'nudge-rules'));
   try {
     return await run(await RevisionStore.open(nc, config.NUDGE_REPLICAS));
   } catch (error) {

@@ -1,5 +1,6 @@
 /** `nudge simulate`: runs rules over events on a virtual clock and prints what would happen. */
 import { connect } from '@nats-io/transport-node';
+import { natsConnectOptions } from '../platform/nats/connect-options';
 import { loadConfig } from '../platform/config';
 import type { EventEnvelope } from '../engine/events/envelope';
 import { explain, explainCollector } from '../engine/simulate/explain';
@@ -43,7 +44,7 @@ export async function loadSimulationEvents(options: SimulateOptions, warn: (line
   const to = isoTime('--to', options.to);
   if (from === undefined || to === undefined) throw new UsageError('--stream needs --from <ISO> and --to <ISO>');
   const config = loadConfig();
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-simulate' });
+  const nc = await connect(natsConnectOptions(config, 'nudge-simulate'));
   try {
     const { events, skipped } = await readStreamRange(nc, new Date(from), new Date(to));
     for (const line of skipped) warn(`skipped ${line}`);

@@ -4,6 +4,7 @@
  * which partition and the identity resolver) and runs the partition loops it is given until stopped.
  */
 import { randomUUID } from 'node:crypto';
+import { natsConnectOptions } from '../platform/nats/connect-options';
 import { hostname } from 'node:os';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -67,7 +68,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   // Long-running: a NATS restart or failover of any length is waited out, and consuming resumes.
   // noAsyncTraces: nats.js would otherwise build an Error (a stack trace) for every request — every KV
   // read and write and every publish — which the profile showed at ~9% of the engine's CPU.
-  const nc: NatsConnection = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-engine', maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
+  const nc: NatsConnection = await connect({ ...natsConnectOptions(config, 'nudge-engine'), maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch(async (error) => {
     await nc.close();
     throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);

@@ -3,6 +3,7 @@
  * connectors chosen by configuration (validated at startup), and run the journey worker.
  */
 import { connect } from '@nats-io/transport-node';
+import { natsConnectOptions } from '../platform/nats/connect-options';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { ConnectorSet } from '../connectors/channels';
 import { closeConnectors, createConnectorsFromEnv } from '../connectors/registry';
@@ -31,7 +32,7 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
   const log = options.log ?? createLogger('nudge-worker', config.LOG_LEVEL);
   installTemporalRuntime(log);
   // Long-running: a NATS restart or failover of any length is waited out (activities retry meanwhile).
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-worker', maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
+  const nc = await connect({ ...natsConnectOptions(config, 'nudge-worker'), maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
   let following: { stop(): Promise<void> } | undefined;
   try {
     const js = jetstream(nc);

@@ -3,6 +3,7 @@
  * stream exists, and serves the Segment HTTP Tracking API on NUDGE_COLLECT_HOST:NUDGE_COLLECT_PORT.
  */
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { natsConnectOptions } from '../../platform/nats/connect-options';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { loadConfig, type Config } from '../../platform/config';
 import type { EventEnvelope } from '../events/envelope';
@@ -30,7 +31,7 @@ export async function startCollectService(options: CollectServiceOptions = {}): 
   const config = options.config ?? loadConfig();
   const log = options.log ?? createLogger('nudge-collect', config.LOG_LEVEL);
   // A NATS outage must not end the collector: it answers 503 meanwhile and trackers retry.
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-collect', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const nc = await connect({ ...natsConnectOptions(config, 'nudge-collect'), maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   let connected = true;
   void watchConnection(nc, log, (now) => (connected = now));
   try {

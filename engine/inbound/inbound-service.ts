@@ -4,6 +4,7 @@
  * secrets from the environment) on NUDGE_INBOUND_HOST:NUDGE_INBOUND_PORT until stopped.
  */
 import { connect } from '@nats-io/transport-node';
+import { natsConnectOptions } from '../../platform/nats/connect-options';
 import { SendLedger } from '../../workflows/activities/send-ledger';
 import { loadConfig, type Config } from '../../platform/config';
 import { createLogger, type Logger } from '../../platform/logger';
@@ -25,7 +26,7 @@ export async function startInboundService(options: InboundServiceOptions = {}): 
   // Before connecting: a bad provider setting fails the start, naming the variable.
   const smsWebhooks = await createInbound('sms', env);
   // Long-running: a NATS restart of any length is waited out (requests answer 5xx meanwhile).
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-inbound', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
+  const nc = await connect({ ...natsConnectOptions(config, 'nudge-inbound'), maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   try {
     await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
     const server = await startInboundServer({

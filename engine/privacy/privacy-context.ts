@@ -5,6 +5,7 @@
  * marker (whose subject is the key, which encodes the user id) is left behind.
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { natsConnectOptions } from '../../platform/nats/connect-options';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
@@ -40,7 +41,7 @@ export interface PrivacyContext {
 
 /** Opens everything, runs `work`, closes everything. */
 export async function withPrivacyContext<T>(config: Config, env: NodeJS.ProcessEnv, work: (ctx: PrivacyContext) => Promise<T>): Promise<T> {
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-privacy' });
+  const nc = await connect(natsConnectOptions(config, 'nudge-privacy'));
   let connection: Connection | null = null;
   try {
     connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch((error: unknown) => {

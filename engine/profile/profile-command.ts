@@ -6,6 +6,7 @@
  * not know the id (or there is no graph yet), the id is read as the state key, as before the graph.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
+import { natsConnectOptions } from '../../platform/nats/connect-options';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
@@ -32,7 +33,7 @@ export interface StoredPerson {
 }
 
 export async function readStoredPerson(config: Config, id: string): Promise<StoredPerson> {
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'nudge-profile' });
+  const nc = await connect(natsConnectOptions(config, 'nudge-profile'));
   try {
     const jsm = await jetstreamManager(nc);
     const exists = async (bucket: string) => Boolean(await jsm.streams.info(`KV_${bucket}`).catch(() => null));
