@@ -3,6 +3,8 @@
  * speaks it send to nudge unchanged. Routes:
  *   POST /v1/track  /v1/identify  /v1/alias  /v1/page  /v1/screen  /v1/group   one message (32 KB)
  *   POST /v1/batch  (also /v1/import, Segment's alias)                        { batch: [...] } (500 KB)
+ *   POST /v1/t /v1/i /v1/a /v1/p /v1/s /v1/g /v1/b   analytics.js's short names of the same routes
+ *   OPTIONS on any of them                                                    CORS preflight (cors.ts)
  *   GET  /healthz
  * A request is answered 200 `{"success":true}` only after every message of it is stored in JetStream;
  * a refused request (401, 400, 413, 415) publishes nothing; a failed publish answers 503 so the tracker
@@ -16,6 +18,8 @@ import { HttpError, sendText } from '../inbound/http-io';
 import { discardBody, readJsonBody } from './request-body';
 import { collectBatch, collectCall, isSegmentType, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, type Collected } from './segment-messages';
 import { BASIC_REALM, sourceOfWriteKey, writeKeyOfAuthorization } from './write-keys';
+import { corsResponseHeaders, originRefusal, preflightAnswer } from './cors';
+import type { WriteKeys } from '../../platform/write-key-entry';
 
 /** Where accepted events go: JetStream in production (collect-service.ts), a recording fake in unit tests. */
 export interface EventSink {
@@ -30,8 +34,8 @@ export interface CollectServerOptions {
   port: number;
   /** Listen address; default 127.0.0.1. */
   host?: string;
-  /** NUDGE_WRITE_KEYS: write key -> source name. */
-  writeKeys: Readonly<Record<string, string>>;
+  /** NUDGE_WRITE_KEYS: write key -> source name, or -> { source, allowedOrigins } for browser keys. */
+  writeKeys: WriteKeys;
   sink: EventSink;
   log?: Logger;
   now?: () => Date;
@@ -44,13 +48,17 @@ export interface CollectServer {
   stop(): Promise<void>;
 }
 
-const BATCH_PATHS = new Set(['/v1/batch', '/v1/import']);
+const BATCH_PATHS = new Set(['/v1/batch', '/v1/import', '/v1/b']);
+/** analytics.js posts to the first letter of the type (`${apiHost}/${type.charAt(0)}`). */
+const SHORT_TYPES: Readonly<Record<string, string>> = { t: 'track', i: 'identify', a: 'alias', p: 'page', s: 'screen', g: 'group' };
 const STOP_GRACE_MS = 10_000;
 
 export async function startCollectServer(options: CollectServerOptions): Promise<CollectServer> {
   const log = options.log ?? createLogger('nudge-collect');
   const now = options.now ?? (() => new Date());
   const server = createServer((request, response) => {
+    // Every answer to an allowed page carries its CORS headers, so the page reads refusals' reasons too.
+    for (const [name, value] of Object.entries(corsResponseHeaders(request.headers.origin, options.writeKeys))) response.setHeader(name, value);
     route(options, log, now, request, response).catch((error: unknown) => fail(log, request, response, error));
   });
   server.requestTimeout = 30_000;
@@ -58,7 +66,7 @@ export async function startCollectServer(options: CollectServerOptions): Promise
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, host, resolve));
   const port = (server.address() as AddressInfo).port;
-  log.info({ listen: `${host}:${port}`, sources: [...new Set(Object.values(options.writeKeys))] }, 'collector started');
+  log.info({ listen: `${host}:${port}`, sources: [...new Set(Object.values(options.writeKeys).map((entry) => (typeof entry === 'string' ? entry : entry.source)))] }, 'collector started');
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -85,9 +93,16 @@ async function route(options: CollectServerOptions, log: Logger, now: () => Date
     return options.sink.ready() ? sendText(response, 200, 'ok') : sendText(response, 503, 'NATS is not connected');
   }
 
-  const type = path.startsWith('/v1/') ? path.slice(4) : '';
+  const name = path.startsWith('/v1/') ? path.slice(4) : '';
+  const type = SHORT_TYPES[name] ?? name;
   const isBatch = BATCH_PATHS.has(path);
   if (!isBatch && !isSegmentType(type)) throw new HttpError(404, `no route for ${method} ${path || '/'}`);
+  if (method === 'OPTIONS') {
+    const answer = preflightAnswer(request.headers.origin, header(request, 'access-control-request-method'), options.writeKeys);
+    if (answer.status !== 204) throw new HttpError(answer.status, answer.reason, answer.headers);
+    response.writeHead(204, answer.headers);
+    return void response.end();
+  }
   if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`, { Allow: 'POST' });
 
   const limit = isBatch ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES;
@@ -95,6 +110,7 @@ async function route(options: CollectServerOptions, log: Logger, now: () => Date
   // refused request is still read (and dropped), so the tracker sees the 401, not a reset it would retry.
   const authorization = request.headers.authorization;
   let source: string | undefined;
+  let allowedOrigins: readonly string[] = [];
   if (authorization !== undefined) {
     const check = sourceOfWriteKey(writeKeyOfAuthorization(authorization), options.writeKeys);
     if (!check.ok) {
@@ -102,6 +118,7 @@ async function route(options: CollectServerOptions, log: Logger, now: () => Date
       throw unauthorized(check.reason);
     }
     source = check.source;
+    allowedOrigins = check.allowedOrigins;
   }
   const body = await readJsonBody(request, limit);
   if (source === undefined) {
@@ -110,7 +127,11 @@ async function route(options: CollectServerOptions, log: Logger, now: () => Date
     const check = sourceOfWriteKey(typeof writeKey === 'string' ? writeKey : undefined, options.writeKeys);
     if (!check.ok) throw unauthorized(check.reason);
     source = check.source;
+    allowedOrigins = check.allowedOrigins;
   }
+  // A page may send only with a key that names its origin (the preflight could not know the key).
+  const refusal = originRefusal(request.headers.origin, source, allowedOrigins);
+  if (refusal !== undefined) throw new HttpError(403, refusal);
 
   const arrival = { source, receivedAt: now().getTime() };
   const collected: Collected = isBatch ? collectBatch(body, arrival) : collectCall(body, type as Parameters<typeof collectCall>[1], arrival);
@@ -130,6 +151,11 @@ async function route(options: CollectServerOptions, log: Logger, now: () => Date
   response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
   response.end('{"success":true}');
 }
+
+const header = (request: IncomingMessage, name: string): string | undefined => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
 
 const unauthorized = (reason: string) => new HttpError(401, `${reason}: send a write key from NUDGE_WRITE_KEYS as the user name of HTTP Basic auth`, { 'WWW-Authenticate': `Basic realm="${BASIC_REALM}"` });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sourceOfWriteKey, writeKeyOfAuthorization } from './write-keys';
 
 const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
-const keys = { 'wk-web': 'web', 'wk-ios': 'ios' };
+const keys = { 'wk-web': { source: 'web', allowedOrigins: ['https://shop.example.com'] }, 'wk-ios': 'ios' };
 
 describe('write keys', () => {
   it('reads the user name of Basic auth, with or without the colon and password', () => {
@@ -19,8 +19,8 @@ describe('write keys', () => {
   });
 
   it('maps each key to its source; unknown and missing keys are refused', () => {
-    expect(sourceOfWriteKey('wk-web', keys)).toEqual({ ok: true, source: 'web' });
-    expect(sourceOfWriteKey('wk-ios', keys)).toEqual({ ok: true, source: 'ios' });
+    expect(sourceOfWriteKey('wk-web', keys)).toEqual({ ok: true, source: 'web', allowedOrigins: ['https://shop.example.com'] });
+    expect(sourceOfWriteKey('wk-ios', keys)).toEqual({ ok: true, source: 'ios', allowedOrigins: [] });
     expect(sourceOfWriteKey('wk-web ', keys)).toEqual({ ok: false, reason: 'unknown write key' });
     expect(sourceOfWriteKey('', keys)).toEqual({ ok: false, reason: 'missing write key' });
     expect(sourceOfWriteKey(undefined, keys)).toEqual({ ok: false, reason: 'missing write key' });
