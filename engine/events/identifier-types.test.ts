@@ -3,11 +3,13 @@ import { ConfigError, identifierTypesOf, loadConfig } from '../../platform/confi
 import { IdentifierTypes } from './identifier-types';
 
 describe('identifier types', () => {
-  it('default to userId, wechat_unionid, email, phone, anonymousId, strongest first', () => {
+  it('default to userId, wechat_unionid, email, phone, Segment\'s device ids, anonymousId, strongest first', () => {
     const types = identifierTypesOf(loadConfig({}));
     expect(types.ordered.map((t) => `${t.name}:${t.priority}:${t.unique ? 'unique' : t.limit}`)).toEqual([
-      'userId:1:unique', 'wechat_unionid:2:unique', 'email:3:5', 'phone:4:5', 'anonymousId:10:25',
+      'userId:1:unique', 'wechat_unionid:2:unique', 'email:3:5', 'phone:4:5', 'device_id:6:10', 'advertising_id:7:10', 'push_token:8:10', 'anonymousId:10:25',
     ]);
+    expect(types.get('device_id')!.context).toEqual(['device.id']);
+    expect(types.get('advertising_id')!.context).toEqual(['device.advertisingId']);
   });
 
   it('NUDGE_IDENTIFIERS mistakes are refused, each named with its path', () => {
@@ -17,6 +19,7 @@ describe('identifier types', () => {
     expect(config('{"userId":{"priority":1,"unique":true,"limit":2},"anonymousId":{"priority":2}}')).toThrow(/userId\.limit: a unique type holds one value per person/);
     expect(config('{"userId":{"priority":1},"anonymousId":{"priority":2},"e-mail":{"priority":3}}')).toThrow(ConfigError);
     expect(config('{"userId":{"priority":1},"anonymousId":{"priority":2,"sticky":true}}')).toThrow(/anonymousId: Unrecognized key/i);
+    expect(config('{"userId":{"priority":1},"anonymousId":{"priority":2},"idfv":{"priority":3,"context":["device..id"]}}')).toThrow(/idfv\.context\.0: a context path is/);
     expect(() => loadConfig({ NUDGE_PHONE_REGION: 'XX' })).toThrow(/NUDGE_PHONE_REGION: not an ISO 3166 country code/);
   });
 

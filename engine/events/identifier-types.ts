@@ -1,8 +1,9 @@
 /**
  * Identifier types: which ids of an event can name a person, how strongly, and how many of each one
  * person may hold. From NUDGE_IDENTIFIERS (JSON); `userId` and `anonymousId` always exist because every
- * event carries one of them, other types are read from traits (identify traits and `context.traits`) and
- * from Segment's `context.externalIds`.
+ * event carries one of them, other types are read from traits (identify traits and `context.traits`),
+ * from fields of the context (`context.device.id`: the ids Segment's mobile and web SDKs put there)
+ * and from Segment's `context.externalIds`.
  *
  *   priority   1 is the strongest. An event belongs to the person of its strongest known identifier;
  *              when two people merge, the one whose strongest identifier is stronger keeps its id.
@@ -16,12 +17,16 @@ import { normalisePhone, type PhoneRegion } from '../../shared/phone';
 
 export const IdentifierTypeName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/, 'a type name is a letter then letters, digits or "_" (at most 40)');
 
+/** A field of Segment's `context`, as a dotted path: "device.id", "device.advertisingId". */
+const ContextPath = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}(\.[a-zA-Z_][a-zA-Z0-9_]{0,63}){0,3}$/, 'a context path is up to four field names joined by ".", e.g. "device.id"');
+
 export const IdentifierTypeSettings = z
   .object({
     priority: z.number().int().min(1).max(1000).meta({ description: '1 is the strongest identifier.' }),
     unique: z.boolean().default(false).meta({ description: 'A person holds at most one value of this type; two different values are two people.' }),
     limit: z.number().int().min(1).max(1000).optional().meta({ description: 'Most values of this type one person may hold (default 1 when unique, else 25).' }),
     traits: z.array(z.string().min(1)).default([]).meta({ description: 'Trait names that carry this identifier (identify traits and context.traits).' }),
+    context: z.array(ContextPath).default([]).meta({ description: 'Dotted paths in the event\'s context that carry this identifier. Example: ["device.id"].' }),
     normalize: z.enum(['none', 'email', 'phone']).default('none').meta({ description: 'email: trimmed and lower-cased; phone: E.164 using NUDGE_PHONE_REGION for numbers without a country code (shared/phone.ts, as SMS sends read them).' }),
   })
   .strict()
@@ -48,6 +53,12 @@ export const DEFAULT_IDENTIFIER_TYPES: z.input<typeof IdentifierTypesConfig> = {
   wechat_unionid: { priority: 2, unique: true, traits: ['wechat_unionid'] },
   email: { priority: 3, limit: 5, traits: ['email'], normalize: 'email' },
   phone: { priority: 4, limit: 5, traits: ['phone'], normalize: 'phone' },
+  // Segment's standard device identifiers (its Identity Resolution defaults: device id, IDFA / Android
+  // advertising id, push token). Weaker than the person's own ids, stronger than a cookie; a limit
+  // because one person has a few devices, and a shared device must not link a household into one.
+  device_id: { priority: 6, limit: 10, context: ['device.id'] },
+  advertising_id: { priority: 7, limit: 10, context: ['device.advertisingId'] },
+  push_token: { priority: 8, limit: 10, context: ['device.token'] },
   anonymousId: { priority: 10, limit: 25 },
 };
 
@@ -57,6 +68,7 @@ export interface IdentifierType {
   unique: boolean;
   limit: number;
   traits: string[];
+  context: string[];
   normalize: 'none' | 'email' | 'phone';
 }
 
@@ -67,7 +79,7 @@ export class IdentifierTypes {
 
   constructor(config: IdentifierTypesConfig, readonly phoneRegion: PhoneRegion) {
     this.ordered = Object.entries(config)
-      .map(([name, t]) => ({ name, priority: t.priority, unique: t.unique, limit: t.unique ? 1 : (t.limit ?? 25), traits: t.traits, normalize: t.normalize }))
+      .map(([name, t]) => ({ name, priority: t.priority, unique: t.unique, limit: t.unique ? 1 : (t.limit ?? 25), traits: t.traits, context: t.context, normalize: t.normalize }))
       .sort((a, b) => a.priority - b.priority);
     this.byName = new Map(this.ordered.map((t) => [t.name, t]));
   }

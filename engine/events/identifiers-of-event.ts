@@ -1,7 +1,7 @@
 /**
  * Which identifiers an event carries, strongest first: its userId and anonymousId, an alias's
- * previousId, identifier traits (identify traits and Segment's `context.traits`) and Segment's
- * `context.externalIds` ([{ id, type }] with a configured type). Values are normalised per type (phone
+ * previousId, identifier traits (identify traits and Segment's `context.traits`), context fields
+ * (`context.device.id`, …) and Segment's `context.externalIds` ([{ id, type }] with a configured type). Values are normalised per type (phone
  * to E.164, email lower-cased); a value that cannot be normalised is reported, not linked.
  */
 import type { EventEnvelope } from './envelope';
@@ -51,6 +51,7 @@ function compute(event: EventEnvelope, types: IdentifierTypes, previousIdType: '
   for (const type of types.ordered) {
     for (const traits of traitSources) for (const name of type.traits) add(type, traits?.[name]);
   }
+  for (const type of types.ordered) for (const path of type.context) add(type, contextField(event.context, path));
   const externalIds = event.context.externalIds;
   if (Array.isArray(externalIds)) {
     for (const external of externalIds) {
@@ -60,6 +61,13 @@ function compute(event: EventEnvelope, types: IdentifierTypes, previousIdType: '
   }
   const priority = (id: Identifier) => types.get(id.type)!.priority;
   return { identifiers: found.sort((a, b) => priority(a) - priority(b)), rejected };
+}
+
+/** The value at a dotted path of the context; undefined when any step is missing or not an object. */
+function contextField(context: Record<string, unknown>, path: string): unknown {
+  let value: unknown = context;
+  for (const name of path.split('.')) value = Object.hasOwn(objectOrUndefined(value) ?? {}, name) ? (value as Record<string, unknown>)[name] : undefined;
+  return value;
 }
 
 const objectOrUndefined = (value: unknown): Record<string, unknown> | undefined =>
