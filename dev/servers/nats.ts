@@ -24,6 +24,8 @@ export interface NatsServerOptions {
   encryption?: { cipher: 'chachapoly' | 'aes'; key: string };
   /** More server config (e.g. the accounts and TLS `nudge nats-config` writes), appended as it is. */
   extraConfig?: string;
+  /** A whole server config used as it is (its own listen, store and accounts): a generated production config under test. */
+  configText?: string;
   /** How the readiness probe connects, when the extra config requires credentials or TLS. */
   probe?: Partial<ConnectionOptions>;
 }
@@ -42,7 +44,7 @@ export async function startNats(options: NatsServerOptions = {}): Promise<NatsSe
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'nudge-nats-'));
   // Outside the store dir, so a test grepping the store for PII does not find the key's own file; 0600 as it holds the key.
   const configFile = join(mkdtempSync(join(tmpdir(), 'nudge-nats-conf-')), 'nats-server.conf');
-  writeFileSync(configFile, natsServerConfig(port, storeDir, options), { mode: 0o600 });
+  writeFileSync(configFile, options.configText ?? natsServerConfig(port, storeDir, options), { mode: 0o600 });
   const proc = spawnServer('nats-server', natsServerBinary(), ['-c', configFile]);
   const url = `nats://127.0.0.1:${port}`;
   await waitUntilReady('nats-server', proc, async () => {

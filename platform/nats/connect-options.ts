@@ -17,6 +17,7 @@ export interface NatsConnectSettings {
   NATS_TLS_CA?: string | undefined;
   NATS_TLS_CERT?: string | undefined;
   NATS_TLS_KEY?: string | undefined;
+  NATS_INBOX_PREFIX?: string | undefined;
 }
 
 /** A credentials or TLS file named in the configuration cannot be read: not retryable, the operator must fix it. */
@@ -39,6 +40,8 @@ function readSetting(setting: string, file: string): Uint8Array {
 /** The connection options for `name` (shown in the server's connection list): spread further options after them. */
 export function natsConnectOptions(config: NatsConnectSettings, name: string): NodeConnectionOptions {
   const options: NodeConnectionOptions = { servers: config.NATS_URL.split(',').map((url) => url.trim()).filter(Boolean), name };
+  // Replies (request answers, JetStream acks, consumer deliveries) come to this prefix, which only this service may read.
+  if (config.NATS_INBOX_PREFIX) options.inboxPrefix = config.NATS_INBOX_PREFIX;
   if (config.NATS_USER) {
     options.user = config.NATS_USER;
     options.pass = config.NATS_PASSWORD;
