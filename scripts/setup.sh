@@ -14,3 +14,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 bash scripts/install-servers.sh >/dev/null
+
+# Chromium for the browser-tracking test (test/e2e/browser-tracking.test.ts drives it with
+# playwright-core, which downloads no browser): Debian's package, installed once.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  as_root=""
+  if [ "$(id -u)" != 0 ] && sudo -n true 2>/dev/null; then as_root="sudo -n"; fi
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || [ -n "$as_root" ]; }; then
+    echo "[setup] installing chromium (apt-get) …" >&2
+    $as_root apt-get update -qq && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "[setup] no chromium on PATH: install it (apt-get install chromium) or set NUDGE_CHROMIUM for the browser test" >&2
+  fi
+fi
