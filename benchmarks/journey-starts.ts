@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../platform/temporal/temporal-connection';
 import { startNats } from '../dev/servers/nats';
 import { startTemporal } from '../dev/servers/temporal';
 import { globalGuardrails, loadConfig, pathsOf, waitScaleOf, type Config } from '../platform/config';
@@ -155,7 +155,7 @@ async function main() {
   writeFileSync(join(rulesDir, `${SIGNUP_RULE.id}.json`), JSON.stringify(SIGNUP_RULE, null, 2));
   const [nats, temporal] = await Promise.all([startNats(), startTemporal({ uiPort: null })]);
   const nc = await connect({ servers: nats.url, noAsyncTraces: true }); // as the engine connects
-  const connection = await Connection.connect({ address: temporal.address });
+  const { connection, client } = await connectTemporalClient(loadConfig({ TEMPORAL_ADDRESS: temporal.address }));
   try {
     const config = loadConfig({
       NATS_URL: nats.url, TEMPORAL_ADDRESS: temporal.address, NUDGE_TASK_QUEUE: 'bench-starts', LOG_LEVEL: 'error',
@@ -164,7 +164,7 @@ async function main() {
     });
     await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW });
     const js = jetstream(nc);
-    const starter = new TemporalJourneyStarter(new Client({ connection }), config.NUDGE_TASK_QUEUE);
+    const starter = new TemporalJourneyStarter(client, config.NUDGE_TASK_QUEUE);
     const runBare = (prefix: string) => withDeadline(startBare(starter, journeyInputs(config, signups(prefix, STARTS))), TIMEOUT_SECONDS, `the bare starts (${prefix})`);
 
     // bare, nudge, bare, nudge, …, bare: each nudge round is compared with the bare runs either side of it.

@@ -8,7 +8,8 @@ import { natsConnectOptions } from '../platform/nats/connect-options';
 import { hostname } from 'node:os';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Client, Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../platform/temporal/temporal-connection';
 import type { LoadedRule } from '../rules/load-rules';
 import type { LoadedTag } from '../rules/load-tags';
 import { globalGuardrails, identifierTypesOf, loadConfig, ownedPartitions, waitScaleOf, type Config } from '../platform/config';
@@ -69,9 +70,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   // noAsyncTraces: nats.js would otherwise build an Error (a stack trace) for every request — every KV
   // read and write and every publish — which the profile showed at ~9% of the engine's CPU.
   const nc: NatsConnection = await connect({ ...natsConnectOptions(config, 'nudge-engine'), maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch(async (error) => {
+  const { connection, client } = await connectTemporalClient(config).catch(async (error: unknown) => {
     await nc.close();
-    throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);
+    throw error;
   });
   const ruleSet = await openEngineRules(config, nc, log, fromFiles).catch(async (error) => {
     await nc.close();
@@ -82,7 +83,6 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   const state = new StateStore(await openBucket(nc, USERS_BUCKET, replicas), { jsm, bucket: USERS_BUCKET });
   const checkpoints = await CheckpointStore.open(nc, config.NUDGE_REPLICAS);
   const leases = await LeaseStore.open(nc, config.NUDGE_LEASE_TTL, config.NUDGE_REPLICAS);
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const js = jetstream(nc);
   const journeys = new TemporalJourneyStarter(client, config.NUDGE_TASK_QUEUE);
   const handoff = natsHandoff(js, config.NUDGE_PARTITIONS);

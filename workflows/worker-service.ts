@@ -45,8 +45,7 @@ export async function startWorkerService(config: Config, env: NodeJS.ProcessEnv,
     const metrics = new DeliveryMetrics();
     const metricsServer = config.NUDGE_WORKER_METRICS_PORT ? await serveMetrics(metrics.registry, config.NUDGE_WORKER_METRICS_PORT) : null;
     const worker = await startWorker({
-      temporalAddress: config.TEMPORAL_ADDRESS,
-      namespace: config.TEMPORAL_NAMESPACE,
+      temporal: config,
       taskQueue: config.NUDGE_TASK_QUEUE,
       connectors,
       announceJourneyEnded: (notice) => publishJourneyEnded(js, config.NUDGE_PARTITIONS, notice),

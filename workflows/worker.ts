@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ConnectorSet } from '../connectors/channels';
+import { FAILURE_CONVERTER_PATH, temporalConnectOptions, temporalDataConverter, type TemporalConfig } from '../platform/temporal/temporal-connection';
 import { createActivities, type ActivityDeps } from './activities/create-activities';
 import { createJourneyEndedActivities, type JourneyEndedNotice } from './activities/journey-ended';
 
@@ -12,15 +13,16 @@ const require = createRequire(import.meta.url);
 export const WORKFLOWS_PATH = require.resolve('./index.ts');
 
 export async function bundleJourneyWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  // The failure converter runs inside the sandbox too (it turns errors into failures), so it is bundled.
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietBundlerLogger });
 }
 
 const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? '') , log: noop } as never;
 
 export interface WorkerOptions {
-  temporalAddress: string;
-  namespace: string;
+  /** Address, namespace, TLS, API key and payload keys (temporal-connection.ts). */
+  temporal: TemporalConfig;
   taskQueue: string;
   connectors: ConnectorSet;
   activityDeps: Omit<ActivityDeps, 'connectors'>;
@@ -37,10 +39,12 @@ export interface WorkerHandle {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
-  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectOptions(options.temporal));
   const worker = await Worker.create({
     connection,
-    namespace: options.namespace,
+    namespace: options.temporal.TEMPORAL_NAMESPACE,
+    // Payloads are encrypted in this (main) thread, never in the sandbox: the codec is not bundled.
+    dataConverter: temporalDataConverter(options.temporal),
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: { ...createActivities({ ...options.activityDeps, connectors: options.connectors }), ...createJourneyEndedActivities(options.announceJourneyEnded) },

@@ -6,13 +6,15 @@
 import { parseDuration } from '../../rules/schema/parse-duration';
 import type { Rule } from '../../rules/schema/rule';
 import type { UserState } from '../state/behavior-state';
+import { personRef } from './person-ref';
 
 export type EntryDecision =
   | { enter: true; workflowId: string }
   | { enter: false; reason: 'entry_policy' | 'already_in_journey'; detail: string };
 
+/** Temporal stores workflow ids in the clear: a person key that could be an email or phone is hashed (person-ref.ts). */
 export function journeyWorkflowId(ruleId: string, userKey: string, suffix: string): string {
-  return `journey/${ruleId}/${userKey}/${suffix}`;
+  return `journey/${ruleId}/${personRef(userKey)}/${suffix}`;
 }
 
 /** Assumes `state.journeys` only lists journeys known to be running (the engine refreshes stale markers first). */

@@ -19,8 +19,11 @@ describe('journeyOwnership', () => {
   });
 
   it('calls an id ambiguous when a "/" in the rest could belong to a longer user id', () => {
-    // "journey/r/a/b/m" is user "a" with messageId "b/m", or user "a/b" with messageId "m".
-    expect(journeyOwnership(journeyWorkflowId('r', 'a/b', 'm'), 'a')).toBe('ambiguous');
+    // A journey id from before person refs: "journey/r/a/b/m" is user "a" with messageId "b/m", or user "a/b" with messageId "m".
+    expect(journeyOwnership('journey/r/a/b/m', 'a')).toBe('ambiguous');
+    expect(journeyOwnership('journey/r/a/b/m', 'a/b')).toBe('owned');
+    // Since refs, a key with "/" is hashed (person-ref.ts), so its new ids are never ambiguous.
+    expect(journeyOwnership(journeyWorkflowId('r', 'a/b', 'm'), 'a')).toBe('foreign');
     expect(journeyOwnership(journeyWorkflowId('r', 'a/b', 'm'), 'a/b')).toBe('owned');
     expect(journeyOwnership(journeyWorkflowId('r', 'a', 'b/m'), 'a')).toBe('ambiguous');
   });

@@ -4,6 +4,8 @@
  * user ids and suffixes (messageIds) may, so some ids cannot be attributed by their text alone.
  */
 
+import { personRef } from '../match/person-ref';
+
 /** `owned`: certainly the user's. `ambiguous`: the user's, or a user whose id starts with "<userKey>/" — ask Temporal. */
 export type Ownership = 'owned' | 'ambiguous' | 'foreign';
 
@@ -11,7 +13,16 @@ export function ruleIdOfJourney(journeyId: string): string | null {
   return /^journey\/([^/]+)\//.exec(journeyId)?.[1] ?? null;
 }
 
+/** A journey id names the person by ref (person-ref.ts); ids from before refs existed name the plain key. */
 export function journeyOwnership(journeyId: string, userKey: string): Ownership {
+  const ref = personRef(userKey);
+  const byRef = ownershipBy(journeyId, ref);
+  if (ref === userKey || byRef === 'owned') return byRef;
+  const byKey = ownershipBy(journeyId, userKey);
+  return byKey === 'foreign' ? byRef : byKey;
+}
+
+function ownershipBy(journeyId: string, userKey: string): Ownership {
   const ruleId = ruleIdOfJourney(journeyId);
   if (ruleId === null) return 'foreign';
   const rest = journeyId.slice(`journey/${ruleId}/`.length);

@@ -8,7 +8,8 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { natsConnectOptions } from '../../platform/nats/connect-options';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../../platform/temporal/temporal-connection';
 import { couponPoolConfigSchema } from '../../connectors/coupon/pool/coupon-pool.config';
 import { identifierTypesOf, type Config } from '../../platform/config';
 import type { IdentifierTypes } from '../events/identifier-types';
@@ -44,9 +45,8 @@ export async function withPrivacyContext<T>(config: Config, env: NodeJS.ProcessE
   const nc = await connect(natsConnectOptions(config, 'nudge-privacy'));
   let connection: Connection | null = null;
   try {
-    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch((error: unknown) => {
-      throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`, { cause: error });
-    });
+    const temporal = await connectTemporalClient(config);
+    connection = temporal.connection;
     const jsm = await jetstreamManager(nc);
     const couponBucket = couponPoolConfigSchema.shape.bucket.parse(env.COUPON_BUCKET || undefined);
     const known = new Set([USERS_BUCKET, SENDS_BUCKET, couponBucket, IDENTITY_BUCKET]);
@@ -59,7 +59,7 @@ export async function withPrivacyContext<T>(config: Config, env: NodeJS.ProcessE
       nc,
       js: jetstream(nc),
       jsm,
-      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      temporal: temporal.client,
       namespace: config.TEMPORAL_NAMESPACE,
       partitions: config.NUDGE_PARTITIONS,
       users: await openExisting(nc, jsm, USERS_BUCKET),

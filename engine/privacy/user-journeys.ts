@@ -6,6 +6,7 @@
  */
 import { isGrpcServiceError, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { RuleIdAttribute, UserIdAttribute } from '../../platform/temporal/journey-starter';
+import { personRef } from '../match/person-ref';
 import type { PrivacyContext } from './privacy-context';
 
 export const ERASE_TERMINATE_REASON = 'erased by nudge erase';
@@ -28,7 +29,9 @@ export interface FoundJourneys {
 
 export async function findUserJourneys(ctx: PrivacyContext, userKey: string, candidates: Iterable<string>): Promise<FoundJourneys> {
   const runs = new Map<string, { workflowId: string; runId?: string }>();
-  for await (const info of ctx.temporal.workflow.list({ query: `UserId = ${quote(userKey)}` })) {
+  // Journeys carry the person's ref (person-ref.ts); those started before refs existed, the plain key.
+  const names = [...new Set([personRef(userKey), userKey])];
+  for await (const info of ctx.temporal.workflow.list({ query: names.map((name) => `UserId = ${quote(name)}`).join(' OR ') })) {
     runs.set(`${info.workflowId}\n${info.runId}`, { workflowId: info.workflowId, runId: info.runId });
   }
   const listed = new Set([...runs.values()].map((r) => r.workflowId));
@@ -39,7 +42,7 @@ export async function findUserJourneys(ctx: PrivacyContext, userKey: string, can
   for (const { workflowId, runId } of runs.values()) {
     const description = await describe(ctx, workflowId, runId);
     if (!description) continue; // deleted (visibility lags) or never started
-    if (description.typedSearchAttributes.get(UserIdAttribute) !== userKey) {
+    if (!names.includes(description.typedSearchAttributes.get(UserIdAttribute) ?? '')) {
       foreign.add(workflowId);
       continue;
     }

@@ -9,7 +9,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { natsConnectOptions } from '../../platform/nats/connect-options';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { connectTemporalClient } from '../../platform/temporal/temporal-connection';
 import { loadTags } from '../../rules/load-tags';
 import { identifierTypesOf, pathsOf, type Config } from '../../platform/config';
 import { resolveAnyIdentifier } from '../identity/identity-lookup';
@@ -59,11 +60,8 @@ export async function readStoredPerson(config: Config, id: string): Promise<Stor
 
 /** Temporal's status of each journey (NOT_FOUND when Temporal does not know it). */
 export async function journeyStatuses(config: Config, journeyIds: string[]): Promise<Map<string, string>> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch((error: unknown) => {
-    throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`, { cause: error });
-  });
+  const { connection, client } = await connectTemporalClient(config);
   try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const statuses = new Map<string, string>();
     for (const id of journeyIds) {
       try {

@@ -5,6 +5,7 @@
  */
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { personRef } from '../../engine/match/person-ref';
 import { JOURNEY_WORKFLOW_TYPE, type JourneyInput } from '../../workflows/journey/journey-input';
 import type { JourneyEvent } from '../../workflows/journey/machine';
 import { journeyEventSignal, journeyMergedSignal, type MergedNotice } from '../../workflows/journey/signals';
@@ -53,6 +54,10 @@ export class TemporalJourneyStarter implements JourneyStarter {
   constructor(private readonly client: Client, private readonly taskQueue: string) {}
 
   async start(input: JourneyInput): Promise<'started' | 'already_started'> {
+    // Search attributes, memo and summary are not encrypted by the payload codec: people appear by ref
+    // (an opaque id as is, an email or phone as a hash; engine/match/person-ref.ts).
+    const user = personRef(input.userId);
+    const ids = [...new Set([input.userId, ...(input.personIds ?? [])].map(personRef))];
     try {
       await this.client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
         workflowId: input.journeyId,
@@ -62,17 +67,17 @@ export class TemporalJourneyStarter implements JourneyStarter {
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
           { key: RuleIdAttribute, value: input.rule.id },
-          { key: UserIdAttribute, value: input.userId },
+          { key: UserIdAttribute, value: user },
           { key: RuleVersionAttribute, value: input.rule.version },
-          { key: PersonIdsAttribute, value: [...new Set([input.userId, ...(input.personIds ?? [])])] },
+          { key: PersonIdsAttribute, value: ids },
         ],
         memo: {
           rule: `${input.rule.name} (${input.rule.id} v${input.rule.version})`,
-          user: input.personIds?.length ? `${input.userId} (ids: ${input.personIds.join(', ')})` : input.userId,
+          user: input.personIds?.length ? `${user} (ids: ${ids.join(', ')})` : user,
           trigger: `${input.trigger.event} at ${input.trigger.timestamp} (message ${input.trigger.messageId})`,
           ...(input.assignment ? { assignment: input.assignment === 'control' ? `control (${input.rule.holdout}% holdout: sent nothing)` : 'treatment' } : {}),
         },
-        staticSummary: `${input.rule.id} v${input.rule.version} for ${input.userId}`,
+        staticSummary: `${input.rule.id} v${input.rule.version} for ${user}`,
       });
       return 'started';
     } catch (error) {

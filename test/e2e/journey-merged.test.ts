@@ -5,7 +5,9 @@
  * finished answers false. The worker runs the shared bundle with fake connectors and in-memory stores.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../../platform/config';
+import { connectTemporalClient } from '../../platform/temporal/temporal-connection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { ConnectorSet, EmailMessage } from '../../connectors/channels';
@@ -35,6 +37,7 @@ let starter: TemporalJourneyStarter;
 let client: Client;
 
 beforeAll(async () => {
+  const temporalConfig = loadConfig({ TEMPORAL_ADDRESS: inject('temporalAddress') });
   installTemporalRuntime(createLogger('journey-merged-test', 'warn')); // the SDK's info logs are noise here
   const unused = async () => { throw new Error('not used in this test'); };
   const connectors = {
@@ -56,16 +59,14 @@ beforeAll(async () => {
     coupon: { channel: 'coupon', provider: 'fake', issue: unused },
   } as unknown as ConnectorSet;
   worker = await startWorker({
-    temporalAddress: inject('temporalAddress'),
-    namespace: 'default',
+    temporal: temporalConfig,
     taskQueue,
     connectors,
     announceJourneyEnded: async () => undefined, // no engine here: nothing waits for journeys to end
     activityDeps: { ledger: new MemorySendLedger(), loadUserState: async (key) => emptyState(key), caps: new MemoryCapStore(), consentMode: 'opt-out' },
     workflowBundle: { code: inject('workflowBundleCode') },
   });
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection });
+  ({ connection, client } = await connectTemporalClient(temporalConfig));
   starter = new TemporalJourneyStarter(client, taskQueue);
 });
 afterAll(async () => {

@@ -9,7 +9,8 @@ import { natsHandoff } from '../../engine/ingest/nats-handoff';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../../platform/temporal/temporal-connection';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import { loadConfig, type Config } from '../../platform/config';
@@ -38,9 +39,8 @@ const common = (at: string) => ({ messageId: `profile-${++n}`, timestamp: at, co
 beforeAll(async () => {
   nats = await startNats();
   nc = await connect({ servers: nats.url });
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  temporal = new Client({ connection });
   config = loadConfig({ NATS_URL: nats.url, TEMPORAL_ADDRESS: inject('temporalAddress'), NUDGE_TAGS_DIR: 'rules/tags' });
+  ({ connection, client: temporal } = await connectTemporalClient(config));
 
   const { rules, tags } = loadRuleSet(['test/fixtures/tags'], ['rules/tags']);
   const processor = new EventProcessor({

@@ -14,7 +14,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../../platform/temporal/temporal-connection';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -122,8 +123,7 @@ describe('killing the worker process between the provider call and the activity\
     engine = await startEngine({ config, log: createLogger('test', 'error'), onOutcome: (o) => outcomes.push(o) });
     workerEnv = { ...env, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), TWILIO_API_BASE: 'http://127.0.0.1:9' };
     nc = await connect({ servers: nats.url });
-    connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-    temporal = new Client({ connection });
+    ({ connection, client: temporal } = await connectTemporalClient(config));
   });
   afterAll(async () => {
     for (const worker of workers) await worker.stop();

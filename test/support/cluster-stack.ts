@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { connectTemporalClient } from '../../platform/temporal/temporal-connection';
 import { inject } from 'vitest';
 import { startSmtpCapture, type SmtpCapture } from '../../dev/capture/smtp-capture';
 import { startNatsCluster, type NatsClusterHandle } from '../../dev/servers/nats-cluster';
@@ -102,8 +103,7 @@ export async function startClusterStack(options: { rules: string; tags: string; 
   const js = jetstream(nc, { timeout: 2000 });
   const jsm = await jetstreamManager(nc);
   const states = new StateStore(await openBucket(nc, USERS_BUCKET, { replicas: config.NUDGE_REPLICAS }));
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const { connection, client: temporal } = await connectTemporalClient(config);
 
   return {
     cluster, config, nc, js, jsm, smtp, temporal, engine, worker, applied, deadLetters, states, engineNode,

@@ -9,7 +9,9 @@ import { resolve } from 'node:path';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { loadConfig } from '../../platform/config';
+import { connectTemporalClient } from '../../platform/temporal/temporal-connection';
 import { inject } from 'vitest';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import type { EventEnvelope } from '../../engine/events/envelope';
@@ -39,7 +41,7 @@ export interface Fleet {
 export async function startFleet(env: Record<string, string> = {}): Promise<Fleet> {
   const nats = await startNats();
   const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const { connection, client: temporal } = await connectTemporalClient(loadConfig({ ...env, TEMPORAL_ADDRESS: inject('temporalAddress') }));
   const engines: NudgeProcess[] = [];
   // The streams exist before any engine does, so events can be queued ahead of the first one.
   await ensureStreams(nc, { partitions: Number(env.NUDGE_PARTITIONS ?? 8), duplicateWindowMs: 86_400_000 });
@@ -53,7 +55,7 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
     ...env,
   };
   return {
-    nats, nc, js: jetstream(nc), temporal: new Client({ connection }), env: fleetEnv, engines,
+    nats, nc, js: jetstream(nc), temporal, env: fleetEnv, engines,
     async startEngine(extraEnv = {}) {
       const engine = await startNudgeProcess('engine', 'engine started', { ...fleetEnv, ...extraEnv }, 90_000);
       engines.push(engine);

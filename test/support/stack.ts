@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { connectTemporalClient } from '../../platform/temporal/temporal-connection';
 import { inject } from 'vitest';
 import { startSmtpCapture, type SmtpCapture } from '../../dev/capture/smtp-capture';
 import { startTwilioFake, type TwilioFake } from '../../connectors/sms/twilio/twilio.fake';
@@ -82,8 +83,7 @@ export async function startStack(options: { rules: string; env?: Record<string, 
   const worker = await startWorkerService(config, env, { log, workflowBundle: { code: inject('workflowBundleCode') } });
   const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   const js = jetstream(nc);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection });
+  const { connection, client: temporal } = await connectTemporalClient(config);
   let expected = 0;
   const journeyIdOf = (user: string, ruleId: string, timeoutMs = 15_000) =>
     eventually(() => {
