@@ -103,7 +103,7 @@ async function route(options: CollectServerOptions, log: Logger, now: () => Date
     response.writeHead(204, answer.headers);
     return void response.end();
   }
-  if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`, { Allow: 'POST' });
+  if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only (and OPTIONS, the CORS preflight)`, { Allow: 'POST, OPTIONS' });
 
   const limit = isBatch ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES;
   // Verify before anything: a Basic auth header is checked before the body is parsed. The body of a

@@ -115,6 +115,15 @@ describe('IdentityResolver', () => {
     expect((await resolve(track({ anonymousId: 'mini-2' }, { traits: { email: 'W@x.io' } }))).person).toBe('mini-2');
   });
 
+  it('links an app reinstall (a new anonymousId) to its person through Segment\'s context.device.id', async () => {
+    const { resolve, person } = setup();
+    await resolve(track({ anonymousId: 'install-1' }, { device: { id: 'D-1', advertisingId: 'IDFA-1' } }));
+    const reinstall = await resolve(track({ anonymousId: 'install-2' }, { device: { id: 'D-1' } }));
+    expect(reinstall).toMatchObject({ person: 'install-1', linked: [{ type: 'anonymousId', value: 'install-2' }] });
+    expect((await person('install-1'))!.identifiers).toEqual({ device_id: ['D-1'], advertising_id: ['IDFA-1'], anonymousId: ['install-1', 'install-2'] });
+    expect((await resolve(track({ anonymousId: 'other' }, { device: { id: 'D-2' } }))).person).toBe('other');
+  });
+
   it('a lost race is a conflict, and planning again from fresh reads succeeds', async () => {
     const { resolver, resolve, store } = setup();
     await resolve(track({ anonymousId: 'a' }));
