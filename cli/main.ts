@@ -4,13 +4,16 @@ import { runDemo, DEFAULT_DEMO_DIR } from '../dev/demo/run-demo';
 import { startLocalServers } from '../dev/servers/local-servers';
 import { loadConfig } from '../platform/config';
 import { startCollectService } from '../engine/collect/collect-service';
+import { startApiService } from '../engine/api/api-service';
 import { startEngine } from '../engine/engine-service';
 import { startInboundService } from '../engine/inbound/inbound-service';
 import { runErase, runExport } from '../engine/privacy/privacy-commands';
 import { runProfile } from '../engine/profile/profile-command';
 import { startWorkerService } from '../workflows/worker-service';
+import { runTokenCreate } from './api-command';
 import { runDeadLetters } from './dead-letters-command';
 import { runGraph } from './graph-command';
+import { NatsConfigError, writeNatsConfig, type NatsConfigOptions } from './nats-config-command';
 import { runPublish } from './publish-command';
 import { runRulesDeploy, runRulesHistory, runRulesRollback } from './rules-command';
 import { runSchema } from './schema-command';
@@ -57,6 +60,27 @@ program
     const collector = await startCollectService();
     await untilSignal();
     await collector.stop();
+  });
+
+const api = program
+  .command('api')
+  .description('serve the HTTP API for CRM and support tools on NUDGE_API_PORT (4296): GET /v1/profiles/<any identifier>[/journeys] (viewer), POST /v1/profiles/<id>/export, /v1/profiles/<id>/erase and /v1/events (operator, each written to the audit stream nudge_audit); bearer tokens from NUDGE_API_TOKENS; the OpenAPI 3.1 document at /openapi.json')
+  .action(async () => {
+    const server = await startApiService();
+    await untilSignal();
+    await server.stop();
+  });
+
+api
+  .command('token')
+  .description('API tokens')
+  .command('create')
+  .description('print a new API token once, with the NUDGE_API_TOKENS entry (name, role, SHA-256, expiry) that admits it')
+  .requiredOption('--role <role>', 'viewer (reads profiles and journeys) or operator (also exports, erases and posts events)')
+  .requiredOption('--name <name>', 'who holds it: the actor recorded in the audit stream (unique among the tokens)')
+  .option('--expires-in <duration>', 'stop working after this long, e.g. "90d" (default: never)')
+  .action((options: { role: string; name: string; expiresIn?: string }) => {
+    process.exitCode = runTokenCreate(options);
   });
 
 program
@@ -200,6 +224,29 @@ program
     console.log(`NATS ${servers.nats.url}\nTemporal ${servers.temporal.address}\nTemporal Web UI ${servers.temporal.uiUrl}\nCtrl-C stops both.`);
     await untilSignal();
     await servers.stop();
+  });
+
+program
+  .command('nats-config')
+  .description('write a nats-server config with one NATS user per service (collector, inbound, engine, worker, operator), each allowed only the subjects, streams and KV buckets its code uses; TLS and JetStream encryption at rest; and <service>.env with each service\'s NATS settings')
+  .requiredOption('--out <dir>', 'directory for nats-server.conf, <service>.env and (with --nkeys) <service>.nk; an existing config is not overwritten')
+  .option('--nkeys', 'nkey pairs instead of random passwords (the server config holds only public keys)')
+  .option('--listen <host:port>', 'where the server listens', '0.0.0.0:4222')
+  .option('--url <url>', 'NATS_URL the services use', 'nats://127.0.0.1:4222')
+  .option('--store-dir <dir>', 'JetStream store directory of the server', '/var/lib/nats')
+  .option('--encryption-key-env <name>', 'environment variable the server reads its JetStream encryption key from', 'NUDGE_NATS_KEY')
+  .option('--tls-cert <file>', 'server certificate (PEM)')
+  .option('--tls-key <file>', 'server private key (PEM)')
+  .option('--tls-ca <file>', 'CA certificate (PEM) the services trust (NATS_TLS_CA), and that signs client certificates with --verify-clients')
+  .option('--verify-clients', 'mutual TLS: every service must present a certificate (NATS_TLS_CERT, NATS_TLS_KEY)')
+  .action((options: NatsConfigOptions) => {
+    try {
+      for (const file of writeNatsConfig(options)) console.log(`wrote ${file}`);
+    } catch (error) {
+      if (!(error instanceof NatsConfigError)) throw error;
+      console.error(error.message);
+      process.exitCode = 2;
+    }
   });
 
 program

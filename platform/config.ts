@@ -10,6 +10,9 @@ import { parseDuration } from '../rules/schema/parse-duration';
 import type { GlobalGuardrails } from '../engine/decide/global-guardrails';
 import { DEFAULT_IDENTIFIER_TYPES, IdentifierTypes, IdentifierTypesConfig } from '../engine/events/identifier-types';
 import { DEFAULT_PHONE_REGION, phoneRegionFromEnv, PhoneRegionError, PhoneRegionSchema } from '../shared/phone';
+import { ApiTokens } from './api-token-entry';
+import { WriteKeys } from './write-key-entry';
+import { PayloadKeysSetting, payloadKeyProblems } from './temporal/payload-keys';
 
 /** A JSON value in an environment variable, validated with a schema. */
 const JsonSetting = <T extends z.ZodType>(schema: T) =>
@@ -41,8 +44,29 @@ const DurationMs = z.string().transform((text, ctx) => {
 
 export const ConfigSchema = z.object({
   NATS_URL: z.string().default('nats://127.0.0.1:4222').describe('NATS server URL(s), comma-separated.'),
+  NATS_USER: z.string().min(1).optional().describe('NATS user of this service (with NATS_PASSWORD), as `nudge nats-config` generates one per service. Unset: no credentials (nudge dev).'),
+  NATS_PASSWORD: z.string().min(1).optional().describe('Password of NATS_USER.'),
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional().describe('File holding this service\'s NATS nkey seed (SU…), instead of NATS_USER; `nudge nats-config --nkeys` writes one per service.'),
+  NATS_CREDS: z.string().min(1).optional().describe('NATS .creds file (JWT and seed, for an operator-mode NATS such as Synadia Cloud), instead of NATS_USER or NATS_NKEY_SEED_FILE.'),
+  NATS_TLS_CA: z.string().min(1).optional().describe('PEM file of the CA that signed the NATS servers\' certificates (a private CA); the system CAs otherwise.'),
+  NATS_TLS_CERT: z.string().min(1).optional().describe('PEM client certificate for NATS mutual TLS (with NATS_TLS_KEY).'),
+  NATS_TLS_KEY: z.string().min(1).optional().describe('PEM private key of NATS_TLS_CERT.'),
+  NATS_INBOX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a subject without wildcards, e.g. "_INBOX_engine"').optional()
+    .describe('Subject prefix of this service\'s replies (JetStream acks, KV reads), which its NATS user alone may subscribe to; `nudge nats-config` sets one per service. Default "_INBOX".'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend host:port.'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('Connect to Temporal over TLS with the system CAs ("true"); implied by any TEMPORAL_TLS_* file or TEMPORAL_API_KEY.'),
+  TEMPORAL_TLS_CA: z.string().min(1).optional().describe('PEM file of the CA that signed the Temporal frontend\'s certificate (a self-hosted cluster with a private CA).'),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional().describe('PEM client certificate for Temporal mutual TLS (with TEMPORAL_TLS_KEY), e.g. a Temporal Cloud namespace\'s mTLS certificate.'),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional().describe('PEM private key of TEMPORAL_TLS_CERT.'),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional().describe('TLS server name to verify instead of the address\'s host (a proxy or load balancer in front of Temporal).'),
+  TEMPORAL_API_KEY: z.string().min(1).optional().describe('Temporal Cloud API key (sent as a bearer token over TLS), instead of a client certificate.'),
+  NUDGE_PAYLOAD_KEYS: PayloadKeysSetting,
+  NUDGE_PAYLOAD_KEY_CURRENT: z.string().min(1).optional().describe('Id of the NUDGE_PAYLOAD_KEYS key new Temporal payloads are encrypted with (rotation: add a key, make it current, keep the old one listed while histories need it). Optional with a single key.'),
+  NUDGE_CODEC_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8888).describe('Port of `nudge codec-server` (the Temporal Web UI and CLI decrypt payloads through it).'),
+  NUDGE_CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1').describe('Address `nudge codec-server` listens on.'),
+  NUDGE_CODEC_SERVER_TOKEN: z.string().min(16).optional().describe('Bearer token the codec server requires (set it in the Web UI\'s codec settings or `--codec-auth`); at least 16 characters. Required to start `nudge codec-server`.'),
+  NUDGE_CODEC_SERVER_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233').describe('Comma-separated browser origins allowed to call the codec server (the Temporal Web UI\'s), e.g. "https://cloud.temporal.io".'),
   NUDGE_TASK_QUEUE: z.string().default('nudge-journeys').describe('Temporal task queue of journey workflows.'),
   NUDGE_RULES_DIR: z.string().default('rules').describe('Directory (or comma-separated files/directories) of rule files.'),
   NUDGE_RULES_SOURCE: z.enum(['files', 'kv']).default('files').describe('Where engines and workers read the rule set: "files" (default; NUDGE_RULES_DIR, NUDGE_TAGS_DIR, COUPON_POOLS_DIR, read at start) or "kv" (the revision `nudge rules deploy` published to the NATS KV bucket nudge_rules, swapped in without a restart; the local files until the first deploy).'),
@@ -97,19 +121,21 @@ export const ConfigSchema = z.object({
     .describe('Address of the mailto: alternative in List-Unsubscribe; the subject carries the signed token. Example: "unsubscribe@example.com".'),
   NUDGE_COLLECT_PORT: z.coerce.number().int().min(0).max(65535).default(4295).describe('Port of the collector (`nudge collect`), the Segment HTTP Tracking API (/v1/track, /v1/batch, …). Example: 4295.'),
   NUDGE_COLLECT_HOST: z.string().min(1).default('127.0.0.1').describe('Address the collector listens on; "0.0.0.0" to accept trackers on other hosts (e.g. behind a reverse proxy that terminates TLS).'),
-  NUDGE_WRITE_KEYS: JsonSetting(
-    z.record(z.string().min(1, 'a write key must not be empty').max(200), z.string().min(1, 'a source name must not be empty').max(200))
-      .refine((keys) => Object.keys(keys).length > 0, 'at least one write key is needed'),
-  )
+  NUDGE_WRITE_KEYS: JsonSetting(WriteKeys)
     .default({ 'nudge-dev-write-key': 'demo' })
-    .describe('Write keys the collector accepts, as a JSON object of write key -> source name; the source name is recorded in each event\'s context.source. Example: {"wk_live_3f9a…":"web","wk_live_77c1…":"ios"}. The default key is for development only.'),
+    .describe('Write keys the collector accepts, as a JSON object of write key -> source name; the source name is recorded in each event\'s context.source. Example: {"wk_live_77c1…":"ios"}. A key browsers send with names the origins of its pages: {"wk_live_3f9a…":{"source":"web","allowedOrigins":["https://www.example.com"]}} (CORS; a browser with another origin is refused). The default key is for development only.'),
   NUDGE_RESOLVER: z.enum(['auto', 'on', 'off']).default('auto')
     .describe('Whether this engine process may run the identity resolver (raw stream → identity graph → partitions). One engine runs it at a time, whichever holds its lease; "auto" and "on" compete for the lease (and take over within the lease TTL when its engine dies), "off" never runs it.'),
   NUDGE_IDENTIFIERS: JsonSetting(IdentifierTypesConfig)
     .default(IdentifierTypesConfig.parse(DEFAULT_IDENTIFIER_TYPES))
-    .describe('Identifier types of the identity graph, as JSON: type -> {priority (1 strongest), unique, limit, traits, normalize}. userId and anonymousId must be listed. Default: userId (1, unique), wechat_unionid (2, unique, trait wechat_unionid), email (3, limit 5, trait email), phone (4, limit 5, trait phone, E.164), anonymousId (10, limit 25).'),
+    .describe('Identifier types of the identity graph, as JSON: type -> {priority (1 strongest), unique, limit, traits, context, normalize}. userId and anonymousId must be listed. Default: userId (1, unique), wechat_unionid (2, unique, trait wechat_unionid), email (3, limit 5, trait email), phone (4, limit 5, trait phone, E.164), device_id (6, limit 10, context device.id), advertising_id (7, limit 10, context device.advertisingId), push_token (8, limit 10, context device.token), anonymousId (10, limit 25).'),
   // Validated here with the other settings; loadConfig then applies its deprecated name (shared/phone.ts).
   NUDGE_PHONE_REGION: PhoneRegionSchema.default(DEFAULT_PHONE_REGION),
+  NUDGE_API_PORT: z.coerce.number().int().min(0).max(65535).default(4296).describe('Port of the HTTP API for CRM and support tools (`nudge api`). Example: 4296.'),
+  NUDGE_API_HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP API listens on; "0.0.0.0" to accept other hosts (behind a reverse proxy that terminates TLS).'),
+  NUDGE_API_TOKENS: JsonSetting(ApiTokens)
+    .default([])
+    .describe('Tokens of the HTTP API as JSON: [{"name","role":"viewer"|"operator","sha256","expiresAt"?}], the token stored only as its SHA-256 (`nudge api token create --role viewer --name crm` prints a token and its entry). No tokens: every request is refused.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -127,7 +153,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError('invalid configuration:\n' + parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n'));
   }
+  const nats = [...natsAuthProblems(parsed.data), ...temporalProblems(parsed.data)];
+  if (nats.length) throw new ConfigError('invalid configuration:\n' + nats.map((problem) => `  ${problem}`).join('\n'));
   return { ...parsed.data, NUDGE_PHONE_REGION: phoneRegionOf(env) };
+}
+
+/** NATS credentials are one of three kinds, and a password or key needs what it belongs to. */
+function natsAuthProblems(config: z.output<typeof ConfigSchema>): string[] {
+  const problems: string[] = [];
+  const kinds = (['NATS_USER', 'NATS_NKEY_SEED_FILE', 'NATS_CREDS'] as const).filter((name) => config[name]);
+  if (kinds.length > 1) problems.push(`${kinds.join(', ')}: set only one kind of NATS credentials`);
+  if (config.NATS_USER && !config.NATS_PASSWORD) problems.push('NATS_PASSWORD: needed with NATS_USER');
+  if (config.NATS_PASSWORD && !config.NATS_USER) problems.push('NATS_USER: needed with NATS_PASSWORD');
+  if (Boolean(config.NATS_TLS_CERT) !== Boolean(config.NATS_TLS_KEY)) problems.push('NATS_TLS_CERT, NATS_TLS_KEY: set both for mutual TLS, or neither');
+  return problems;
+}
+
+/** Temporal mutual TLS needs both halves; payload keys need a current key that exists. */
+function temporalProblems(config: z.output<typeof ConfigSchema>): string[] {
+  const problems = payloadKeyProblems(config.NUDGE_PAYLOAD_KEYS, config.NUDGE_PAYLOAD_KEY_CURRENT);
+  if (Boolean(config.TEMPORAL_TLS_CERT) !== Boolean(config.TEMPORAL_TLS_KEY)) problems.push('TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both for mutual TLS, or neither');
+  return problems;
 }
 
 /** NUDGE_PHONE_REGION, or its deprecated name SMS_DEFAULT_COUNTRY: one region for identity and SMS. */

@@ -1,0 +1,97 @@
+/**
+ * Export and erase through `nudge api`, on a real nats-server and the shared Temporal dev server: an
+ * operator exports a person found by email, erases them by email, and the audit stream holds who
+ * erased whom and when; the person is gone (404) and a second erase finds nothing (and is audited too).
+ */
+import { randomUUID } from 'node:crypto';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
+import { loadConfig } from '../../platform/config';
+import { createLogger } from '../../platform/logger';
+import { openBucket, USERS_BUCKET } from '../../platform/nats/setup';
+import { StateStore } from '../../platform/stores/state-store';
+import { IDENTITY_BUCKET, KvIdentityStore } from '../identity/identity-store';
+import { emptyState } from '../state/behavior-state';
+import type { ApiServer } from './api-server';
+import { startApiService } from './api-service';
+import { createApiToken } from './api-tokens';
+import { AUDIT_STREAM, AuditRecord } from './audit-log';
+
+const run = randomUUID().slice(0, 8); // Temporal is shared by the test files
+const ann = { person: `p-ann-${run}`, userId: `ann-${run}`, email: `ann-${run}@example.com` };
+const dpo = createApiToken({ name: 'dpo', role: 'operator' });
+
+let nats: NatsServerHandle;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let api: ApiServer;
+
+beforeAll(async () => {
+  nats = await startNats();
+  nc = await connect({ servers: nats.url });
+  jsm = await jetstreamManager(nc);
+  const config = loadConfig({
+    NATS_URL: nats.url, TEMPORAL_ADDRESS: inject('temporalAddress'), NUDGE_API_PORT: '0', NUDGE_PARTITIONS: '4', NUDGE_TAGS_DIR: 'test/fixtures/no-such-tags',
+    NUDGE_API_TOKENS: JSON.stringify([dpo.entry]), LOG_LEVEL: 'silent',
+  });
+  const store = new KvIdentityStore(await new Kvm(nc).create(IDENTITY_BUCKET));
+  await store.putPerson({ v: 1, id: ann.person, createdAt: 0, identifiers: { userId: [ann.userId], email: [ann.email] }, merges: [], refusals: [] }, 0);
+  await store.putIdentifier({ type: 'userId', value: ann.userId }, ann.person, 0);
+  await store.putIdentifier({ type: 'email', value: ann.email }, ann.person, 0);
+  await new StateStore(await openBucket(nc, USERS_BUCKET)).save({ ...emptyState(ann.person), traits: { email: ann.email, first_name: 'Ann' } }, 0);
+  api = await startApiService({ config, log: createLogger('test', 'silent') });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await nc?.close();
+  await nats?.stop();
+});
+
+const post = async (path: string) => {
+  const response = await fetch(`${api.url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${dpo.token}` } });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+};
+
+async function auditRecords(): Promise<AuditRecord[]> {
+  const info = await jsm.streams.info(AUDIT_STREAM);
+  const records: AuditRecord[] = [];
+  for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
+    records.push(AuditRecord.parse((await jsm.streams.getMessage(AUDIT_STREAM, { seq }))!.json()));
+  }
+  return records;
+}
+
+describe('export and erase through nudge api', () => {
+  it('exports, then erases by email; the audit stream holds who erased whom and when', async () => {
+    const exported = await post(`/v1/profiles/${encodeURIComponent(ann.email)}/export`);
+    expect(exported).toMatchObject({ status: 200, json: { userId: ann.person, held: true, profile: { traits: { email: ann.email, first_name: 'Ann' } } } });
+
+    const before = Date.now();
+    const erased = await post(`/v1/profiles/${encodeURIComponent(ann.email)}/erase`);
+    const after = Date.now();
+    expect(erased).toMatchObject({ status: 200, json: { userId: ann.email, person: { personId: ann.person, via: 'email' }, nothingFound: false, profileDeleted: true } });
+    const profile = await fetch(`${api.url}/v1/profiles/${encodeURIComponent(ann.email)}`, { headers: { Authorization: `Bearer ${dpo.token}` } });
+    expect(profile.status).toBe(404);
+
+    const records = await auditRecords();
+    expect(records.map((r) => [r.actor, r.action, r.subject, r.personId, r.result])).toEqual([
+      ['dpo', 'export', ann.email, ann.person, 'ok'],
+      ['dpo', 'erase', ann.email, ann.person, 'ok'],
+    ]);
+    const erase = records[1]!;
+    expect(Date.parse(erase.at)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(erase.at)).toBeLessThanOrEqual(after);
+    expect(erase.detail).toContain('profile deleted');
+    // The audit stream refuses deletes and purges: an operator cannot remove the record through NATS either.
+    await expect(jsm.streams.purge(AUDIT_STREAM)).rejects.toThrow();
+  });
+
+  it('a second erase finds nothing and is audited as well', async () => {
+    expect(await post(`/v1/profiles/${ann.person}/erase`)).toMatchObject({ status: 200, json: { nothingFound: true } });
+    expect((await auditRecords()).at(-1)).toMatchObject({ actor: 'dpo', action: 'erase', subject: ann.person, result: 'ok', detail: 'nothing left to erase' });
+  });
+});
