@@ -1,5 +1,6 @@
 /** The CORS decision: which pages may send with which write key, and what a preflight is answered. */
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../platform/config';
 import { WriteKeys } from '../../platform/write-key-entry';
 import { CORS_MAX_AGE_SECONDS, corsResponseHeaders, originRefusal, preflightAnswer } from './cors';
 
@@ -77,6 +78,12 @@ describe('allowedOrigins in NUDGE_WRITE_KEYS', () => {
     }
     const parsed = WriteKeys.safeParse({ k: { source: 'web', allowedOrigins: ['https://x.example.com/'] } });
     expect(parsed.error?.issues.some((issue) => issue.message.includes('scheme, host and port only'))).toBe(true);
+  });
+
+  it('NUDGE_WRITE_KEYS takes both forms; a bad origin is refused naming the variable, key and index', () => {
+    const config = loadConfig({ NUDGE_WRITE_KEYS: '{"wk-web":{"source":"web","allowedOrigins":["https://www.example.com"]},"wk-ios":"ios"}' });
+    expect(config.NUDGE_WRITE_KEYS).toEqual({ 'wk-web': { source: 'web', allowedOrigins: ['https://www.example.com'] }, 'wk-ios': 'ios' });
+    expect(() => loadConfig({ NUDGE_WRITE_KEYS: '{"wk-web":{"source":"web","allowedOrigins":["https://www.example.com/"]}}' })).toThrow(/NUDGE_WRITE_KEYS.*wk-web\.allowedOrigins\.0/s);
   });
 
   it('still takes the plain form (key -> source name) and refuses unknown fields', () => {
