@@ -73,3 +73,7 @@ export function serviceEnvironment(service: Service, input: NatsConfigInput): Re
 }
 
 export const renderEnvFile = (env: Record<string, string>) => Object.entries(env).map(([name, value]) => `${name}=${value}`).join('\n') + '\n';
+
+/** Reads an env file renderEnvFile wrote (NAME=value lines; the value is the rest of the line). */
+export const parseEnvFile = (text: string): Record<string, string> =>
+  Object.fromEntries(text.split('\n').filter((line) => line.includes('=')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
