@@ -38,7 +38,7 @@ export async function handleProviderRoute(
 
 const DELIVERY_ANSWERS = {
   updated: 'updated',
-  ignored_older: 'ignored: a later status is already recorded',
+  ignored_older: 'ignored: a later or final status is already recorded',
   not_found: 'ignored: no send is recorded for this message id',
 } as const;
 

@@ -73,6 +73,20 @@ export function sendLedgerConformance(open: () => Promise<LedgerUnderTest>): voi
     expect(Number.isNaN(Date.parse(record.delivery!.at))).toBe(false);
   });
 
+  it('a final status never flips: a replayed undelivered after delivered is ignored; delivered may still become read', async () => {
+    const ledger = await open();
+    const claim = pending('j', 'sms');
+    await ledger.settle(sent(claim, 'SM5'), (await ledger.claim(claim))!);
+    await ledger.recordProviderId('SM5', 'j', 'sms');
+    expect(await ledger.setDeliveryStatus('SM5', 'delivered')).toBe('updated');
+    expect(await ledger.setDeliveryStatus('SM5', 'undelivered', '30003')).toBe('ignored_older');
+    expect(await ledger.setDeliveryStatus('SM5', 'failed')).toBe('ignored_older');
+    expect((await ledger.get('j', 'sms'))!.record.delivery).toMatchObject({ status: 'delivered' });
+    expect(await ledger.setDeliveryStatus('SM5', 'read')).toBe('updated');
+    expect(await ledger.setDeliveryStatus('SM5', 'delivered')).toBe('ignored_older');
+    expect((await ledger.get('j', 'sms'))!.record.delivery).toMatchObject({ status: 'read' });
+  });
+
   it('a report for a send whose record is gone is not found', async () => {
     const ledger = await open();
     const revision = (await ledger.claim(pending('j', 'sms')))!;

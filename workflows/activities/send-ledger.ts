@@ -82,9 +82,17 @@ const DELIVERY_PROGRESS: Record<string, number> = {
   delivered: 4, undelivered: 4, failed: 4, canceled: 4, read: 5,
 };
 const progressOf = (status: string) => DELIVERY_PROGRESS[status] ?? 1;
+/**
+ * A final status is final: provider signatures (Twilio's) carry no timestamp, so a validly signed
+ * callback can be replayed, and an `undelivered` replayed after `delivered` must not flip it. The only
+ * step on from a final status is a delivered message being read.
+ */
+const FINAL_STEPS: Readonly<Record<string, readonly string[]>> = { delivered: ['read'], undelivered: [], failed: [], canceled: [], read: [] };
 
 function withDelivery(record: LedgerRecord, status: string, errorCode: string | undefined, at: Date): LedgerRecord | null {
-  if (record.delivery && progressOf(status) < progressOf(record.delivery.status)) return null;
+  const current = record.delivery?.status;
+  if (current !== undefined && FINAL_STEPS[current] !== undefined && !FINAL_STEPS[current].includes(status)) return null;
+  if (current !== undefined && progressOf(status) < progressOf(current)) return null;
   return { ...record, delivery: { status, ...(errorCode ? { errorCode } : {}), at: at.toISOString() } };
 }
 
