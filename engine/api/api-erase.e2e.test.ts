@@ -19,6 +19,7 @@ import type { ApiServer } from './api-server';
 import { startApiService } from './api-service';
 import { createApiToken } from './api-tokens';
 import { AUDIT_STREAM, AuditRecord } from './audit-log';
+import { EraseSummaryBody, UserExportBody } from './api-schemas';
 
 const run = randomUUID().slice(0, 8); // Temporal is shared by the test files
 const ann = { person: `p-ann-${run}`, userId: `ann-${run}`, email: `ann-${run}@example.com` };
@@ -70,10 +71,12 @@ describe('export and erase through nudge api', () => {
     const exported = await post(`/v1/profiles/${encodeURIComponent(ann.email)}/export`);
     expect(exported).toMatchObject({ status: 200, json: { userId: ann.person, held: true, profile: { traits: { email: ann.email, first_name: 'Ann' } } } });
 
+    expect(() => UserExportBody.parse(exported.json), 'the documented schema').not.toThrow();
     const before = Date.now();
     const erased = await post(`/v1/profiles/${encodeURIComponent(ann.email)}/erase`);
     const after = Date.now();
     expect(erased).toMatchObject({ status: 200, json: { userId: ann.email, person: { personId: ann.person, via: 'email' }, nothingFound: false, profileDeleted: true } });
+    expect(() => EraseSummaryBody.parse(erased.json), 'the documented schema').not.toThrow();
     const profile = await fetch(`${api.url}/v1/profiles/${encodeURIComponent(ann.email)}`, { headers: { Authorization: `Bearer ${dpo.token}` } });
     expect(profile.status).toBe(404);
 

@@ -22,6 +22,7 @@ import { startApiService } from './api-service';
 import { createApiToken } from './api-tokens';
 import { AUDIT_STREAM, AuditRecord } from './audit-log';
 import { openApiDocument } from './openapi';
+import { EventsResult, JourneyList, Profile } from './api-schemas';
 
 const viewer = createApiToken({ name: 'crm', role: 'viewer' });
 const operator = createApiToken({ name: 'support-lead', role: 'operator' });
@@ -81,9 +82,11 @@ describe('nudge api', () => {
     for (const id of [ann.email, '138 0013 8000', ann.person]) {
       const { status, json } = await call('GET', `/v1/profiles/${encodeURIComponent(id)}`, viewer.token);
       expect(status, id).toBe(200);
+      expect(() => Profile.parse(json), 'the documented schema').not.toThrow();
       expect(json).toMatchObject({ id: ann.person, identity: { personId: ann.person, identifiers: { email: [ann.email] } }, traits: expect.arrayContaining([{ name: 'plan', value: 'team', setAt: null }]) });
     }
     const journeys = await call('GET', `/v1/profiles/${encodeURIComponent(ann.email)}/journeys`, operator.token);
+    expect(() => JourneyList.parse(journeys.json)).not.toThrow();
     expect(journeys).toMatchObject({ status: 200, json: { id: ann.person, journeys: [{ ruleId: 'welcome', journeyId: 'journey/welcome/p-ann/m-1', ruleVersion: 3, startedAt: '2026-03-01T10:00:00.000Z', listens: ['purchase'] }] } });
     expect(await call('GET', '/v1/profiles/nobody%40example.com', viewer.token)).toMatchObject({ status: 404, json: { error: expect.stringContaining('no profile for "nobody@example.com"') } });
   });
@@ -117,7 +120,9 @@ describe('nudge api', () => {
 
   it('stores an operator\'s events in the raw stream like the collector, refuses an invalid batch whole, and audits both', async () => {
     const before = await rawMessages();
-    expect(await call('POST', '/v1/events', operator.token, batch('m-ok'))).toEqual({ status: 200, json: { published: 1, duplicates: 0 }, headers: expect.anything() });
+    const first = await call('POST', '/v1/events', operator.token, batch('m-ok'));
+    expect(first).toEqual({ status: 200, json: { published: 1, duplicates: 0 }, headers: expect.anything() });
+    expect(EventsResult.parse(first.json)).toEqual(first.json);
     expect(await call('POST', '/v1/events', operator.token, batch('m-ok'))).toMatchObject({ status: 200, json: { published: 0, duplicates: 1 } });
     const invalid = { batch: [batch('m-good').batch[0], { type: 'track', userId: 'ann', messageId: 'm-bad' }] };
     expect(await call('POST', '/v1/events', operator.token, invalid)).toMatchObject({ status: 400, json: { error: expect.stringContaining('batch[1].event') } });
