@@ -44,7 +44,8 @@ let jsm: JetStreamManager;
 let config: Config;
 
 beforeAll(async () => {
-  nats = await startNats();
+  // Encrypted at rest, as `nudge dev` runs it: erase purges from an encrypted store the same way.
+  nats = await startNats({ encryption: { cipher: 'aes', key: randomUUID() } });
   nc = await connect({ servers: nats.url });
   config = loadConfig({ NATS_URL: nats.url, TEMPORAL_ADDRESS: inject('temporalAddress'), NUDGE_PARTITIONS: String(PARTITIONS), NUDGE_PHONE_REGION: 'CN', NUDGE_TAGS_DIR: 'rules/tags' });
   jsm = await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: 60_000 });

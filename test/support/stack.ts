@@ -49,7 +49,9 @@ export interface Stack {
 }
 
 export async function startStack(options: { rules: string; env?: Record<string, string>; beforeEngine?: (captures: { webhooks: WebhookCapture }) => void }): Promise<Stack> {
-  const [nats, smtp, twilio, webhooks] = await Promise.all([startNats(), startSmtpCapture(), startTwilioFake(), startWebhookCapture()]);
+  // Encrypted at rest as `nudge dev` and the demo run it, so every end-to-end test (erase included) runs on an encrypted store.
+  const encryption = { cipher: 'chachapoly' as const, key: randomUUID() };
+  const [nats, smtp, twilio, webhooks] = await Promise.all([startNats({ encryption }), startSmtpCapture(), startTwilioFake(), startWebhookCapture()]);
   options.beforeEngine?.({ webhooks });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
