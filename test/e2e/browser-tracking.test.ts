@@ -3,6 +3,7 @@
  * local page in headless Chromium (the system's, driven by playwright-core) sends identify, track and
  * page to the collector across origins (CORS preflight, text/plain, the write key in Basic auth and the
  * body), and the page view of /pricing starts the journey of test/fixtures/collect/pricing-page.json.
+ * In batching mode it posts /v1/b instead, with the same result.
  * A page of an origin the write key does not allow is refused by the browser itself.
  */
 import { execFileSync } from 'node:child_process';
@@ -72,6 +73,27 @@ describe('analytics.js in Chromium', () => {
     const posts = answers.filter((a) => a.method === 'POST');
     expect(posts.map((a) => new URL(a.url).pathname).sort()).toEqual(['/v1/i', '/v1/p', '/v1/t']);
     expect(posts.every((a) => a.status === 200)).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it('in batching mode analytics.js posts /v1/b, and its events arrive the same', async () => {
+    const user = `batcher-${randomUUID().slice(0, 8)}`;
+    site.setBatching(true);
+    site.setCalls(`
+      analytics.identify(${JSON.stringify(user)}, { email: ${JSON.stringify(`${user}@example.com`)} });
+      analytics.track('Plan Compared', { plan: 'team' });
+    `);
+    const page = await browser.newPage();
+    const posts: string[] = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith(collector.url) && response.request().method() === 'POST') posts.push(`${new URL(response.url()).pathname} ${response.status()}`);
+    });
+    await page.goto(`${site.origin}/plans`);
+    stack.expectExtra(2);
+    await stack.settle(30_000);
+    expect(stack.outcomes.filter((o) => o.userKey === user)).toHaveLength(2);
+    expect(new Set(posts)).toEqual(new Set(['/v1/b 200']));
+    site.setBatching(false);
     await page.close();
   }, 60_000);
 

@@ -16,6 +16,8 @@ export interface AnalyticsPage {
   setCalls(calls: string): void;
   /** host:port of the collector; analytics.js posts to http://<host:port>/v1/<letter>. */
   setCollector(host: string): void;
+  /** analytics.js's delivery: one request per event (its default) or batches to /v1/b. */
+  setBatching(on: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -24,8 +26,16 @@ const bundles = join(dirname(createRequire(import.meta.url).resolve('@segment/an
 export async function startAnalyticsPage(writeKey: string): Promise<AnalyticsPage> {
   let calls = '';
   let collectorHost = '';
+  let batching = false;
   const settings = () => ({
-    integrations: { 'Segment.io': { apiKey: writeKey, apiHost: `${collectorHost}/v1`, protocol: 'http' } },
+    integrations: {
+      'Segment.io': {
+        apiKey: writeKey,
+        apiHost: `${collectorHost}/v1`,
+        protocol: 'http',
+        ...(batching ? { deliveryStrategy: { strategy: 'batching', config: { size: 10, timeout: 200 } } } : {}),
+      },
+    },
     plan: { track: { __default: { enabled: true } } },
     metrics: { sampleRate: 0 },
   });
@@ -52,6 +62,7 @@ export async function startAnalyticsPage(writeKey: string): Promise<AnalyticsPag
     origin,
     setCalls: (next) => void (calls = next),
     setCollector: (host) => void (collectorHost = host),
+    setBatching: (on) => void (batching = on),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
