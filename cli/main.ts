@@ -55,7 +55,7 @@ program
 
 program
   .command('collect')
-  .description('serve the Segment HTTP Tracking API (/v1/track, /v1/identify, /v1/alias, /v1/page, /v1/screen, /v1/group, /v1/batch) on NUDGE_COLLECT_PORT (4295): Segment\'s SDKs and trackers send events to nudge unchanged, authenticated by the write keys in NUDGE_WRITE_KEYS')
+  .description('serve the Segment HTTP Tracking API (/v1/track, /v1/identify, /v1/alias, /v1/page, /v1/screen, /v1/group, /v1/batch, and analytics.js\'s /v1/t, /v1/p, /v1/i, /v1/b, …) on NUDGE_COLLECT_PORT (4295): Segment\'s SDKs and trackers send events to nudge unchanged, authenticated by the write keys in NUDGE_WRITE_KEYS; browsers only from the origins their key allows (CORS)')
   .action(async () => {
     const collector = await startCollectService();
     await untilSignal();
