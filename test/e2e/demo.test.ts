@@ -1,5 +1,5 @@
 /** The README's demo, run to completion: every user of the sample story gets exactly what they should. */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { runDemo } from '../../dev/demo/run-demo';
 describe('nudge demo', () => {
   it('plays the sample story on real servers and reports who received what', async () => {
     const lines: string[] = [];
-    const code = await runDemo({ dataDir: join(mkdtempSync(join(tmpdir(), 'nudge-demo-')), 'demo'), dayLength: '3s', keepData: false, exitWhenDone: true, out: (l) => lines.push(l) });
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'nudge-demo-')), 'demo');
+    const code = await runDemo({ dataDir, dayLength: '3s', keepData: false, exitWhenDone: true, out: (l) => lines.push(l) });
     const output = lines.join('\n');
     expect(output).toContain('the story played out as expected.');
     expect(code).toBe(0);
@@ -18,5 +19,11 @@ describe('nudge demo', () => {
     expect(output).toMatch(/✓ hana .* email 1, sms 1, webhook 0; journeys: pricing-hesitation \(as person hana-phone\)/);
     expect(output).toMatch(/one person, two devices: hana-phone holds anonymousId hana-phone, hana-laptop; userId hana/);
     expect(output).toMatch(/Temporal Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
+    // NATS ran encrypted at rest with the key made in the data dir: the story's people are in no store file.
+    expect(existsSync(join(dataDir, 'nats-encryption.key'))).toBe(true);
+    const files = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
+    const storeFiles = files(join(dataDir, 'nats'));
+    expect(storeFiles.length).toBeGreaterThan(10);
+    expect(storeFiles.filter((file) => readFileSync(file).includes('alice@example.com'))).toEqual([]);
   }, 90_000);
 });
