@@ -6,12 +6,17 @@
  */
 import { z } from 'zod';
 
-/** An origin exactly as a browser sends it in `Origin` (scheme://host[:port], no path), or "*" for any. */
+/**
+ * An origin exactly as a browser sends it in `Origin` (scheme://host[:port], no path); "https://*.example.com"
+ * for every subdomain of a host (not the host itself); or "*" for any page.
+ */
 export const WebOrigin = z
   .string()
-  .refine((text) => text === '*' || (/^https?:\/\/[^/?#\s]+$/.test(text) && safeOrigin(text) === text), {
-    message: 'expected an origin as browsers send it: "https://www.example.com" or "http://localhost:3000" (scheme, host and port only, no trailing slash), or "*" for any page',
+  .refine((text) => text === '*' || isOrigin(text.replace(/^(https?:\/\/)\*\./, '$1x.')), {
+    message: 'expected an origin as browsers send it: "https://www.example.com" or "http://localhost:3000" (scheme, host and port only, no trailing slash), "https://*.example.com" for its subdomains, or "*" for any page',
   });
+
+const isOrigin = (text: string) => /^https?:\/\/[^/?#\s*]+$/.test(text) && safeOrigin(text) === text;
 
 function safeOrigin(text: string): string | undefined {
   try {

@@ -46,6 +46,14 @@ describe('CORS preflight', () => {
     expect(preflightAnswer(undefined, undefined, keys)).toEqual({ status: 204, headers: { Allow: 'POST, OPTIONS' } });
   });
 
+  it('"https://*.example.com" allows its subdomains on that scheme and port, not the host itself or look-alikes', () => {
+    const shops = WriteKeys.parse({ 'wk-shops': { source: 'shops', allowedOrigins: ['https://*.example.com'] } });
+    for (const origin of ['https://shop.example.com', 'https://a.b.example.com']) expect(preflightAnswer(origin, 'POST', shops).status, origin).toBe(204);
+    for (const origin of ['https://example.com', 'http://shop.example.com', 'https://shop.example.com:8443', 'https://evilexample.com', 'https://shop.example.com.evil.net']) {
+      expect(preflightAnswer(origin, 'POST', shops).status, origin).toBe(403);
+    }
+  });
+
   it('"*" allows every page', () => {
     const open = WriteKeys.parse({ 'wk-any': { source: 'widget', allowedOrigins: ['*'] } });
     expect(preflightAnswer('https://anyone.example.org', 'POST', open).status).toBe(204);
@@ -72,7 +80,7 @@ describe('CORS on requests', () => {
 describe('allowedOrigins in NUDGE_WRITE_KEYS', () => {
   it('takes origins as browsers send them and refuses paths, trailing slashes and other schemes, naming the entry', () => {
     expect(WriteKeys.safeParse({ k: { source: 'web', allowedOrigins: ['https://www.example.com', 'http://127.0.0.1:8080'] } }).success).toBe(true);
-    for (const bad of ['https://www.example.com/', 'https://www.example.com/shop', 'www.example.com', 'ftp://example.com', 'https://Example.com']) {
+    for (const bad of ['https://www.example.com/', 'https://www.example.com/shop', 'www.example.com', 'ftp://example.com', 'https://Example.com', 'https://*example.com', 'https://shop.*.com', '*.example.com']) {
       const parsed = WriteKeys.safeParse({ k: { source: 'web', allowedOrigins: [bad] } });
       expect(parsed.success, bad).toBe(false);
     }

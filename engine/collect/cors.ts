@@ -16,7 +16,17 @@ export const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Content-Encoding
 export const CORS_MAX_AGE_SECONDS = 7200;
 
 export const originAllowed = (origin: string, allowedOrigins: readonly string[]): boolean =>
-  allowedOrigins.some((allowed) => allowed === '*' || allowed === origin);
+  allowedOrigins.some((allowed) => allowed === '*' || allowed === origin || subdomainOf(origin, allowed));
+
+/** "https://*.example.com" allows https://shop.example.com and https://a.b.example.com, not example.com. */
+function subdomainOf(origin: string, pattern: string): boolean {
+  const star = pattern.indexOf('://*.');
+  if (star < 0) return false;
+  const scheme = pattern.slice(0, star + 3);
+  const suffix = pattern.slice(star + 4); // ".example.com[:port]"
+  if (!origin.startsWith(scheme) || !origin.endsWith(suffix)) return false;
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(origin.slice(scheme.length, origin.length - suffix.length));
+}
 
 /** Whether any write key lets pages of this origin send (what a preflight can know). */
 export function anyKeyAllows(origin: string, keys: WriteKeys): boolean {
