@@ -16,6 +16,11 @@ describe('EngineMetrics', () => {
     metrics.recordResolution(plan);
     metrics.recordResolution({ person: 'a', internal: true });
     metrics.recordDeadLetter('invalid event: timestamp: bad');
+    // Reasons hold ids and field names: the label is the kind only, so these are three series, not five.
+    metrics.recordDeadLetter('invalid event: properties.x-7f3a: bad');
+    metrics.recordDeadLetter('published to partition 3 but person "p-1" belongs to partition 5');
+    metrics.recordDeadLetter('published to partition 4 but person "p-2" belongs to partition 1');
+    metrics.recordDeadLetter('something new');
     const text = await metrics.registry.metrics();
     for (const line of [
       'nudge_events_total{result="applied"} 1',
@@ -23,7 +28,7 @@ describe('EngineMetrics', () => {
       'nudge_events_total{result="forwarded"} 1',
       'nudge_events_total{result="handed_off"} 1',
       'nudge_events_total{result="merged"} 1',
-      'nudge_events_total{result="dead_lettered"} 1',
+      'nudge_events_total{result="dead_lettered"} 5',
       'nudge_rule_decisions_total{rule="r",outcome="started"} 1',
       'nudge_journey_signals_total 1',
       'nudge_identity_total{result="resolved"} 2',
@@ -31,7 +36,10 @@ describe('EngineMetrics', () => {
       'nudge_identity_total{result="linked"} 1',
       'nudge_identity_total{result="refused_unique"} 1',
       'nudge_identity_total{result="rejected"} 1',
-      'nudge_dead_letters_total{kind="invalid event"} 1',
+      'nudge_dead_letters_total{kind="invalid_event"} 2',
+      'nudge_dead_letters_total{kind="wrong_partition"} 2',
+      'nudge_dead_letters_total{kind="other"} 1',
     ]) expect(text).toContain(line);
+    expect(text.match(/^nudge_dead_letters_total\{/gm)).toHaveLength(3);
   });
 });

@@ -15,6 +15,27 @@ export interface ResolutionCounts {
   rejected: readonly unknown[];
 }
 
+/**
+ * The dead-letter metric's `kind` label: one of a fixed list, never text from the reason (which holds
+ * partition numbers, person ids and whatever a hostile message put in a field name): a free-text label
+ * is a new time series per message. The full reason is in the dead letter's header and the log.
+ */
+export const DEAD_LETTER_KINDS = ['invalid_json', 'invalid_event', 'invalid_control', 'wrong_partition', 'unidentifiable', 'resolution_failed', 'processing_failed', 'republish_failed', 'other'] as const;
+export type DeadLetterKind = (typeof DEAD_LETTER_KINDS)[number];
+
+const KIND_OF_PREFIX: readonly [RegExp, DeadLetterKind][] = [
+  [/^not valid JSON:/, 'invalid_json'],
+  [/^invalid event:/, 'invalid_event'],
+  [/^(invalid \w+ control message|unknown control message)/, 'invalid_control'],
+  [/^published to partition \d+ but/, 'wrong_partition'],
+  [/^no usable identifier:/, 'unidentifiable'],
+  [/^identity resolution failed:/, 'resolution_failed'],
+  [/^processing failed:/, 'processing_failed'],
+  [/^republishing to the partition failed:/, 'republish_failed'],
+];
+
+export const deadLetterKind = (reason: string): DeadLetterKind => KIND_OF_PREFIX.find(([pattern]) => pattern.test(reason))?.[1] ?? 'other';
+
 export class EngineMetrics {
   readonly registry = new Registry();
   private readonly events = new Counter({ name: 'nudge_events_total', help: 'Events handled, by result', labelNames: ['result'], registers: [this.registry] });
@@ -52,7 +73,7 @@ export class EngineMetrics {
 
   recordDeadLetter(reason: string): void {
     this.events.inc({ result: 'dead_lettered' });
-    this.deadLetters.inc({ kind: reason.split(':')[0]!.slice(0, 40) });
+    this.deadLetters.inc({ kind: deadLetterKind(reason) });
   }
 
   recordJourneyEnded(): void {

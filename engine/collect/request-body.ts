@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { HttpError } from '../inbound/http-io';
+import { jsonShapeProblem, MAX_JSON_DEPTH, MAX_OBJECT_KEYS } from '../events/json-shape';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -49,6 +50,9 @@ export async function readJsonBody(request: IncomingMessage, limit: number): Pro
   } else if (encoding !== 'identity') {
     throw new HttpError(415, `unsupported Content-Encoding "${encoding}": send gzip or an uncompressed body`);
   }
+  // Before JSON.parse and everything after it that recurses (the size check, the publish).
+  const shape = jsonShapeProblem(bytes);
+  if (shape) throw new HttpError(400, `${shape}: the body is refused (limits: ${MAX_JSON_DEPTH} levels, ${MAX_OBJECT_KEYS} keys per object)`);
   const text = bytes.toString('utf8');
   if (!text.trim()) throw new HttpError(400, 'empty body: expected a JSON object');
   try {

@@ -13,11 +13,12 @@
  *   alias     no state change; the identity resolver links previousId and userId as one person
  */
 import { z } from 'zod';
+import { IdentifierValue } from './identifier-value';
 
 const Common = {
-  messageId: z.string().min(1).max(200).meta({ description: 'Unique id of this message; duplicates are dropped.' }),
-  userId: z.string().min(1).max(200).optional().meta({ description: 'Your id for the user (member id).' }),
-  anonymousId: z.string().min(1).max(200).optional().meta({ description: 'Device or cookie id, used when userId is absent.' }),
+  messageId: IdentifierValue.meta({ description: 'Unique id of this message; duplicates are dropped. An identifier (identifier-value.ts): at most 200 characters, no control characters.' }),
+  userId: IdentifierValue.optional().meta({ description: 'Your id for the user (member id).' }),
+  anonymousId: IdentifierValue.optional().meta({ description: 'Device or cookie id, used when userId is absent.' }),
   timestamp: z.iso.datetime({ offset: true }).meta({ description: 'When the event happened (ISO-8601). Sliding windows use this time.' }),
   context: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Segment context (ip, userAgent, library…); `source` names the write key\'s source when the event came through `nudge collect`.' }),
   receivedAt: z.iso.datetime({ offset: true }).optional().meta({ description: 'When `nudge collect` received the event (ISO-8601, server clock).' }),
@@ -39,7 +40,7 @@ export const IdentifyEvent = z.object({
 
 export const AliasEvent = z.object({
   type: z.literal('alias'),
-  previousId: z.string().min(1).max(200).meta({ description: 'The earlier id (usually an anonymousId) that userId replaces.' }),
+  previousId: IdentifierValue.meta({ description: 'The earlier id (usually an anonymousId) that userId replaces.' }),
   ...Common,
 }).strict();
 
@@ -65,7 +66,7 @@ export const ScreenEvent = z.object({
 
 export const GroupEvent = z.object({
   type: z.literal('group'),
-  groupId: z.string().min(1).max(200).meta({ description: 'The account, company or organization the user belongs to.' }),
+  groupId: IdentifierValue.meta({ description: 'The account, company or organization the user belongs to.' }),
   traits: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Traits of the group (name, plan, employees, …).' }),
   ...Common,
 }).strict();

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { normalisePhone, type PhoneRegion } from '../../shared/phone';
+import { identifierProblem } from './identifier-value';
 
 export const IdentifierTypeName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/, 'a type name is a letter then letters, digits or "_" (at most 40)');
 
@@ -97,8 +98,9 @@ export class IdentifierTypes {
     if (typeof raw === 'number' && Number.isFinite(raw)) raw = String(raw);
     if (typeof raw !== 'string') return { ok: false, reason: `${type.name} must be a string, got ${raw === null ? 'null' : typeof raw}` };
     const trimmed = raw.trim();
-    if (!trimmed) return { ok: false, reason: `${type.name} is empty` };
-    if (trimmed.length > 200) return { ok: false, reason: `${type.name} is longer than 200 characters` };
+    // The one definition the envelope and the collector use too, so what they accept links here.
+    const problem = identifierProblem(trimmed);
+    if (problem) return { ok: false, reason: `${type.name} ${problem}` };
     switch (type.normalize) {
       case 'none':
         return { ok: true, value: trimmed };

@@ -15,6 +15,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { parseEnvelope, type EventEnvelope } from '../events/envelope';
 import { PERSON_HEADER } from '../events/subjects';
+import { jsonShapeProblem } from '../events/json-shape';
 import type { Logger } from '../../platform/logger';
 import { BatchGraph } from './batch-graph';
 import type { IdentityResolver, ResolutionPlan } from './identity-resolver';
@@ -60,6 +61,9 @@ export async function planBatch(ctx: PlanningContext, batch: readonly RawMessage
 }
 
 function parse(msg: RawMessage): Parsed {
+  // Before JSON.parse and the republish's JSON.stringify, which recurse: a 5,000-level message is a dead letter, not a stack overflow.
+  const shape = jsonShapeProblem(msg.data);
+  if (shape) return { msg, deadLetter: `invalid event: ${shape}` };
   let raw: unknown;
   try {
     raw = msg.json();

@@ -8,10 +8,11 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { IdentifierValue } from '../events/identifier-value';
 
 export const UnsubscribeTarget = z
   .object({
-    userId: z.string().min(1).max(200).describe('The user who unsubscribes (the events\' userId).'),
+    userId: IdentifierValue.describe('The user who unsubscribes (the events\' userId).'),
     channel: z.enum(['email', 'sms']).describe('The channel the link was sent on.'),
     topic: z.string().min(1).max(100).describe('What to stop: a topic such as "promotions", or "all".'),
   })

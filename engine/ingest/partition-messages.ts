@@ -7,9 +7,12 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { parseEnvelope, userKeyOf, type EventEnvelope } from '../events/envelope';
 import { CONTROL_HEADER, PERSON_HEADER, partitionOf } from '../events/subjects';
 import type { MergeControl } from '../events/merge-record';
+import { jsonShapeProblem, MAX_JSON_DEPTH } from '../events/json-shape';
 import type { AbsorbControl, JourneyEndedNotice } from '../decide/decide';
 
 export const ENDED_CONTROL = 'ended';
+
+const CONTROL_SHAPE = { maxDepth: MAX_JSON_DEPTH + 16, maxObjectKeys: Number.POSITIVE_INFINITY };
 
 export type PartitionMessage = { seq: number; msg: JsMsg } & (
   | { kind: 'event'; person: string; event: EventEnvelope }
@@ -21,6 +24,12 @@ export type PartitionMessage = { seq: number; msg: JsMsg } & (
 
 export function readPartitionMessage(msg: JsMsg, partition: number, partitionCount: number): PartitionMessage {
   const base = { seq: msg.seq, msg };
+  // Checked on the bytes before anything recurses over the value (the decision, the state write, a
+  // journey's input): too deep is a dead letter, never a stack overflow the partition would retry.
+  // A control message carries a person's state (traits under a few levels, many counters): looser.
+  const control = msg.headers?.get(CONTROL_HEADER) || undefined;
+  const shape = jsonShapeProblem(msg.data, control ? CONTROL_SHAPE : undefined);
+  if (shape) return { ...base, kind: 'invalid', reason: `invalid ${control ? `${control} control message` : 'event'}: ${shape}` };
   let raw: unknown;
   try {
     raw = msg.json();
@@ -29,7 +38,6 @@ export function readPartitionMessage(msg: JsMsg, partition: number, partitionCou
   }
   // The resolver names the person in a header; events published straight to a partition (older
   // publishers) belong to their userId ?? anonymousId.
-  const control = msg.headers?.get(CONTROL_HEADER) || undefined;
   let person = msg.headers?.get(PERSON_HEADER) || undefined;
   let parsed: PartitionMessage;
   if (control === 'merge' || control === 'absorb') {
