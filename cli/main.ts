@@ -15,6 +15,7 @@ import { runDeadLetters } from './dead-letters-command';
 import { runGraph } from './graph-command';
 import { NatsConfigError, writeNatsConfig, type NatsConfigOptions } from './nats-config-command';
 import { runPublish } from './publish-command';
+import { runCodecServer, runSetupTemporal } from './temporal-commands';
 import { runRulesDeploy, runRulesHistory, runRulesRollback } from './rules-command';
 import { runSchema } from './schema-command';
 import { runExplain, runSimulate, type SimulateOptions } from './simulate-command';
@@ -224,6 +225,25 @@ program
     console.log(`NATS ${servers.nats.url}\nTemporal ${servers.temporal.address}\nTemporal Web UI ${servers.temporal.uiUrl}\nCtrl-C stops both.`);
     await untilSignal();
     await servers.stop();
+  });
+
+program
+  .command('setup')
+  .description('prepare infrastructure nudge connects to (idempotent: safe to run on every deploy)')
+  .command('temporal')
+  .description('register nudge\'s search attributes (RuleId, UserId, RuleVersion, PersonIds) on the Temporal namespace of TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (with its TLS or API key settings); present ones are left alone')
+  .action(async () => {
+    await runSetupTemporal(loadConfig());
+  });
+
+program
+  .command('codec-server')
+  .description('serve Temporal\'s codec protocol (POST /encode, /decode) on NUDGE_CODEC_SERVER_PORT (8888), so the Web UI and `temporal workflow show --codec-endpoint` show journeys decrypted with NUDGE_PAYLOAD_KEYS; requires Authorization: Bearer NUDGE_CODEC_SERVER_TOKEN; CORS for NUDGE_CODEC_SERVER_ORIGINS')
+  .action(async () => {
+    const server = await runCodecServer(loadConfig());
+    console.log(`codec server ${server.url}\n  CLI: temporal workflow show --codec-endpoint ${server.url} --codec-auth "Bearer $NUDGE_CODEC_SERVER_TOKEN" …\n  Web UI codec endpoint: ${server.url}/<NUDGE_CODEC_SERVER_TOKEN>`);
+    await untilSignal();
+    await server.stop();
   });
 
 program

@@ -5,6 +5,7 @@
  * tracker would (Segment's HTTP API, POST /v1/batch), prints every delivery as it happens and a
  * summary, then stays up until Ctrl-C so the journeys can be browsed in the Web UI.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
@@ -22,6 +23,8 @@ import { startTwilioFake } from '../../connectors/sms/twilio/twilio.fake';
 import { startWebhookCapture } from '../capture/webhook-capture';
 import { preferredPort, startLocalServers } from '../servers/local-servers';
 import { HANA_PHONE, storyEvents, USERS } from './story';
+import { demoPayloadKeys } from './demo-keys';
+import { codecServerOf } from '../../platform/temporal/codec-server';
 import { IDENTITY_BUCKET, KvIdentityStore, type PersonRecord } from '../../engine/identity/identity-store';
 import { openBucket } from '../../platform/nats/setup';
 
@@ -58,8 +61,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     TWILIO_API_BASE: twilio.url,
     NUDGE_DAY_LENGTH: options.dayLength,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', // the demo prints its own feed
+    // Journeys' inputs (emails, phones, traits) reach Temporal encrypted; the codec server below decrypts for the Web UI.
+    NUDGE_PAYLOAD_KEYS: process.env.NUDGE_PAYLOAD_KEYS ?? demoPayloadKeys(dataDir),
+    NUDGE_CODEC_SERVER_TOKEN: process.env.NUDGE_CODEC_SERVER_TOKEN ?? randomBytes(24).toString('hex'),
   };
   const config = loadConfig(env);
+  const codec = await codecServerOf({ ...config, NUDGE_CODEC_SERVER_PORT: await preferredPort(config.NUDGE_CODEC_SERVER_PORT) });
   const log = createLogger('nudge-demo', config.LOG_LEVEL);
   const outcomes: EventOutcome[] = [];
   const deadLetters: string[] = [];
@@ -74,7 +81,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     clearInterval(feed);
     await engine.stop();
     await worker.stop();
-    await Promise.allSettled([collector.stop(), inbound.stop(), smtp.stop(), twilio.stop(), webhooks.stop()]);
+    await Promise.allSettled([collector.stop(), inbound.stop(), smtp.stop(), twilio.stop(), webhooks.stop(), codec.stop()]);
     await servers.stop();
   };
 
@@ -124,6 +131,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out(`Temporal Web UI: ${servers.temporal.uiUrl}/namespaces/default/workflows`);
   out(`  find a journey: RuleId = "pricing-hesitation" AND UserId = "alice"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('RuleId="pricing-hesitation" AND UserId="alice"')})`);
   out(`  by any of a person's ids: PersonIds = "hana"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('PersonIds="hana"')})`);
+  out(`  payloads are encrypted (NUDGE_PAYLOAD_KEYS, key in ${dataDir}); to read them decrypted set the Web UI's codec endpoint to ${codec.url}/${config.NUDGE_CODEC_SERVER_TOKEN}`);
+  out(`  or: temporal workflow show --address ${servers.temporal.address} --codec-endpoint ${codec.url} --codec-auth "Bearer ${config.NUDGE_CODEC_SERVER_TOKEN}" --workflow-id <id>`);
   out(`NATS: ${servers.nats.url}   Temporal: ${servers.temporal.address}   data: ${dataDir}`);
   out(`unsubscribe links and Twilio webhooks: ${inbound.url} (the emails' List-Unsubscribe header points here)`);
   out(`collector (Segment HTTP Tracking API): ${collector.url}   write key: ${writeKey}`);

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../../platform/temporal/journey-starter';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../platform/temporal/search-attributes';
 import { temporalBinary } from './binaries';
 import { freePort, spawnServer, waitUntilReady } from './process';
 

@@ -7,7 +7,7 @@
  *
  * The hash is pseudonymous, not anonymous: whoever knows an email address can compute its ref (that is
  * how export, erase and `PersonIds = "<ref>"` find the journeys), but nobody can read one back from
- * Temporal. `nudge profile <id>` prints a person's ref.
+ * Temporal. A messageId is kept in ids as sent (trackers send UUIDs); one that holds personal data would show.
  */
 import { createHash } from 'node:crypto';
 

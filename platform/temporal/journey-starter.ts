@@ -16,8 +16,6 @@ export const RuleVersionAttribute = defineSearchAttributeKey('RuleVersion', Sear
 /** The person id and every id their events carried: `PersonIds = "<member id or device id>"` finds their journeys. */
 export const PersonIdsAttribute = defineSearchAttributeKey('PersonIds', SearchAttributeType.KEYWORD_LIST);
 
-/** The custom search attributes as `temporal server start-dev --search-attribute` arguments. */
-export const SEARCH_ATTRIBUTE_FLAGS = ['RuleId=Keyword', 'UserId=Keyword', 'RuleVersion=Int', 'PersonIds=KeywordList'];
 
 export class TemporalUnavailableError extends Error {
   constructor(action: string, cause: unknown) {
