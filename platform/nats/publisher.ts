@@ -8,6 +8,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { parseEnvelope, type EventEnvelope } from '../../engine/events/envelope';
 import { PERSON_HEADER, RAW_SUBJECT } from '../../engine/events/subjects';
+import { jsonShapeProblem } from '../../engine/events/json-shape';
 
 export interface PublishResult {
   published: number;
@@ -44,6 +45,12 @@ export async function publishJsonLines(js: JetStreamClient, lines: AsyncIterable
   for await (const line of lines) {
     number++;
     if (!line.trim()) continue;
+    // Before JSON.parse and the publish's JSON.stringify: a too-deep line is reported, not a stack overflow.
+    const shape = jsonShapeProblem(Buffer.from(line));
+    if (shape) {
+      result.problems.push({ line: number, reason: shape });
+      continue;
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(line);
