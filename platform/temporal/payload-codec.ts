@@ -9,8 +9,11 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// A CommonJS module whose names Node's ESM loader cannot see: imported whole.
+import proto from '@temporalio/proto';
 import type { PayloadKeys } from './payload-keys';
+
+const { temporal } = proto;
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const METADATA_ENCODING = 'encoding';

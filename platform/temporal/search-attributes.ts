@@ -4,7 +4,10 @@
  * only what is missing, so running it again changes nothing.
  */
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// A CommonJS module whose names Node's ESM loader cannot see: imported whole.
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
