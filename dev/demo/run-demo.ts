@@ -46,7 +46,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const t = () => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
 
   out('starting NATS JetStream and Temporal (Web UI, SQLite) …');
-  const servers = await startLocalServers({ dataDir, freshEvents: true });
+  // Journeys' inputs (emails, phones, traits) reach Temporal encrypted. The codec server starts first,
+  // so the Web UI starts pointed at it (token in the path) and shows the journeys decrypted.
+  const encryption = {
+    NUDGE_PAYLOAD_KEYS: process.env.NUDGE_PAYLOAD_KEYS ?? demoPayloadKeys(dataDir),
+    NUDGE_CODEC_SERVER_TOKEN: process.env.NUDGE_CODEC_SERVER_TOKEN ?? randomBytes(24).toString('hex'),
+  };
+  const codecConfig = loadConfig({ ...process.env, ...encryption });
+  const codec = await codecServerOf({ ...codecConfig, NUDGE_CODEC_SERVER_PORT: await preferredPort(codecConfig.NUDGE_CODEC_SERVER_PORT) });
+  const servers = await startLocalServers({ dataDir, freshEvents: true, uiCodecEndpoint: `${codec.url}/${encryption.NUDGE_CODEC_SERVER_TOKEN}` }).catch(async (error: unknown) => {
+    await codec.stop();
+    throw error;
+  });
   const smtp = await startSmtpCapture({ port: await preferredPort(2525) });
   const twilio = await startTwilioFake();
   const webhooks = await startWebhookCapture({ port: 4280 }).catch((error) => {
@@ -61,12 +72,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     TWILIO_API_BASE: twilio.url,
     NUDGE_DAY_LENGTH: options.dayLength,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', // the demo prints its own feed
-    // Journeys' inputs (emails, phones, traits) reach Temporal encrypted; the codec server below decrypts for the Web UI.
-    NUDGE_PAYLOAD_KEYS: process.env.NUDGE_PAYLOAD_KEYS ?? demoPayloadKeys(dataDir),
-    NUDGE_CODEC_SERVER_TOKEN: process.env.NUDGE_CODEC_SERVER_TOKEN ?? randomBytes(24).toString('hex'),
+    ...encryption,
   };
   const config = loadConfig(env);
-  const codec = await codecServerOf({ ...config, NUDGE_CODEC_SERVER_PORT: await preferredPort(config.NUDGE_CODEC_SERVER_PORT) });
   const log = createLogger('nudge-demo', config.LOG_LEVEL);
   const outcomes: EventOutcome[] = [];
   const deadLetters: string[] = [];
@@ -131,7 +139,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out(`Temporal Web UI: ${servers.temporal.uiUrl}/namespaces/default/workflows`);
   out(`  find a journey: RuleId = "pricing-hesitation" AND UserId = "alice"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('RuleId="pricing-hesitation" AND UserId="alice"')})`);
   out(`  by any of a person's ids: PersonIds = "hana"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('PersonIds="hana"')})`);
-  out(`  payloads are encrypted (NUDGE_PAYLOAD_KEYS, key in ${dataDir}); to read them decrypted set the Web UI's codec endpoint to ${codec.url}/${config.NUDGE_CODEC_SERVER_TOKEN}`);
+  out(`  payloads are encrypted (NUDGE_PAYLOAD_KEYS, key in ${dataDir}); the Web UI decrypts them through the codec server ${codec.url}/${config.NUDGE_CODEC_SERVER_TOKEN}`);
   out(`  or: temporal workflow show --address ${servers.temporal.address} --codec-endpoint ${codec.url} --codec-auth "Bearer ${config.NUDGE_CODEC_SERVER_TOKEN}" --workflow-id <id>`);
   out(`NATS: ${servers.nats.url}   Temporal: ${servers.temporal.address}   data: ${dataDir}`);
   out(`unsubscribe links and Twilio webhooks: ${inbound.url} (the emails' List-Unsubscribe header points here)`);

@@ -36,7 +36,7 @@ export function devEncryptionKey(dataDir: string): string {
 
 export const preferredPort = async (port: number) => ((await portIsFree(port)) ? port : freePort());
 
-export async function startLocalServers(options: { dataDir: string; freshEvents?: boolean }): Promise<LocalServers> {
+export async function startLocalServers(options: { dataDir: string; freshEvents?: boolean; uiCodecEndpoint?: string }): Promise<LocalServers> {
   const dataDir = resolve(options.dataDir);
   const natsDir = join(dataDir, 'nats');
   if (options.freshEvents) rmSync(natsDir, { recursive: true, force: true });
@@ -44,7 +44,7 @@ export async function startLocalServers(options: { dataDir: string; freshEvents?
   const encryption = { cipher: 'chachapoly' as const, key: devEncryptionKey(dataDir) };
   const nats = await startNats({ port: await preferredPort(4222), storeDir: natsDir, encryption });
   try {
-    const temporal = await startTemporal({ port: await preferredPort(7233), uiPort: await preferredPort(8233), dbFile: join(dataDir, 'temporal.db') });
+    const temporal = await startTemporal({ port: await preferredPort(7233), uiPort: await preferredPort(8233), dbFile: join(dataDir, 'temporal.db'), ...(options.uiCodecEndpoint ? { uiCodecEndpoint: options.uiCodecEndpoint } : {}) });
     return { nats, temporal, stop: async () => { await temporal.stop(); await nats.stop(); } };
   } catch (error) {
     await nats.stop();

@@ -25,6 +25,8 @@ export interface TemporalServerOptions {
   uiPort?: number | null;
   /** SQLite file; default: a fresh temp file. */
   dbFile?: string;
+  /** Codec server the Web UI decodes payloads through (`nudge codec-server`; the demo's, token in the path). */
+  uiCodecEndpoint?: string;
 }
 
 export async function startTemporal(options: TemporalServerOptions = {}): Promise<TemporalServerHandle> {
@@ -41,7 +43,7 @@ export async function startTemporal(options: TemporalServerOptions = {}): Promis
     '--log-level', 'error',
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]),
-    ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort), ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : [])]),
   ];
   const proc = spawnServer('temporal', temporalBinary(), args, { TEMPORAL_VERSION_CHECK_DISABLED: '1' });
   const address = `127.0.0.1:${port}`;
