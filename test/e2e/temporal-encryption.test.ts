@@ -3,6 +3,7 @@
  * userId is an email address and who has a phone trait runs the flagship journey with payload encryption
  * on; the finished history exported with the Temporal CLI does not contain them (neither as text nor
  * base64-encoded), its id, search attributes and memo neither; through the codec server they are there.
+ * A workflow failure's message (which may quote input) is encrypted as well.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { temporalBinary } from '../../dev/servers/binaries';
 import { personRef } from '../../engine/match/person-ref';
+import { JOURNEY_WORKFLOW_TYPE } from '../../workflows/journey/journey-input';
 import { startCodecServer, type CodecServerHandle } from '../../platform/temporal/codec-server';
 import { AesGcmPayloadCodec } from '../../platform/temporal/payload-codec';
 import { payloadKeysOf } from '../../platform/temporal/payload-keys';
@@ -75,4 +77,17 @@ describe('PII encrypted in Temporal', () => {
     const refused = await temporalCli(['workflow', 'show', '--workflow-id', workflowId, '--codec-endpoint', codec.url, '--codec-auth', 'Bearer wrong-token-0123456789']).catch((e: Error) => e.message);
     expect(withBase64Decoded(refused)).not.toContain(email);
   }, 90_000);
+
+  it('a failure message is encrypted too: the workflow\'s error quoting an email is not in the history, the client reads it', async () => {
+    // The journey workflow refuses an input version it does not know, quoting it: here an email address.
+    const quoted = `v-${email}`;
+    const workflowId = `failure-test/${randomUUID()}`;
+    const handle = await stack.temporal.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId, taskQueue: stack.config.NUDGE_TASK_QUEUE, args: [{ v: quoted }] });
+    const failure = await handle.result().then(() => null, (error: Error) => error);
+    expect(String((failure?.cause as Error | undefined)?.message)).toContain(`unsupported journey input version ${quoted}`);
+
+    const history = await temporalCli(['workflow', 'show', '--workflow-id', workflowId]);
+    expect(history).toContain('Encoded failure'); // the SDK's placeholder: the real message travels in the encrypted payload
+    expect(withBase64Decoded(history)).not.toContain(email);
+  }, 60_000);
 });
