@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { temporalBinary } from '../../dev/servers/binaries';
 import { personRef } from '../../engine/match/person-ref';
+import { withPrivacyContext } from '../../engine/privacy/privacy-context';
+import { findUserJourneys } from '../../engine/privacy/user-journeys';
 import { JOURNEY_WORKFLOW_TYPE } from '../../workflows/journey/journey-input';
 import { startCodecServer, type CodecServerHandle } from '../../platform/temporal/codec-server';
 import { AesGcmPayloadCodec } from '../../platform/temporal/payload-codec';
@@ -72,6 +74,10 @@ describe('PII encrypted in Temporal', () => {
     const decoded = await temporalCli(['workflow', 'show', '--workflow-id', workflowId, '--codec-endpoint', codec.url, '--codec-auth', `Bearer ${TOKEN}`]);
     const readable = withBase64Decoded(decoded);
     for (const secret of [email, phone, secretTrait]) expect(readable, `the codec server shows ${secret}`).toContain(secret);
+
+    // Export and erase find the journey by the person's email: they look it up by its ref.
+    const found = await withPrivacyContext(stack.config, {}, (ctx) => findUserJourneys(ctx, email, []));
+    expect(found.journeys.map((j) => j.workflowId)).toEqual([workflowId]);
 
     // Without the token the codec server refuses, and the CLI cannot show the payloads decrypted.
     const refused = await temporalCli(['workflow', 'show', '--workflow-id', workflowId, '--codec-endpoint', codec.url, '--codec-auth', 'Bearer wrong-token-0123456789']).catch((e: Error) => e.message);
