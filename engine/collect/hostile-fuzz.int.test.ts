@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/poll';
 import { DEAD_LETTER_STREAM, EVENTS_STREAM, PERSON_HEADER, partitionOf, partitionSubject, RAW_STREAM, RAW_SUBJECT } from '../events/subjects';
 import { RESOLVER_TASK } from '../ownership/checkpoints';
+import { readPartitionMessage } from '../ingest/partition-messages';
 import { PARTITIONS } from '../identity/resolver-loop.harness';
 import { auth, readStream, SOURCE, useHostileHarness } from './hostile-input.harness';
 
@@ -151,6 +152,10 @@ describe('seeded fuzz of the collector and the raw stream', () => {
     // Every event is on its person's partition: no person id was re-encoded on the way (lone surrogates).
     const misrouted = partitions.filter((m) => m.subject !== partitionSubject(partitionOf(m.header(PERSON_HEADER), PARTITIONS)));
     expect(misrouted.map((m) => `${m.subject} ${m.header(PERSON_HEADER)}`).slice(0, 5)).toEqual([]);
+
+    // The engine reads every one of them as what it is (no dead letter waiting in the partition loop).
+    const unreadable = partitions.map((m) => readPartitionMessage(m.msg, Number(m.subject.split('.').at(-1)), PARTITIONS)).filter((p) => p.kind === 'invalid');
+    expect(unreadable.map((p) => 'reason' in p && p.reason).slice(0, 5)).toEqual([]);
 
     // One definition of valid: nothing the collector accepted is dead-lettered downstream.
     const letters = await readStream(h, DEAD_LETTER_STREAM);

@@ -2,7 +2,7 @@
  * What the hostile-input tests share: the real collector (HTTP, JetStream sink) in front of the real
  * resolver loop on one nats-server (resolver-loop.harness.ts), and readers of whole streams.
  */
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, type JsMsg } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll } from 'vitest';
@@ -54,6 +54,7 @@ export function useHostileHarness(): HostileHarness {
 }
 
 export interface StoredMessage {
+  msg: JsMsg;
   subject: string;
   data: Uint8Array;
   header(name: string): string;
@@ -70,7 +71,7 @@ export async function readStream(h: ResolverLoopHarness, stream: string): Promis
     let got = 0;
     for await (const msg of batch) {
       got++;
-      out.push({ subject: msg.subject, data: msg.data, header: (name) => msg.headers?.get(name) ?? '' });
+      out.push({ msg, subject: msg.subject, data: msg.data, header: (name) => msg.headers?.get(name) ?? '' });
     }
     if (got === 0) break;
   }
