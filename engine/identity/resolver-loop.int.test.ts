@@ -143,8 +143,9 @@ describe('runResolverLoop', () => {
     expect(elapsed).toBeLessThan(2000);
     expect(messages.map((m) => m.id).sort()).toEqual(good.map((e) => e.messageId).sort());
     expect(ctx.deadLetters.filter((r) => r.startsWith('not valid JSON'))).toHaveLength(4);
-    expect(ctx.deadLetters.filter((r) => r.startsWith('invalid event'))).toHaveLength(3);
-    expect(ctx.deadLetters.filter((r) => r.startsWith('no usable identifier: userId is empty'))).toHaveLength(2);
+    // A whitespace-only userId is refused by the envelope itself (one identifier definition), not later as unusable.
+    expect(ctx.deadLetters.filter((r) => r.startsWith('invalid event'))).toHaveLength(5);
+    expect(ctx.deadLetters.filter((r) => /^invalid event: userId: an identifier is whitespace only/.test(r))).toHaveLength(2);
     expect(ctx.deadLetters.filter((r) => r.startsWith('identity resolution failed: '))).toHaveLength(1);
     expect((await h.jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(poison.length);
   });
