@@ -71,7 +71,8 @@ describe('hostile messages published straight to the raw stream', () => {
     await h.js.publish(RAW_SUBJECT, enc(JSON.stringify({ ...track('after-poison'), timestamp: '2026-01-01T00:00:00Z' })));
 
     await eventually(() => onPartitions('msg-after-poison'), 10_000, 'the valid event behind the poison');
-    const reasons = h.deadLetterReasons.slice(reasonsBefore);
+    // The resolver reports its dead letters once their batch is committed, which may be after the event is on its partition.
+    const reasons = await eventually(() => (h.deadLetterReasons.length >= reasonsBefore + poison.length + 1 ? h.deadLetterReasons.slice(reasonsBefore) : undefined), 10_000, 'the dead letters reported');
     expect(reasons).toHaveLength(poison.length + 1);
     expect(reasons[0]).toMatch(/^invalid event: JSON nested deeper/);
     expect(reasons[1]).toMatch(/userId: an identifier contains a lone surrogate/);
@@ -87,11 +88,13 @@ describe('hostile messages published straight to the raw stream', () => {
 
 describe('nudge publish (publishJsonLines)', () => {
   it('reports a line whose messageId has CR/LF and goes on with the file', async () => {
-    const lines = [JSON.stringify(track('pub-1')), JSON.stringify(track('pub-2', { messageId: 'a\r\nb' })), nested(5000), JSON.stringify(track('pub-3'))];
+    const huge = JSON.stringify(track('pub-huge', { properties: { blob: 'x'.repeat(2 * 1024 * 1024) } }));
+    const lines = [JSON.stringify(track('pub-1')), JSON.stringify(track('pub-2', { messageId: 'a\r\nb' })), nested(5000), huge, JSON.stringify(track('pub-3'))];
     const result = await publishJsonLines(h.js, lines);
     expect(result.published).toBe(2);
-    expect(result.problems.map((p) => p.line)).toEqual([2, 3]);
+    expect(result.problems.map((p) => p.line)).toEqual([2, 3, 4]);
     expect(result.problems[0]!.reason).toMatch(/messageId: an identifier contains the control character U\+000D/);
     expect(result.problems[1]!.reason).toMatch(/nested deeper/);
+    expect(result.problems[2]!.reason).toMatch(/^cannot be stored: /);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
+import { errors, headers } from '@nats-io/transport-node';
 import { parseEnvelope, type EventEnvelope } from '../../engine/events/envelope';
 import { PERSON_HEADER, RAW_SUBJECT } from '../../engine/events/subjects';
 import { jsonShapeProblem } from '../../engine/events/json-shape';
@@ -67,8 +67,15 @@ export async function publishJsonLines(js: JetStreamClient, lines: AsyncIterable
       result.problems.push({ line: number, reason: parsed.reason });
       continue;
     }
-    if ((await publishEvent(js, parsed.event)) === 'duplicate') result.duplicates++;
-    else result.published++;
+    try {
+      if ((await publishEvent(js, parsed.event)) === 'duplicate') result.duplicates++;
+      else result.published++;
+    } catch (error) {
+      // The line's own fault (larger than the server's max_payload): reported, the file goes on. Any
+      // other failure (connection, timeout, permissions) would fail every line after it too: it stops.
+      if (!(error instanceof errors.InvalidArgumentError)) throw error;
+      result.problems.push({ line: number, reason: `cannot be stored: ${error.message}` });
+    }
   }
   return result;
 }
