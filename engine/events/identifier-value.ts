@@ -32,7 +32,11 @@ export function identifierProblem(value: string): string | undefined {
 }
 
 /** The zod form of the definition, for every identifier field of the event contract. */
-export const IdentifierValue = z.string().superRefine((value, ctx) => {
-  const problem = identifierProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: `an identifier ${problem}` });
-});
+export const IdentifierValue = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = identifierProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `an identifier ${problem}` });
+  })
+  // For the JSON Schema only (whose maxLength counts code points, as this does; zod's .max counts UTF-16 units).
+  .meta({ minLength: 1, maxLength: IDENTIFIER_MAX_CODE_POINTS, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$' });
