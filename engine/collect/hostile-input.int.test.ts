@@ -15,7 +15,8 @@ const h = useHostileHarness();
 const nested = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 const track = (id: string, fields: Record<string, unknown> = {}) => ({ type: 'track', event: 'e', userId: `user-${id}`, messageId: `msg-${id}`, ...fields });
 const rawCount = async () => (await h.jsm.streams.info(RAW_STREAM)).state.messages;
-const onPartitions = async (messageId: string) => (await readStream(h, EVENTS_STREAM)).some((m) => new TextDecoder().decode(m.data).includes(`"messageId":"${messageId}"`));
+/** True once the event is on a partition; undefined until then (what `eventually` waits through). */
+const onPartitions = async (messageId: string) => (await readStream(h, EVENTS_STREAM)).some((m) => new TextDecoder().decode(m.data).includes(`"messageId":"${messageId}"`)) || undefined;
 
 describe('hostile input at the collector', () => {
   it('a message nested 5,000 levels deep is a 400 with the reason, on /v1/track and in /v1/batch', async () => {
