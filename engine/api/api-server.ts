@@ -5,8 +5,8 @@
  * audit record (operator actions, before the answer) → answer.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ApiTokenEntry } from '../../platform/api-token-entry';
+import { listenHttp, type ListeningHttpServer } from '../../platform/http-listen';
 import { createLogger, type Logger } from '../../platform/logger';
 import { HttpError } from '../inbound/http-io';
 import { discardBody, readJsonBody } from '../collect/request-body';
@@ -27,13 +27,7 @@ export interface ApiServerOptions {
   now?: () => Date;
 }
 
-export interface ApiServer {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
-const STOP_GRACE_MS = 10_000;
+export type ApiServer = ListeningHttpServer;
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const log = options.log ?? createLogger('nudge-api');
@@ -44,23 +38,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   server.requestTimeout = 120_000; // an erase waits up to a minute for Temporal to delete closed journeys
   server.headersTimeout = 10_000;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, host, resolve));
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenHttp(server, options.port, host);
+  const port = listening.port;
   log.info({ listen: `${host}:${port}`, tokens: options.tokens.map((t) => `${t.name} (${t.role})`) }, 'API started');
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
-        server.close((error) => {
-          clearTimeout(force);
-          if (error) reject(error);
-          else resolve();
-        });
-        server.closeIdleConnections();
-      }),
-  };
+  return listening;
 }
 
 async function handle(options: ApiServerOptions, log: Logger, document: string, request: IncomingMessage, response: ServerResponse): Promise<void> {

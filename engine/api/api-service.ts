@@ -7,11 +7,12 @@
  * `nudge nats-config` the API runs with the operator's NATS credentials.
  */
 import { jetstream } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { loadConfig, type Config } from '../../platform/config';
 import { createLogger, type Logger } from '../../platform/logger';
 import { natsConnectOptions } from '../../platform/nats/connect-options';
 import { publishEvent } from '../../platform/nats/publisher';
+import { watchConnection } from '../../platform/nats/watch-connection';
 import { ensureStreams } from '../../platform/nats/setup';
 import { eraseUser } from '../privacy/erase-user';
 import { exportUser } from '../privacy/export-user';
@@ -33,7 +34,7 @@ export async function startApiService(options: ApiServiceOptions = {}): Promise<
   if (config.NUDGE_API_TOKENS.length === 0) log.warn('NUDGE_API_TOKENS is empty: every request but /openapi.json and /healthz is refused (create one with `nudge api token create`)');
   const nc = await connect({ ...natsConnectOptions(config, 'nudge-api'), maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   let connected = true;
-  void watchConnection(nc, log, (now) => (connected = now)); // ends when the connection closes
+  void watchConnection(nc, log, (now) => (connected = now), '/healthz answers 503'); // ends when the connection closes
   try {
     const jsm = await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
     await ensureAuditStream(jsm, config.NUDGE_REPLICAS);
@@ -56,17 +57,5 @@ export async function startApiService(options: ApiServiceOptions = {}): Promise<
   } catch (error) {
     await nc.close();
     throw error;
-  }
-}
-
-async function watchConnection(nc: NatsConnection, log: Logger, setConnected: (connected: boolean) => void): Promise<void> {
-  for await (const status of nc.status()) {
-    if (status.type === 'disconnect') {
-      setConnected(false);
-      log.warn('NATS disconnected: /healthz answers 503 until it is back');
-    } else if (status.type === 'reconnect') {
-      setConnected(true);
-      log.info('NATS reconnected');
-    }
   }
 }

@@ -11,8 +11,8 @@
  * retries, and the retry's messages that were stored already are dropped as duplicates by messageId.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { EventEnvelope } from '../events/envelope';
+import { listenHttp, type ListeningHttpServer } from '../../platform/http-listen';
 import { createLogger, type Logger } from '../../platform/logger';
 import { HttpError, sendText } from '../inbound/http-io';
 import { discardBody, readJsonBody } from './request-body';
@@ -41,17 +41,11 @@ export interface CollectServerOptions {
   now?: () => Date;
 }
 
-export interface CollectServer {
-  url: string;
-  port: number;
-  /** Stops taking requests and waits (up to 10 s) for those in flight to be answered. */
-  stop(): Promise<void>;
-}
+export type CollectServer = ListeningHttpServer;
 
 const BATCH_PATHS = new Set(['/v1/batch', '/v1/import', '/v1/b']);
 /** analytics.js posts to the first letter of the type (`${apiHost}/${type.charAt(0)}`). */
 const SHORT_TYPES: Readonly<Record<string, string>> = { t: 'track', i: 'identify', a: 'alias', p: 'page', s: 'screen', g: 'group' };
-const STOP_GRACE_MS = 10_000;
 
 export async function startCollectServer(options: CollectServerOptions): Promise<CollectServer> {
   const log = options.log ?? createLogger('nudge-collect');
@@ -64,24 +58,11 @@ export async function startCollectServer(options: CollectServerOptions): Promise
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, host, resolve));
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenHttp(server, options.port, host);
+  const port = listening.port;
   log.info({ listen: `${host}:${port}`, sources: [...new Set(Object.values(options.writeKeys).map((entry) => (typeof entry === 'string' ? entry : entry.source)))] }, 'collector started');
 
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
-        server.close((error) => {
-          clearTimeout(force);
-          if (error) reject(error);
-          else resolve();
-        });
-        server.closeIdleConnections();
-      }),
-  };
+  return listening;
 }
 
 async function route(options: CollectServerOptions, log: Logger, now: () => Date, request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -4,10 +4,11 @@
  */
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { natsConnectOptions } from '../../platform/nats/connect-options';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { loadConfig, type Config } from '../../platform/config';
 import type { EventEnvelope } from '../events/envelope';
 import { publishEvent } from '../../platform/nats/publisher';
+import { watchConnection } from '../../platform/nats/watch-connection';
 import { createLogger, type Logger } from '../../platform/logger';
 import { ensureStreams } from '../../platform/nats/setup';
 import { startCollectServer, type CollectServer, type EventSink } from './collect-server';
@@ -33,7 +34,7 @@ export async function startCollectService(options: CollectServiceOptions = {}): 
   // A NATS outage must not end the collector: it answers 503 meanwhile and trackers retry.
   const nc = await connect({ ...natsConnectOptions(config, 'nudge-collect'), maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   let connected = true;
-  void watchConnection(nc, log, (now) => (connected = now));
+  void watchConnection(nc, log, (now) => (connected = now), 'requests are answered 503');
   try {
     await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
     const js = jetstream(nc, { timeout: options.publishTimeoutMs ?? 5000 });
@@ -55,17 +56,5 @@ export async function startCollectService(options: CollectServiceOptions = {}): 
   } catch (error) {
     await nc.close();
     throw error;
-  }
-}
-
-async function watchConnection(nc: NatsConnection, log: Logger, setConnected: (connected: boolean) => void): Promise<void> {
-  for await (const status of nc.status()) {
-    if (status.type === 'disconnect') {
-      setConnected(false);
-      log.warn('NATS disconnected: requests are answered 503 until it is back');
-    } else if (status.type === 'reconnect') {
-      setConnected(true);
-      log.info('NATS reconnected');
-    }
   }
 }
