@@ -14,6 +14,8 @@ export interface NatsServerHandle {
   url: string;
   port: number;
   storeDir: string;
+  /** The key its store is encrypted with, if any: a restart over the same store needs it. */
+  encryption?: NatsServerOptions['encryption'];
   stop(): Promise<void>;
 }
 
@@ -52,5 +54,5 @@ export async function startNats(options: NatsServerOptions = {}): Promise<NatsSe
     await nc.close();
     return true;
   }, 15_000);
-  return { url, port, storeDir, stop: () => proc.stop() };
+  return { url, port, storeDir, ...(options.encryption ? { encryption: options.encryption } : {}), stop: () => proc.stop() };
 }

@@ -80,7 +80,7 @@ describe('the configured SMS provider\'s webhooks (SMS_PROVIDER=http)', () => {
     expect(await delivered.text()).toBe('updated\n');
     expect(await deliveryOf('journey/a')).toMatchObject({ status: 'delivered' });
 
-    expect(await (await fake.reportStatus(`${server.url}/http-sms/status`, { id, status: 'sent' })).text()).toContain('later status');
+    expect(await (await fake.reportStatus(`${server.url}/http-sms/status`, { id, status: 'sent' })).text()).toContain('a later or final status is already recorded');
     expect(await deliveryOf('journey/a')).toMatchObject({ status: 'delivered' });
   });
 

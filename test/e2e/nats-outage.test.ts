@@ -32,7 +32,7 @@ describe('NATS restarts under the engine and worker', () => {
     await stack.nats.stop();
     // longer than nats.js gives up by default (10 attempts, 2 s apart)
     await new Promise((resolve) => setTimeout(resolve, 25_000));
-    stack.nats = await startNats({ port: stack.nats.port, storeDir: stack.nats.storeDir });
+    stack.nats = await startNats({ port: stack.nats.port, storeDir: stack.nats.storeDir, ...(stack.nats.encryption ? { encryption: stack.nats.encryption } : {}) });
 
     const after = `after-${randomUUID().slice(0, 8)}`;
     const publish = async (event: EventEnvelope) => {

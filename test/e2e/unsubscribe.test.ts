@@ -246,7 +246,7 @@ describe('Twilio status callbacks', () => {
     expect((await ledger.get('journey/pricing/alice/m1', 'coupon-sms'))!.record.delivery).toMatchObject({ status: 'sent' });
 
     expect((await status(sid, 'delivered')).status).toBe(200);
-    expect(await (await status(sid, 'sent')).text()).toContain('later status');
+    expect(await (await status(sid, 'sent')).text()).toContain('a later or final status is already recorded');
     const { record } = (await ledger.get('journey/pricing/alice/m1', 'coupon-sms'))!;
     expect(record).toMatchObject({ status: 'sent', providerMessageId: sid, delivery: { status: 'delivered' } });
     expect(Date.parse(record.delivery!.at)).not.toBeNaN();
