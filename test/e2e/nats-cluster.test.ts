@@ -159,7 +159,11 @@ describe('a NATS node is killed mid-stream on a 3-node cluster with NUDGE_REPLIC
     // The engine kept going: the events published after the kill were applied, once each.
     const publishedAfterKill = [...receipts.values()].flat().filter((r) => r.startedAt > killedAt).length;
     expect(publishedAfterKill).toBeGreaterThan(total / 2);
-    expect(failoverReport(stack.applied, receipts, killedAt, restartedAt).appliedAfterKill).toBe(publishedAfterKill);
+    // Counted from the engine's reports: the exact counts above already prove once each; a replayed
+    // batch (saved, checkpoint cut off by the kill) reports its events as replays, not as applied.
+    const appliedAfterKill = failoverReport(stack.applied, receipts, killedAt, restartedAt).appliedAfterKill;
+    expect(appliedAfterKill).toBeLessThanOrEqual(publishedAfterKill);
+    expect(appliedAfterKill).toBeGreaterThanOrEqual(publishedAfterKill - stack.replayed.count);
 
     // The journey of the 20th event started exactly once per person (Temporal visibility lags: poll).
     const expectedJourneys = people.filter((p) => receipts.get(p)!.length >= 20);

@@ -54,6 +54,12 @@ export interface ClusterStack {
   worker: WorkerServiceHandle;
   /** Events the engine applied (redeliveries it recognised, merges and forwards left out), in order. */
   applied: AppliedEvent[];
+  /**
+   * Events the engine recognised as already applied: a batch whose states were saved but whose
+   * checkpoint write was cut off by the node's death is replayed, and its events are applied once (the
+   * state says so) but reported only as these, so `applied` misses them.
+   */
+  replayed: { count: number };
   deadLetters: string[];
   states: StateStore;
   /** The node the engine connected to; the test's own connection is pinned to it too, so its death hits both. */
@@ -86,10 +92,15 @@ export async function startClusterStack(options: { rules: string; tags: string; 
   const config = loadConfig(env);
   const log = createLogger('cluster-test', config.LOG_LEVEL);
   const applied: AppliedEvent[] = [];
+  const replayed = { count: 0 };
   const deadLetters: string[] = [];
   const engine = await startEngine({
     config, log,
-    onOutcome: (o) => { if (o.kind !== 'merge' && !o.forwardedTo && !o.duplicate) applied.push({ userKey: o.userKey, at: Date.now() }); },
+    onOutcome: (o) => {
+      if (o.kind === 'merge' || o.forwardedTo) return;
+      if (o.duplicate) replayed.count++;
+      else applied.push({ userKey: o.userKey, at: Date.now() });
+    },
     onDeadLetter: (reason) => deadLetters.push(reason),
   });
   const worker = await startWorkerService(config, env, { log, workflowBundle: { code: inject('workflowBundleCode') } });
@@ -106,7 +117,7 @@ export async function startClusterStack(options: { rules: string; tags: string; 
   const { connection, client: temporal } = await connectTemporalClient(config);
 
   return {
-    cluster, config, nc, js, jsm, smtp, temporal, engine, worker, applied, deadLetters, states, engineNode,
+    cluster, config, nc, js, jsm, smtp, temporal, engine, worker, applied, replayed, deadLetters, states, engineNode,
     async leadOn(stream, node) {
       const name = cluster.nodes[node]?.name;
       const leader = async () => (await jsm.streams.info(stream)).cluster?.leader;
