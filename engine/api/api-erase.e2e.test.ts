@@ -5,20 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
-import { openBucket, USERS_BUCKET } from '../../platform/nats/setup';
-import { StateStore } from '../../platform/stores/state-store';
-import { IDENTITY_BUCKET, KvIdentityStore } from '../identity/identity-store';
-import { emptyState } from '../state/behavior-state';
 import type { ApiServer } from './api-server';
 import { startApiService } from './api-service';
+import { auditRecords as readAuditRecords, seedPerson } from './api.harness';
 import { createApiToken } from './api-tokens';
-import { AUDIT_STREAM, AuditRecord } from './audit-log';
+import { AUDIT_STREAM } from './audit-log';
 import { EraseSummaryBody, UserExportBody } from './api-schemas';
 
 const run = randomUUID().slice(0, 8); // Temporal is shared by the test files
@@ -38,11 +34,7 @@ beforeAll(async () => {
     NATS_URL: nats.url, TEMPORAL_ADDRESS: inject('temporalAddress'), NUDGE_API_PORT: '0', NUDGE_PARTITIONS: '4', NUDGE_TAGS_DIR: 'test/fixtures/no-such-tags',
     NUDGE_API_TOKENS: JSON.stringify([dpo.entry]), LOG_LEVEL: 'silent',
   });
-  const store = new KvIdentityStore(await new Kvm(nc).create(IDENTITY_BUCKET));
-  await store.putPerson({ v: 1, id: ann.person, createdAt: 0, identifiers: { userId: [ann.userId], email: [ann.email] }, merges: [], refusals: [] }, 0);
-  await store.putIdentifier({ type: 'userId', value: ann.userId }, ann.person, 0);
-  await store.putIdentifier({ type: 'email', value: ann.email }, ann.person, 0);
-  await new StateStore(await openBucket(nc, USERS_BUCKET)).save({ ...emptyState(ann.person), traits: { email: ann.email, first_name: 'Ann' } }, 0);
+  await seedPerson(nc, { id: ann.person, identifiers: { userId: [ann.userId], email: [ann.email] }, lookUp: ['userId', 'email'], state: { traits: { email: ann.email, first_name: 'Ann' } } });
   api = await startApiService({ config, log: createLogger('test', 'silent') });
 });
 
@@ -57,14 +49,7 @@ const post = async (path: string) => {
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 };
 
-async function auditRecords(): Promise<AuditRecord[]> {
-  const info = await jsm.streams.info(AUDIT_STREAM);
-  const records: AuditRecord[] = [];
-  for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-    records.push(AuditRecord.parse((await jsm.streams.getMessage(AUDIT_STREAM, { seq }))!.json()));
-  }
-  return records;
-}
+const auditRecords = () => readAuditRecords(jsm);
 
 describe('export and erase through nudge api', () => {
   it('exports, then erases by email; the audit stream holds who erased whom and when', async () => {

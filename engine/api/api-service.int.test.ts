@@ -6,21 +6,16 @@
  * is the generated document. (Export and erase that run: api-erase.e2e.test.ts, with Temporal.)
  */
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServerHandle } from '../../dev/servers/nats';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
-import { openBucket, USERS_BUCKET } from '../../platform/nats/setup';
-import { StateStore } from '../../platform/stores/state-store';
 import { RAW_STREAM } from '../events/subjects';
-import { IDENTITY_BUCKET, KvIdentityStore } from '../identity/identity-store';
-import { emptyState } from '../state/behavior-state';
 import type { ApiServer } from './api-server';
 import { startApiService } from './api-service';
+import { auditRecords as readAuditRecords, seedPerson } from './api.harness';
 import { createApiToken } from './api-tokens';
-import { AUDIT_STREAM, AuditRecord } from './audit-log';
 import { openApiDocument } from './openapi';
 import { EventsResult, JourneyList, Profile } from './api-schemas';
 
@@ -42,12 +37,8 @@ beforeAll(async () => {
     NATS_URL: nats.url, TEMPORAL_ADDRESS: '127.0.0.1:1', NUDGE_API_PORT: '0', NUDGE_PHONE_REGION: 'CN', NUDGE_PARTITIONS: '4', NUDGE_TAGS_DIR: 'test/fixtures/no-such-tags',
     NUDGE_API_TOKENS: JSON.stringify([viewer.entry, operator.entry, expired.entry]), LOG_LEVEL: 'silent',
   });
-  const store = new KvIdentityStore(await new Kvm(nc).create(IDENTITY_BUCKET));
-  await store.putPerson({ v: 1, id: ann.person, createdAt: 0, identifiers: { userId: ['ann'], email: [ann.email], phone: [ann.phone] }, merges: [], refusals: [] }, 0);
-  await store.putIdentifier({ type: 'email', value: ann.email }, ann.person, 0);
-  await store.putIdentifier({ type: 'phone', value: ann.phone }, ann.person, 0);
   const journey = { workflowId: 'journey/welcome/p-ann/m-1', ruleVersion: 3, startedAt: Date.parse('2026-03-01T10:00:00.000Z'), listens: ['purchase'], endNotice: true };
-  await new StateStore(await openBucket(nc, USERS_BUCKET)).save({ ...emptyState(ann.person), traits: { email: ann.email, plan: 'team' }, journeys: { welcome: journey } }, 0);
+  await seedPerson(nc, { id: ann.person, identifiers: { userId: ['ann'], email: [ann.email], phone: [ann.phone] }, lookUp: ['email', 'phone'], state: { traits: { email: ann.email, plan: 'team' }, journeys: { welcome: journey } } });
   api = await startApiService({ config, log: createLogger('test', 'silent') });
 });
 
@@ -66,14 +57,7 @@ async function call(method: string, path: string, token?: string, body?: unknown
   return { status: response.status, json: (await response.json()) as Record<string, unknown>, headers: response.headers };
 }
 
-async function auditRecords(): Promise<AuditRecord[]> {
-  const info = await jsm.streams.info(AUDIT_STREAM);
-  const records: AuditRecord[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    records.push(AuditRecord.parse((await jsm.streams.getMessage(AUDIT_STREAM, { seq }))!.json()));
-  }
-  return records;
-}
+const auditRecords = () => readAuditRecords(jsm);
 const rawMessages = async () => (await jsm.streams.info(RAW_STREAM)).state.messages;
 const batch = (messageId: string) => ({ batch: [{ type: 'track', event: 'ticket_closed', userId: 'ann', messageId, timestamp: '2026-03-02T10:00:00.000Z', properties: { ticket: 7 } }] });
 
