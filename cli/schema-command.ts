@@ -8,12 +8,15 @@ import { z } from 'zod';
 import { CatalogSchema } from '../rules/schema/catalog';
 import { RuleSchema } from '../rules/schema/rule';
 import { TagSchema } from '../rules/schema/tags';
+import { JourneyEventRecordSchema } from '../workflows/journey/journey-event-record';
 
 /** Each checked-in JSON Schema and the zod schema it is generated from. */
 const SCHEMAS: { file: string; schema: z.ZodType }[] = [
   { file: 'rules/rule.schema.json', schema: RuleSchema },
   { file: 'rules/catalog.schema.json', schema: CatalogSchema },
   { file: 'rules/tag.schema.json', schema: TagSchema },
+  // Not a rule file: the journey event log's records, for the log's consumers (BI, warehouses).
+  { file: 'rules/journey-event.schema.json', schema: JourneyEventRecordSchema },
 ];
 
 export function jsonSchemaOf(schema: z.ZodType): string {
