@@ -82,7 +82,9 @@ function specificIssues(issue: Issue, prefix: (string | number)[] = []): Located
       return a;
     };
     const best = issue.errors.reduce(better);
-    if (depth(best) > 0) return best.flatMap((inner) => specificIssues(inner, path));
+    // A shape told apart by its keys (a trigger kind) fails at its own level: descend when no other alternative is as close.
+    const unambiguous = issue.errors.every((other) => other === best || wrongShape(other) > wrongShape(best));
+    if (depth(best) > 0 || unambiguous) return best.flatMap((inner) => specificIssues(inner, path));
   }
   return [{ path, message: issue.message, ...(issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? { key: issue.keys[0] } : {}) }];
 }

@@ -1,5 +1,6 @@
 /**
- * Checks the schema cannot express: unique step ids, valid time zones, Liquid templates that parse.
+ * Checks the schema cannot express: unique step ids, valid time zones, Liquid templates that parse, no
+ * "event" fact in the conditions of a trigger that fires without an event.
  * Run at load so a broken rule is reported before any event arrives.
  */
 import { Liquid } from 'liquidjs';
@@ -7,12 +8,14 @@ import { IANAZone } from 'luxon';
 import type { Rule } from './schema/rule';
 import { walkSteps } from './schema/step-tree';
 import { templatesOf } from './lint/template-lints';
+import { triggerProblems } from './schema/trigger';
 
 const liquid = new Liquid({ strictFilters: true });
 
 export function semanticProblems(rule: Rule): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = [];
   if (rule.timezone !== undefined && !IANAZone.isValidZone(rule.timezone)) problems.push({ path: ['timezone'], message: `"${rule.timezone}" is not an IANA time zone (e.g. "Europe/Berlin")` });
+  problems.push(...triggerProblems(rule.trigger));
   const seen = new Map<string, string>();
   for (const [step, path] of walkSteps(rule.steps)) {
     const where = path.map(String).join('.');

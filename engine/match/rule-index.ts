@@ -9,6 +9,7 @@ import type { LoadedTag } from '../../rules/load-tags';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { Rule } from '../../rules/schema/rule';
 import { walkSteps } from '../../rules/schema/step-tree';
+import { triggerEventOf } from '../../rules/schema/trigger';
 import { buildCounterPlan, type CounterPlan } from '../state/counter-plan';
 import { ConditionEvaluator } from './evaluate-conditions';
 import { TagSet } from './tags';
@@ -32,8 +33,9 @@ export class RuleIndex {
     this.tags = new TagSet(tags.map((t) => t.tag));
     this.rules = loaded.map(({ rule, file }) => ({ rule, file, trigger: new ConditionEvaluator(rule.trigger.conditions, rule.id), listens: journeyListens(rule) }));
     for (const compiled of this.rules) {
-      if (!compiled.rule.enabled) continue;
-      const name = compiled.rule.trigger.event;
+      // Absence and audience triggers are never matched by an arriving event (see rules/schema/trigger.ts).
+      const name = triggerEventOf(compiled.rule.trigger);
+      if (!compiled.rule.enabled || name === undefined) continue;
       let rules = this.byTrigger.get(name);
       if (!rules) this.byTrigger.set(name, (rules = new EventRules()));
       rules.add(compiled);
@@ -41,7 +43,7 @@ export class RuleIndex {
   }
 
   /**
-   * Enabled rules whose trigger is this event name, in file order. With `properties` (what the trigger
+   * Enabled rules with an event trigger of this event name, in file order. With `properties` (what the trigger
    * sees as `$.properties`), only those that can match them: a rule whose trigger requires a property
    * to equal a value (see requiredProperty) is left out when the event's property is another value or
    * missing. A pre-filter only: every candidate's conditions are still evaluated in full.

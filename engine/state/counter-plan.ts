@@ -11,6 +11,7 @@ import { leavesOf } from '../../rules/schema/conditions';
 import { parseDuration } from '../../rules/schema/parse-duration';
 import { conditionTreesOfRule, type Rule } from '../../rules/schema/rule';
 import { conditionTreesOfTag, type DistinctTag, type Tag } from '../../rules/schema/tags';
+import { triggerEventOf } from '../../rules/schema/trigger';
 import { latenessOfRules, type PlanLateness } from './lateness';
 
 export type PropertyFilter = Record<string, string | number | boolean>;
@@ -138,7 +139,7 @@ export function buildCounterPlan(rules: Rule[], tags: Tag[] = [], options: { all
       sessionsByKey.set(key, { key, event: tag.event, where: tag.where ?? {}, property: tag.property, gapMs, maxValues: Math.max(existing?.maxValues ?? 0, tag.max) });
     }
   }
-  const triggerEvents = new Set(rules.filter((rule) => rule.enabled).map((rule) => rule.trigger.event));
+  const triggerEvents = new Set(rules.filter((rule) => rule.enabled).flatMap((rule) => triggerEventOf(rule.trigger) ?? []));
   return { byKey, byEvent: byEventOf(byKey), sessionsByKey, sessionsByEvent: byEventOf(sessionsByKey), triggerEvents, ...(lateness.ownMs > 0 || lateness.usesGlobal ? { lateness } : {}) };
 }
 

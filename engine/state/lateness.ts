@@ -7,6 +7,7 @@
  */
 import { parseDuration } from '../../rules/schema/parse-duration';
 import type { Rule } from '../../rules/schema/rule';
+import { isEventTrigger } from '../../rules/schema/trigger';
 import type { CounterPlan, CounterSpec } from './counter-plan';
 
 export interface PlanLateness {
@@ -20,12 +21,13 @@ export interface PlanLateness {
 
 /** A rule's allowed lateness (ms): its own allowedLateness (false: none), else the global setting; 0 without trigger conditions (nothing to re-check). */
 export function allowedLatenessOf(rule: Rule, globalMs: number): number {
-  if (!rule.trigger.conditions || rule.allowedLateness === false) return 0;
+  // Only an event trigger is re-checked as of its event's time; absence and audience triggers fire on state as it is.
+  if (!isEventTrigger(rule.trigger) || !rule.trigger.conditions || rule.allowedLateness === false) return 0;
   return rule.allowedLateness === undefined ? globalMs : parseDuration(rule.allowedLateness);
 }
 
 export function latenessOfRules(rules: Rule[], globalMs: number): PlanLateness {
-  const checked = rules.filter((rule) => rule.enabled && rule.trigger.conditions && rule.allowedLateness !== false);
+  const checked = rules.filter((rule) => rule.enabled && isEventTrigger(rule.trigger) && rule.trigger.conditions && rule.allowedLateness !== false);
   const ownMs = Math.max(0, ...checked.map((rule) => (rule.allowedLateness ? parseDuration(rule.allowedLateness) : 0)));
   const usesGlobal = checked.some((rule) => rule.allowedLateness === undefined);
   return { ownMs, usesGlobal, effectiveMs: Math.max(ownMs, usesGlobal ? globalMs : 0) };

@@ -8,6 +8,7 @@ import type { EntryPolicy, Rule } from '../schema/rule';
 import type { Step } from '../schema/steps';
 import { walkSteps } from '../schema/step-tree';
 import { assertNever } from '../../shared/assert-never';
+import { describeTrigger, isEventTrigger } from '../schema/trigger';
 import { conditionParts, summarizeCondition } from './condition-summary';
 
 export type NodeKind = 'trigger' | 'action' | 'wait' | 'branch' | 'exit' | 'end' | 'note' | 'exitEvent';
@@ -97,7 +98,7 @@ function nodeIds(stepIds: string[]): Map<string, string> {
 
 function triggerLines(rule: Rule): string[] {
   const conditions = rule.trigger.conditions ? conditionParts(rule.trigger.conditions).map((part, i) => `${i ? 'and' : 'if'} ${short(part, MAX_CONDITION_LINE)}`) : [];
-  return [`on ${rule.trigger.event}`, ...conditions, `entry: ${entryText(rule.entry)}`];
+  return [isEventTrigger(rule.trigger) ? `on ${rule.trigger.event}` : `on ${describeTrigger(rule.trigger)}`, ...conditions, `entry: ${entryText(rule.entry)}`];
 }
 
 function entryText(entry: EntryPolicy): string {

@@ -11,6 +11,7 @@ import type { Step } from '../schema/steps';
 import { nestedStepLists } from '../schema/step-tree';
 import { assertNever } from '../../shared/assert-never';
 import { unknownTagMessage } from '../schema/tags';
+import { journeyEventNameOf } from '../schema/trigger';
 import type { Lint, LintContext } from './lint';
 
 const liquid = new Liquid({ strictFilters: true });
@@ -30,14 +31,15 @@ const ROOTS: Record<string, readonly string[] | null> = {
 
 export function templateLints(rule: Rule, context: LintContext): Lint[] {
   const lints: Lint[] = [];
-  const eventProperties = context.catalog?.events[rule.trigger.event]?.properties;
+  const triggerEvent = journeyEventNameOf(rule.trigger);
+  const eventProperties = triggerEvent === undefined ? undefined : context.catalog?.events[triggerEvent]?.properties;
   /** Walks a list; `couponIssued`: some path to here ran a coupon step. Returns the same for the list's end. */
   const visit = (list: Step[], path: (string | number)[], couponIssued: boolean): boolean => {
     for (const [i, step] of list.entries()) {
       const here = [...path, i];
       for (const [field, template] of templatesOf(step)) {
         for (const segments of variablesOf(template)) {
-          const problem = variableProblem(segments, { couponIssued, traits: context.catalog?.traits, tags: context.tags, eventProperties, triggerEvent: rule.trigger.event });
+          const problem = variableProblem(segments, { couponIssued, traits: context.catalog?.traits, tags: context.tags, eventProperties, triggerEvent });
           if (problem) lints.push({ code: 'unknown-template-variable', path: [...here, ...field], message: `{{ ${display(segments)} }}: ${problem}` });
         }
       }
@@ -57,7 +59,7 @@ interface Provided {
   traits?: Record<string, unknown>;
   tags?: ReadonlySet<string>;
   eventProperties?: Record<string, unknown>;
-  triggerEvent: string;
+  triggerEvent?: string;
 }
 
 function variableProblem(segments: Segments, provided: Provided): string | undefined {
