@@ -89,7 +89,7 @@ export class VirtualJourneys implements JourneyStarter {
     this.scheduled.delete(`${timer.journeyId}@${timer.at}`);
     const journey = this.journeys.get(timer.journeyId);
     const state = journey?.t.state;
-    if (!journey || journey.done || state?.kind !== 'waiting' || state.until !== timer.at) return; // superseded
+    if (!journey || journey.done || (state?.kind !== 'waiting' && state?.kind !== 'watching') || state.until !== timer.at) return; // superseded
     this.feed(journey, { kind: 'timer', at: timer.at });
     await this.drive(journey);
   }

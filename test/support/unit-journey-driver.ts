@@ -8,6 +8,7 @@
  */
 import { parseDuration } from '../../rules/schema/parse-duration';
 import type { ExitEvent } from '../../rules/schema/rule';
+import type { Goal } from '../../rules/schema/goal';
 import type { Step } from '../../rules/schema/steps';
 import {
   onEvaluated,
@@ -53,6 +54,7 @@ export const event = (name: string, after: string | number = 0, properties: Reco
 export interface JourneySetup {
   steps: Step[];
   exitOn?: ExitEvent[];
+  goal?: Goal;
   /** Default 1 (real time). */
   waitScale?: number;
   /** The journey's time zone (user trait, else the rule's). Default UTC. */
@@ -91,7 +93,7 @@ export function describeCommand(command: Command): string {
       if (command.asOf) return `evaluate trigger as of ${iso(command.asOf.at)}`;
       return `evaluate ${command.stepId ?? 'exitOn'}${command.event ? ` on ${command.event.event}` : ''}`;
     case 'wait':
-      return `wait ${command.stepId} until ${iso(command.until)}`;
+      return `wait ${command.stepId ?? 'goal'} until ${iso(command.until)}`;
     case 'finish':
       return `finish ${command.reason}`;
     default:
@@ -111,6 +113,7 @@ export function contextFor(setup: Omit<JourneySetup, 'start'>): MachineContext {
     ruleId: setup.ruleId ?? 'rule',
     userId: setup.userId ?? 'user',
     ...(setup.recheck ? { recheck: setup.recheck } : {}),
+    ...(setup.goal ? { goal: setup.goal } : {}),
   };
 }
 

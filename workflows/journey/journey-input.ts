@@ -56,6 +56,7 @@ export function machineContextFor(input: JourneyInput): MachineContext {
   return {
     program: compileProgram(input.rule.steps),
     exitOn: input.rule.exitOn,
+    ...(input.rule.goal ? { goal: input.rule.goal } : {}),
     waitScale: input.waitScale,
     timezone: typeof trait === 'string' && trait ? trait : input.rule.timezone ?? input.defaultTimezone ?? 'UTC',
     quietHours: input.quietHours ?? {},

@@ -29,7 +29,8 @@ export type Command =
   | { kind: 'perform'; step: ActionStep; coupon: string | null }
   /** `asOf`: evaluate as of that time (windows end there), unless the state is older than `seq` (the trigger re-check). */
   | { kind: 'evaluate'; stepId: string | null; conditions: TopLevelCondition; event: JourneyEvent | null; asOf?: { at: number; seq: number } }
-  | { kind: 'wait'; stepId: string; until: number; listen: string[] }
+  /** `stepId` null: waiting for the goal after the last step (journey-state.ts Watching). */
+  | { kind: 'wait'; stepId: string | null; until: number; listen: string[] }
   | { kind: 'finish'; reason: ExitReason; stepId: string | null };
 
 /** What a perform command produced: delivered (with details for the log) or skipped with a reason. */
@@ -42,6 +43,6 @@ export type PerformResult =
 export interface JourneyAction {
   at: number;
   step: string | null;
-  action: 'coupon' | 'email' | 'sms' | 'webhook' | 'wait' | 'branch' | 'skip' | 'exit';
+  action: 'coupon' | 'email' | 'sms' | 'webhook' | 'wait' | 'branch' | 'skip' | 'exit' | 'converted';
   [detail: string]: unknown;
 }

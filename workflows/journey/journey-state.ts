@@ -1,5 +1,5 @@
 /**
- * Where a journey stands between two machine inputs: one of four kinds, each with exactly the fields
+ * Where a journey stands between two machine inputs: one of five kinds, each with exactly the fields
  * it needs (a waiting journey has an end, an evaluating one a check, a done one a reason). The Temporal
  * workflow keeps it in memory only and rebuilds it on replay from the same inputs, so its shape is not
  * part of any history; the commands it yields are.
@@ -24,6 +24,8 @@ export interface Carried {
   coupon: string | null;
   /** When the trigger re-check is due before the next action step (ms); null: none is (any more). */
   recheckAt: number | null;
+  /** The end of the goal's attribution window (ms) while the journey has not converted; null: no goal, or converted. */
+  goalUntil: number | null;
 }
 
 /** About to perform the action step `at`. */
@@ -48,13 +50,25 @@ export interface Evaluating extends Carried {
   check: Check;
 }
 
+/**
+ * The steps are done (`reason`, at `stepId`) but the goal's attribution window is still open: the journey
+ * waits for the goal event until `until`, then ends with `reason`. Treatment and control persons are
+ * watched for the same window, which is what makes their conversion rates comparable.
+ */
+export interface Watching extends Carried {
+  kind: 'watching';
+  until: number;
+  reason: ExitReason;
+  stepId: string | null;
+}
+
 export interface Done {
   kind: 'done';
   reason: ExitReason;
   stepId: string | null;
 }
 
-export type JourneyState = Performing | Waiting | Evaluating | Done;
+export type JourneyState = Performing | Waiting | Evaluating | Watching | Done;
 export type Running = Exclude<JourneyState, Done>;
 
 export type Check =
@@ -64,9 +78,11 @@ export type Check =
   | { purpose: 'exit'; event: JourneyEvent; exitIndex: number; resume: Performing | Waiting }
   /** The conditions of the event a waitForEvent step waits for; if they do not hold, the wait goes on. */
   | { purpose: 'waitFor'; event: JourneyEvent; resume: Waiting }
+  /** The goal's conditions for an event that may be a conversion; either way the event is then considered as usual. */
+  | { purpose: 'goal'; event: JourneyEvent; resume: Performing | Waiting | Watching }
   /** Allowed lateness: the trigger's conditions again, before the action step `at`. */
   | { purpose: 'trigger'; at: string };
 
 export function carriedOf(state: Running): Carried {
-  return { coupon: state.coupon, recheckAt: state.recheckAt };
+  return { coupon: state.coupon, recheckAt: state.recheckAt, goalUntil: state.goalUntil };
 }

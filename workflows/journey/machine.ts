@@ -5,8 +5,7 @@
  * a clock; every input carries `now`.
  */
 import type { ExitEvent } from '../../rules/schema/rule';
-import type { Step } from '../../rules/schema/steps';
-import { isActionStep, type ActionStep } from '../../rules/schema/step-tree';
+import type { Goal } from '../../rules/schema/goal';
 import type { QuietHours } from '../../rules/schema/guardrails';
 import { assertNever } from '../../shared/assert-never';
 import { pickVariant } from './assignment';
@@ -14,18 +13,23 @@ import { nodeAt, type Program } from '../../rules/schema/step-program';
 import { insideQuietHours, quietHoursEnd } from './quiet-hours';
 import { parseDuration } from '../../rules/schema/parse-duration';
 import { nextLocalTime } from './wait-until';
-import { recheckCommand, recheckDeadline, type TriggerRecheckContext } from './trigger-recheck';
-import { carriedOf, type Carried, type Check, type Done, type ExitReason, type JourneyEvent, type JourneyState, type Performing, type Waiting } from './journey-state';
+import { recheckDeadline, type TriggerRecheckContext } from './trigger-recheck';
+import { carriedOf, type Carried, type Done, type ExitReason, type JourneyEvent, type JourneyState, type Performing, type Waiting, type Watching } from './journey-state';
+import { actionStepAt, commandFor } from './machine-commands';
+import { convertedAction, goalWindowEnd, mayConvert } from './goal-watch';
 
 import type { Command, JourneyAction, MergedNotice, PerformResult, RuleChangedNotice } from './journey-io';
 
 export type { ActionStep } from '../../rules/schema/step-tree';
 export type { Check, ExitReason, JourneyEvent, JourneyState } from './journey-state';
 export type { Command, JourneyAction, MergedNotice, PerformResult, RuleChangedNotice } from './journey-io';
+export { commandFor, listenedEvents } from './machine-commands';
 
 export interface MachineContext {
   program: Program;
   exitOn: ExitEvent[];
+  /** The rule's goal: conversions within its window are logged (`converted`), control persons' included. */
+  goal?: Goal;
   /** Multiplies wait durations and timeouts (1 = real time; the demo shortens days to seconds). */
   waitScale: number;
   /** The user's time zone: waitUntil steps that name none and quiet hours use it. */
@@ -51,30 +55,7 @@ export interface Transition {
 const scaled = (ctx: MachineContext, durationMs: number) => Math.max(1, Math.round(durationMs * ctx.waitScale));
 
 export function startJourney(ctx: MachineContext, now: number): Transition {
-  return settle(ctx, ctx.program.first, { coupon: null, recheckAt: recheckDeadline(ctx.recheck, now) }, now, []);
-}
-
-/** The command a state asks for. */
-export function commandFor(ctx: MachineContext, state: JourneyState): Command {
-  switch (state.kind) {
-    case 'done':
-      return { kind: 'finish', reason: state.reason, stepId: state.stepId };
-    case 'evaluating':
-      return evaluateCommand(ctx, state.check);
-    case 'waiting':
-      return { kind: 'wait', stepId: state.at, until: state.until, listen: listenedEvents(ctx, nodeAt(ctx.program, state.at).step) };
-    case 'performing':
-      return { kind: 'perform', step: actionStepAt(ctx, state.at), coupon: state.coupon };
-    default:
-      return assertNever(state, 'journey state');
-  }
-}
-
-/** Every event name a running journey may need to hear about (exit events and wait-for events). */
-export function listenedEvents(ctx: Pick<MachineContext, 'exitOn'>, waitingStep?: Step): string[] {
-  const names = new Set(ctx.exitOn.map((exit) => exit.event));
-  if (waitingStep?.type === 'waitForEvent') names.add(waitingStep.event);
-  return [...names];
+  return settle(ctx, ctx.program.first, { coupon: null, recheckAt: recheckDeadline(ctx.recheck, now), goalUntil: goalWindowEnd(ctx.goal, ctx.waitScale, now) }, now, []);
 }
 
 export function onPerformed(ctx: MachineContext, state: JourneyState, result: PerformResult, now: number): Transition {
@@ -100,10 +81,11 @@ export function onPerformed(ctx: MachineContext, state: JourneyState, result: Pe
     default:
       return assertNever(result, 'perform result');
   }
-  return settle(ctx, node.next, { coupon, recheckAt: state.recheckAt }, now, log);
+  return settle(ctx, node.next, { ...carriedOf(state), coupon }, now, log);
 }
 
 export function onTimer(ctx: MachineContext, state: JourneyState, now: number): Transition {
+  if (state.kind === 'watching' && now >= state.until) return finish(state.reason, state.stepId, now, {}); // the window closed unconverted
   if (state.kind !== 'waiting' || now < state.until) return unchanged(ctx, state);
   const node = nodeAt(ctx.program, state.at);
   const step = node.step;
@@ -126,7 +108,21 @@ export function onTimer(ctx: MachineContext, state: JourneyState, now: number): 
 /** An event the journey listens for arrived. Only valid when the current command is perform or wait. */
 export function onEvent(ctx: MachineContext, state: JourneyState, event: JourneyEvent, now: number): Transition {
   if (state.kind === 'done' || state.kind === 'evaluating') return unchanged(ctx, state);
+  if (mayConvert(ctx.goal, state, event, now)) {
+    if (ctx.goal?.conditions) return unchanged(ctx, { ...carriedOf(state), kind: 'evaluating', check: { purpose: 'goal', event, resume: state } });
+    return converted(ctx, state, event, now);
+  }
+  if (state.kind === 'watching') return unchanged(ctx, state); // the steps are done: only the goal matters now
   return considerEvent(ctx, state, event, 0, now);
+}
+
+/** A conversion: logged once (the window closes for it), then the event goes on as any other would. */
+function converted(ctx: MachineContext, state: Performing | Waiting | Watching, event: JourneyEvent, now: number): Transition {
+  const log = [convertedAction(event, now)];
+  const after = { ...state, goalUntil: null };
+  if (after.kind === 'watching') return finish(after.reason, after.stepId, now, {}, log);
+  const t = considerEvent(ctx, after, event, 0, now);
+  return { ...t, log: [...log, ...t.log] };
 }
 
 /**
@@ -161,6 +157,9 @@ export function onEvaluated(ctx: MachineContext, state: JourneyState, holds: boo
     case 'waitFor':
       if (!holds) return unchanged(ctx, check.resume);
       return takeWaitedEvent(ctx, check.resume, check.event, now);
+    case 'goal':
+      if (holds) return converted(ctx, check.resume, check.event, now);
+      return check.resume.kind === 'watching' ? unchanged(ctx, check.resume) : considerEvent(ctx, check.resume, check.event, 0, now);
     case 'trigger':
       if (!holds) return finish('trigger_no_longer_true', null, now, { asOf: new Date(ctx.recheck!.asOf).toISOString() });
       return settle(ctx, check.at, { ...carriedOf(state), recheckAt: null }, now, log);
@@ -196,8 +195,14 @@ function takeWaitedEvent(ctx: MachineContext, state: Waiting, event: JourneyEven
  */
 function settle(ctx: MachineContext, at: string | null, carried: Carried, now: number, log: JourneyAction[]): Transition {
   const stop = (state: JourneyState): Transition => ({ state, command: commandFor(ctx, state), log });
+  // The steps are done; with the goal's window still open the journey watches for the goal until it ends.
+  const end = (reason: ExitReason, stepId: string | null): Transition => {
+    if (carried.goalUntil === null || now >= carried.goalUntil) return finish(reason, stepId, now, {}, log);
+    log.push({ at: now, step: null, action: 'wait', until: new Date(carried.goalUntil).toISOString(), reason: 'goal_window' });
+    return stop({ ...carried, kind: 'watching', until: carried.goalUntil, reason, stepId });
+  };
   for (let position = at; ; ) {
-    if (position === null) return finish('completed', null, now, {}, log);
+    if (position === null) return end('completed', null);
     const node = nodeAt(ctx.program, position);
     const step = node.step;
     const waitFor = (until: number): Transition => stop({ ...carried, kind: 'waiting', at: step.id, until });
@@ -251,7 +256,7 @@ function settle(ctx: MachineContext, at: string | null, carried: Carried, now: n
       case 'branch':
         return stop({ ...carried, kind: 'evaluating', check: { purpose: 'branch', stepId: step.id } });
       case 'exit':
-        return finish('exit_step', step.id, now, {}, log);
+        return end('exit_step', step.id);
       default:
         return assertNever(step, 'step type');
     }
@@ -264,33 +269,6 @@ function finish(reason: ExitReason, stepId: string | null, now: number, details:
   return { state: done, command: { kind: 'finish', reason, stepId }, log };
 }
 
-function actionStepAt(ctx: MachineContext, stepId: string): ActionStep {
-  const step = nodeAt(ctx.program, stepId).step;
-  if (!isActionStep(step)) throw new Error(`step "${stepId}" is a ${step.type} step, not an action the journey performs`);
-  return step;
-}
-
 function unchanged(ctx: MachineContext, state: JourneyState): Transition {
   return { state, command: commandFor(ctx, state), log: [] };
-}
-
-function evaluateCommand(ctx: MachineContext, check: Check): Command {
-  switch (check.purpose) {
-    case 'branch': {
-      const step = nodeAt(ctx.program, check.stepId).step;
-      if (step.type !== 'branch') throw new Error(`step "${check.stepId}" is not a branch`);
-      return { kind: 'evaluate', stepId: step.id, conditions: step.conditions, event: null };
-    }
-    case 'exit':
-      return { kind: 'evaluate', stepId: null, conditions: ctx.exitOn[check.exitIndex]!.conditions!, event: check.event };
-    case 'waitFor': {
-      const step = nodeAt(ctx.program, check.resume.at).step;
-      if (step.type !== 'waitForEvent' || !step.conditions) throw new Error(`step "${check.resume.at}" has no event conditions`);
-      return { kind: 'evaluate', stepId: step.id, conditions: step.conditions, event: check.event };
-    }
-    case 'trigger':
-      return recheckCommand(ctx.recheck);
-    default:
-      return assertNever(check, 'condition check');
-  }
 }
