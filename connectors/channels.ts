@@ -32,6 +32,12 @@ export interface SmsMessage {
   to: string;
   body: string;
   idempotencyKey: string;
+  /**
+   * An opaque reference (nudge's signed message ref) the provider's delivery reports must carry back, so
+   * a report names the message's person without a lookup table. Twilio: the `ref` query parameter of the
+   * StatusCallback URL (DELIVERY_REF_PARAM in connectors/inbound.ts). Absent: reports carry none.
+   */
+  deliveryRef?: string;
 }
 
 export interface SmsSendResult extends SendResult {

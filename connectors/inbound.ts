@@ -31,7 +31,12 @@ export interface DeliveryStatusNotice {
   status: string;
   /** The provider's error code for a failed delivery, e.g. Twilio's "30003". */
   errorCode?: string;
+  /** The SmsMessage.deliveryRef the message was sent with, as the report carried it back (unverified: the inbound service checks it). */
+  deliveryRef?: string;
 }
+
+/** The query parameter of a status callback URL that carries SmsMessage.deliveryRef back. */
+export const DELIVERY_REF_PARAM = 'ref';
 
 /** A text someone sent to our number; the inbound service looks for opt-out keywords (STOP). */
 export interface InboundSmsNotice {

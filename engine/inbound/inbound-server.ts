@@ -5,6 +5,9 @@
  *   POST <provider routes> the configured providers' webhooks (connectors/inbound.ts), e.g. Twilio's
  *                         /twilio/inbound (an opt-out keyword -> `unsubscribed` (sms)) and /twilio/status
  *                         (delivery status -> the send's ledger record); see provider-routes.ts
+ *   GET  /c/:token        a tracked click: 302 to the link's target, `email_clicked` / `sms_clicked`
+ *   GET  /o/:token        the open pixel: a 1×1 GIF, `email_opened`
+ *   POST /email/events    the email provider's bounce and complaint reports (email-events.ts)
  *   GET  /healthz
  * Every refusal is a 4xx with the reason in the body; unknown routes are 404.
  */
@@ -18,9 +21,14 @@ import { HttpError, sendText } from './http-io';
 import type { InboundContext } from './inbound-context';
 import { handleProviderRoute } from './provider-routes';
 import { handleUnsubscribeLink } from './unsubscribe-routes';
+import { handleOpenPixel, handleTrackedClick } from './engagement-routes';
+import { EMAIL_EVENTS_PATH, handleEmailEvents } from './email-events';
+import { InboundMetrics, type InboundRouteKind } from './inbound-metrics';
 
 /** The routes' context, given as options: the JetStream client is made from `nc`; log and clock have defaults. */
-export type InboundServerOptions = Omit<InboundContext, 'js' | 'log' | 'now'> & {
+export type InboundServerOptions = Omit<InboundContext, 'js' | 'log' | 'now' | 'metrics'> & {
+  /** Default: counters of its own (not served). */
+  metrics?: InboundMetrics;
   /** 0 picks a free port (see `port` on the handle). */
   port: number;
   /** Listen address; default 127.0.0.1. */
@@ -43,7 +51,7 @@ function providerRoutesOf(webhooks: readonly ProviderInbound<SmsNotice>[]): Map<
   for (const { provider, routes: own } of webhooks) {
     for (const route of own) {
       const taken = routes.get(route.path);
-      if (taken || route.path === '/healthz' || route.path.startsWith('/u/')) {
+      if (taken || route.path === '/healthz' || route.path === EMAIL_EVENTS_PATH || /^\/[uco]\//.test(route.path)) {
         throw new Error(`inbound route ${route.path} of provider "${provider}" is already served${taken ? ` for "${taken.provider}"` : ''}`);
       }
       routes.set(route.path, { provider, route });
@@ -65,6 +73,9 @@ export async function startInboundServer(options: InboundServerOptions): Promise
     js: jetstream(options.nc),
     partitions: options.partitions,
     secret: options.secret,
+    ...(options.trackingSecret ? { trackingSecret: options.trackingSecret } : {}),
+    ...(options.emailEventsSecret ? { emailEventsSecret: options.emailEventsSecret } : {}),
+    metrics: options.metrics ?? new InboundMetrics(),
     publicBaseUrl: options.publicBaseUrl.replace(/\/+$/, ''),
     phoneDirectory: options.phoneDirectory,
     ledger: options.ledger,
@@ -76,7 +87,7 @@ export async function startInboundServer(options: InboundServerOptions): Promise
   for (const { provider, unconfigured } of webhooks) if (unconfigured) log.warn({ provider }, unconfigured);
 
   const server = createServer((request, response) => {
-    route(ctx, options.nc, providerRoutes, request, response).catch((error: unknown) => fail(ctx.log, request, response, error));
+    route(ctx, options.nc, providerRoutes, request, response).catch((error: unknown) => fail(ctx, request, response, error));
   });
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
@@ -97,6 +108,8 @@ export async function startInboundServer(options: InboundServerOptions): Promise
 }
 
 const UNSUBSCRIBE_PATH = /^\/u\/([^/]+)$/;
+const CLICK_PATH = /^\/c\/([^/]+)$/;
+const OPEN_PATH = /^\/o\/([^/]+)$/;
 
 async function route(
   ctx: InboundContext,
@@ -110,6 +123,11 @@ async function route(
 
   const token = UNSUBSCRIBE_PATH.exec(path)?.[1];
   if (token !== undefined) return handleUnsubscribeLink(ctx, request, response, token);
+  const click = CLICK_PATH.exec(path)?.[1];
+  if (click !== undefined) return handleTrackedClick(ctx, request, response, click);
+  const open = OPEN_PATH.exec(path)?.[1];
+  if (open !== undefined) return handleOpenPixel(ctx, request, response, open);
+  if (path === EMAIL_EVENTS_PATH) return handleEmailEvents(ctx, request, response);
 
   const providerRoute = providerRoutes.get(path);
   if (providerRoute) {
@@ -126,7 +144,19 @@ async function route(
   throw new HttpError(404, `no route for ${method} ${path}`);
 }
 
-function fail(log: Logger, request: IncomingMessage, response: ServerResponse, error: unknown): void {
+/** Which kind of route a refused request was for (a fixed list: the metric's label). */
+function routeKindOf(url: string | undefined): InboundRouteKind {
+  const path = url?.split('?')[0] ?? '';
+  if (path.startsWith('/c/')) return 'click';
+  if (path.startsWith('/o/')) return 'open';
+  if (path.startsWith('/u/')) return 'unsubscribe';
+  if (path === EMAIL_EVENTS_PATH) return 'email_events';
+  return /^\/[a-z0-9-]+\/(status|inbound)$/.test(path) ? 'provider' : 'other';
+}
+
+function fail(ctx: InboundContext, request: IncomingMessage, response: ServerResponse, error: unknown): void {
+  const log = ctx.log;
+  ctx.metrics.refusal(routeKindOf(request.url), error instanceof HttpError ? error.status : 500);
   if (error instanceof HttpError) {
     log.debug({ method: request.method, path: request.url?.split('?')[0], status: error.status, reason: error.message }, 'request refused');
   } else {

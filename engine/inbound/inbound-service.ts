@@ -12,6 +12,8 @@ import { ensureStreams, openBucket, SENDS_BUCKET } from '../../platform/nats/set
 import { createInbound } from '../../connectors/registry';
 import { startInboundServer, type InboundServer } from './inbound-server';
 import { PhoneDirectory } from './phone-directory';
+import { InboundMetrics } from './inbound-metrics';
+import { serveMetrics } from '../../platform/metrics';
 
 export interface InboundServiceOptions {
   config?: Config;
@@ -26,6 +28,7 @@ export async function startInboundService(options: InboundServiceOptions = {}): 
   // Before connecting: a bad provider setting fails the start, naming the variable.
   const smsWebhooks = await createInbound('sms', env);
   // Long-running: a NATS restart of any length is waited out (requests answer 5xx meanwhile).
+  const metrics = new InboundMetrics({ processMetrics: true });
   const nc = await connect({ ...natsConnectOptions(config, 'nudge-inbound'), maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   try {
     await ensureStreams(nc, { partitions: config.NUDGE_PARTITIONS, duplicateWindowMs: config.NUDGE_DUPLICATE_WINDOW, replicas: config.NUDGE_REPLICAS });
@@ -35,15 +38,20 @@ export async function startInboundService(options: InboundServiceOptions = {}): 
       nc,
       partitions: config.NUDGE_PARTITIONS,
       secret: config.NUDGE_UNSUBSCRIBE_SECRET,
+      trackingSecret: config.NUDGE_TRACKING_SECRET,
+      ...(config.NUDGE_EMAIL_EVENTS_SECRET ? { emailEventsSecret: config.NUDGE_EMAIL_EVENTS_SECRET } : {}),
+      metrics,
       publicBaseUrl: config.NUDGE_PUBLIC_URL,
       providerWebhooks: smsWebhooks ? [smsWebhooks] : [],
       phoneDirectory: await PhoneDirectory.open(nc, config.NUDGE_PHONE_REGION, { replicas: config.NUDGE_REPLICAS }),
       ledger: new SendLedger(await openBucket(nc, SENDS_BUCKET, { replicas: config.NUDGE_REPLICAS })),
       log,
     });
+    const metricsServer = config.NUDGE_INBOUND_METRICS_PORT ? await serveMetrics(metrics.registry, config.NUDGE_INBOUND_METRICS_PORT) : null;
     return {
       ...server,
       async stop() {
+        metricsServer?.close();
         await server.stop();
         await nc.drain().catch(() => undefined);
         log.info('inbound service stopped');

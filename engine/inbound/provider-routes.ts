@@ -11,6 +11,9 @@ import { HttpError, readBody, sendText } from './http-io';
 import type { InboundContext } from './inbound-context';
 import { optOutKeywordOf } from './sms-keywords';
 import { publishUnsubscribe } from './unsubscribe-event';
+import { publishEngagement } from './engagement-events';
+import { verifyMessageRef } from './tracking-links';
+import type { MessageRef } from '../../workflows/activities/link-tracking';
 
 export async function handleProviderRoute(
   ctx: InboundContext,
@@ -42,12 +45,39 @@ const DELIVERY_ANSWERS = {
   not_found: 'ignored: no send is recorded for this message id',
 } as const;
 
+/** The final reports that become events on the person; interim ones (queued, sent) only update the ledger. */
+const DELIVERY_EVENTS: Readonly<Record<string, 'sms_delivered' | 'sms_failed'>> = { delivered: 'sms_delivered', undelivered: 'sms_failed', failed: 'sms_failed' };
+
 async function recordDeliveryStatus(ctx: InboundContext, provider: string, notice: DeliveryStatusNotice): Promise<string> {
   const { providerMessageId, status, errorCode } = notice;
+  // The ref is ours (signed when the message was sent): checked before anything is done with the report.
+  const message = notice.deliveryRef !== undefined && ctx.trackingSecret ? verifyMessageRef(notice.deliveryRef, ctx.trackingSecret) : null;
+  if (notice.deliveryRef !== undefined && ctx.trackingSecret && (!message || message.channel !== 'sms')) {
+    ctx.log.warn({ provider, providerMessageId }, 'delivery report with a forged or edited message ref refused');
+    throw new HttpError(403, 'the ref parameter is not a message ref nudge signed for an SMS');
+  }
   const result = await ctx.ledger.setDeliveryStatus(providerMessageId, status, errorCode);
   const log = result === 'not_found' ? ctx.log.warn.bind(ctx.log) : ctx.log.debug.bind(ctx.log);
   log({ provider, providerMessageId, status, errorCode, result }, 'delivery status callback');
+  const event = DELIVERY_EVENTS[status];
+  if (message && event) {
+    // A report the ledger refused as older than what it holds (a replayed `undelivered` after `delivered`)
+    // is no event either. `not_found`: the report beat the send's own record (the ref says whose it is).
+    if (result === 'ignored_older') ctx.metrics.engagement(event, 'ignored');
+    else await publishDelivery(ctx, event, message, notice);
+  }
   return DELIVERY_ANSWERS[result];
+}
+
+async function publishDelivery(ctx: InboundContext, event: 'sms_delivered' | 'sms_failed', message: MessageRef, notice: DeliveryStatusNotice): Promise<void> {
+  const { providerMessageId, status, errorCode } = notice;
+  const details = { status, providerMessageId, ...(errorCode ? { errorCode } : {}) };
+  const outcome = await publishEngagement(ctx.js, { event, message, details, dedupeKey: `${providerMessageId}\n${status}` }, ctx.now()).catch((error: Error) => {
+    ctx.metrics.engagement(event, 'failed');
+    ctx.log.error({ err: error.message, userId: message.userId, providerMessageId }, 'could not publish a delivery event');
+    throw new HttpError(503, 'the delivery report could not be recorded right now', { 'Retry-After': '30' });
+  });
+  ctx.metrics.engagement(event, outcome);
 }
 
 /** "+14155550100" -> "+1415***0100": enough to trace a log line, not enough to text someone. */

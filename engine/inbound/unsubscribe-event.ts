@@ -14,9 +14,10 @@ export const UNSUBSCRIBED_EVENT = 'unsubscribed';
 
 /**
  * How the user unsubscribed. `mailto` is reserved for a reader of the List-Unsubscribe mailbox, which
- * nudge does not have yet.
+ * nudge does not have yet; `hard_bounce` and `complaint` come from the email provider's reports
+ * (email-events.ts): the address does not exist, or the reader marked the mail as spam.
  */
-export type UnsubscribeSource = 'one-click' | 'landing-page' | 'sms-stop' | 'mailto';
+export type UnsubscribeSource = 'one-click' | 'landing-page' | 'sms-stop' | 'mailto' | 'hard_bounce' | 'complaint';
 
 export interface Unsubscribe extends UnsubscribeTarget {
   source: UnsubscribeSource;

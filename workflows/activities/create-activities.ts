@@ -13,6 +13,7 @@ import type { EvaluateInput, PerformStepInput } from '../journey/activity-inputs
 import type { PerformResult } from '../journey/machine';
 import type { DeliveryStatusStore, LedgerRecord, SendLedgerStore } from './send-ledger';
 import { renderPayload, renderText, type TemplateVariables } from './render';
+import { trackEmail, trackSms, type MessageRef, type MessageTracking } from './link-tracking';
 import { connectorFailure } from './connector-failure';
 import { assertNever } from '../../shared/assert-never';
 
@@ -37,6 +38,12 @@ export interface ActivityDeps {
    * files apply, not the ones the engine had when the journey started. Absent: no tags.
    */
   tags?: TagSource;
+  /**
+   * Engagement tracking (engine/inbound/tracking-links.ts in the worker): tracked links and the open
+   * pixel as the rule's `tracking` asks, a message ref on every email and SMS so delivery reports name
+   * the message. Absent (the simulator): messages go out as rendered.
+   */
+  tracking?: MessageTracking;
 }
 
 // The activities' inputs are part of the journey contract (the workflow builds them in the core).
@@ -72,6 +79,9 @@ export function createActivities(deps: ActivityDeps) {
       rule: input.rule,
     };
   }
+
+  const NO_TRACKING = { clicks: false, opens: false };
+  const messageRefOf = (input: PerformStepInput, channel: 'email' | 'sms'): MessageRef => ({ ruleId: input.rule.id, ruleVersion: input.rule.version, journeyId: input.journeyId, stepId: input.step.id, userId: input.userId, channel });
 
   /** Runs a provider call at most once per (journey, step), recording the outcome in the ledger. */
   async function once(input: PerformStepInput, channel: string, to: string, send: () => Promise<{ providerMessageId: string; details: Record<string, string | number> }>): Promise<PerformResult> {
@@ -153,24 +163,30 @@ export function createActivities(deps: ActivityDeps) {
         const to = renderText(step.to ?? '{{ traits.email }}', vars);
         if (!to) return { status: 'skipped', reason: 'no_address', detail: 'the user has no email address' };
         const subject = renderText(step.subject, vars);
-        const text = renderText(step.text, vars);
-        const html = step.html ? renderText(step.html, vars) : undefined;
+        const rendered = { text: renderText(step.text, vars), ...(step.html ? { html: renderText(step.html, vars) } : {}) };
         const held = await guard(input, state, 'email', step);
         if (held) return held;
-        const headers = !step.transactional && deps.unsubscribeHeaders ? deps.unsubscribeHeaders(input.userId, step.topic ?? 'marketing') : undefined;
+        // After rendering, so links built from variables are tracked with their final value.
+        const tracked = deps.tracking ? trackEmail(deps.tracking, messageRefOf(input, 'email'), input.tracking ?? NO_TRACKING, rendered) : { ...rendered, headers: {} };
+        const { text, html } = tracked;
+        const unsubscribe = !step.transactional && deps.unsubscribeHeaders ? deps.unsubscribeHeaders(input.userId, step.topic ?? 'marketing') : {};
+        const headers = { ...tracked.headers, ...unsubscribe };
         return once(input, 'email', to, async () => {
-          const sent = await deps.connectors.email.send({ to, subject, text, ...(html ? { html } : {}), ...(headers ? { headers } : {}), idempotencyKey });
+          const sent = await deps.connectors.email.send({ to, subject, text, ...(html ? { html } : {}), ...(Object.keys(headers).length ? { headers } : {}), idempotencyKey });
           return { providerMessageId: sent.providerMessageId, details: { channel: 'email', to, subject, body: text, providerMessageId: sent.providerMessageId } };
         });
       }
       case 'sms': {
         const to = renderText(step.to ?? '{{ traits.phone }}', vars);
         if (!to) return { status: 'skipped', reason: 'no_phone', detail: 'the user has no phone number' };
-        const body = renderText(step.body, vars);
+        const rendered = renderText(step.body, vars);
         const held = await guard(input, state, 'sms', step);
         if (held) return held;
+        const ref = messageRefOf(input, 'sms');
+        const body = deps.tracking ? trackSms(deps.tracking, ref, input.tracking ?? NO_TRACKING, rendered) : rendered;
+        const deliveryRef = deps.tracking?.messageRef(ref);
         return once(input, 'sms', to, async () => {
-          const sent = await deps.connectors.sms.send({ to, body, idempotencyKey });
+          const sent = await deps.connectors.sms.send({ to, body, idempotencyKey, ...(deliveryRef ? { deliveryRef } : {}) });
           // The number as sent (E.164), not as rendered: what a marketer finds in Twilio's logs.
           return { providerMessageId: sent.providerMessageId, details: { channel: 'sms', to: sent.to, body, providerMessageId: sent.providerMessageId } };
         });

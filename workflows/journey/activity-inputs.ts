@@ -20,6 +20,8 @@ export interface PerformStepInput {
   frequencyCap?: FrequencyCap;
   /** The user at entry (JourneyInput.entry): tags for a step that runs before the state with the trigger is saved. */
   entry?: EntrySnapshot;
+  /** The rule's engagement tracking (rule `tracking`), when it has any. */
+  tracking?: { clicks: boolean; opens: boolean };
 }
 
 export interface EvaluateInput {

@@ -115,7 +115,7 @@ export function advance(ctx: MachineContext, state: JourneyState, input: DriverI
 export function performStepInput(input: JourneyInput, command: Extract<Command, { kind: 'perform' }>): PerformStepInput {
   const { step } = command;
   const frequencyCap = step.type === 'email' || step.type === 'sms' ? input.frequencyCaps?.[step.type] : undefined;
-  return { journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon: command.coupon, ...(frequencyCap ? { frequencyCap } : {}), ...(input.entry ? { entry: input.entry } : {}) };
+  return { journeyId: input.journeyId, userId: input.userId, rule: { id: input.rule.id, version: input.rule.version }, step, trigger: input.trigger, traits: input.traits, coupon: command.coupon, ...(frequencyCap ? { frequencyCap } : {}), ...(input.entry ? { entry: input.entry } : {}), ...(input.rule.tracking ? { tracking: input.rule.tracking } : {}) };
 }
 
 /** The evaluateJourneyConditions activity's input for an evaluate command (no event: the trigger's). */

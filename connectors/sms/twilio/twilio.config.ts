@@ -22,6 +22,13 @@ export const twilioConfigSchema = z.object({
         'The request path is kept: "http://127.0.0.1:8080/twilio" + "/2010-04-01/Accounts/…".',
     ),
   defaultCountry: PhoneRegionSchema.default(DEFAULT_PHONE_REGION),
+  statusCallbackUrl: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      'StatusCallback URL sent with every message, where Twilio reports delivery (`nudge inbound` serves /twilio/status). ' +
+        'TWILIO_STATUS_CALLBACK_URL, else NUDGE_PUBLIC_URL + "/twilio/status" when NUDGE_PUBLIC_URL is set; absent: Twilio reports nothing back.',
+    ),
 });
 
 export type TwilioConfigInput = z.input<typeof twilioConfigSchema>;
@@ -33,7 +40,16 @@ const envNames = {
   from: 'TWILIO_FROM',
   apiBaseUrl: 'TWILIO_API_BASE',
   defaultCountry: 'NUDGE_PHONE_REGION',
+  statusCallbackUrl: 'TWILIO_STATUS_CALLBACK_URL',
 };
+
+/** Where Twilio posts delivery reports: the explicit setting, else the inbound service's route under NUDGE_PUBLIC_URL. */
+function statusCallbackUrlFromEnv(env: Env): string | undefined {
+  const explicit = envString(env.TWILIO_STATUS_CALLBACK_URL);
+  if (explicit) return explicit;
+  const publicUrl = envString(env.NUDGE_PUBLIC_URL);
+  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}/twilio/status` : undefined;
+}
 
 /**
  * Placeholder credentials, used only when TWILIO_API_BASE points somewhere other than Twilio (the demo's
@@ -54,6 +70,7 @@ export function fromEnv(env: Env): TwilioConfig {
     from: envString(env.TWILIO_FROM) ?? fallback?.from,
     apiBaseUrl,
     defaultCountry: smsRegionFromEnv(env, 'sms/twilio'),
+    statusCallbackUrl: statusCallbackUrlFromEnv(env),
   };
   return parseConfig('sms/twilio', twilioConfigSchema, input, envNames);
 }

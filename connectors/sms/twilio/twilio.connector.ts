@@ -6,6 +6,7 @@ import twilio from 'twilio';
 import type { SmsConnector, SmsMessage, SmsSendResult } from '../../channels';
 import { parseConfig, type Env } from '../../config';
 import { deliveryErrorForNetworkFailure } from '../../http-outcome';
+import { DELIVERY_REF_PARAM } from '../../inbound';
 import { smsRecipient } from '../recipient';
 import { fromEnv, twilioConfigSchema, type TwilioConfig, type TwilioConfigInput } from './twilio.config';
 import { TwilioHttpClient } from './twilio.http-client';
@@ -34,12 +35,22 @@ export class TwilioSmsConnector implements SmsConnector {
   async send(message: SmsMessage): Promise<SmsSendResult> {
     const to = smsRecipient(message.to, this.config.defaultCountry);
     try {
-      const sent = await this.client.messages.create({ to, from: this.config.from, body: message.body });
+      const statusCallback = this.statusCallbackFor(message);
+      const sent = await this.client.messages.create({ to, from: this.config.from, body: message.body, ...(statusCallback ? { statusCallback } : {}) });
       return { providerMessageId: sent.sid, to };
     } catch (error) {
       // A typed error from the HTTP client as it is; anything else the SDK throws came after the
       // request went out (e.g. reading a 2xx answer), so Twilio may have taken the message.
       throw deliveryErrorForNetworkFailure('Twilio', error);
     }
+  }
+
+  /** The StatusCallback of a message: the configured URL with the message's ref in the query (Twilio signs the whole URL back). */
+  private statusCallbackFor(message: SmsMessage): string | undefined {
+    if (!this.config.statusCallbackUrl) return undefined;
+    if (!message.deliveryRef) return this.config.statusCallbackUrl;
+    const url = new URL(this.config.statusCallbackUrl);
+    url.searchParams.set(DELIVERY_REF_PARAM, message.deliveryRef);
+    return url.toString();
   }
 }

@@ -3,8 +3,13 @@
  * like Twilio does — 201 with a message resource, Twilio-style error JSON otherwise — and keeps every
  * accepted message in memory. The demo points TWILIO_API_BASE at it; connector tests use it as the
  * network edge. It lives beside the connector because it is part of the provider (dev/ imports it).
+ *
+ * Like Twilio, a message sent with a StatusCallback gets its delivery reported there: after the 201,
+ * the fake POSTs `sent`, then `delivered` (or what `failDelivery` asked for), form-encoded and signed
+ * with X-Twilio-Signature keyed by the request's auth token, exactly as Twilio signs its webhooks.
  */
 import { randomBytes } from 'node:crypto';
+import twilio from 'twilio';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenOnLoopback, readBody, sendJson } from '../../testing/fake-http-server';
 import { MessageLog } from '../../testing/message-log';
@@ -19,7 +24,17 @@ export interface CapturedSms {
   auth: { username: string; password: string };
   /** An Idempotency-Key header, had a client sent one (Twilio's Messages API takes none). */
   idempotencyKey?: string;
+  /** The StatusCallback URL the message was sent with. */
+  statusCallback?: string;
   receivedAt: Date;
+}
+
+/** A status callback the fake posted, and how the receiver answered (status 0: it could not be reached). */
+export interface PostedStatusCallback {
+  sid: string;
+  url: string;
+  status: string;
+  answer: number;
 }
 
 export interface TwilioFailure {
@@ -40,6 +55,11 @@ export interface TwilioFake {
   failNext(status: number, code?: number, message?: string, options?: { retryAfterSeconds?: number }): void;
   /** Accepts the next message, then hangs up without answering: Twilio holds it, the answer is lost. */
   dropNextAnswer(): void;
+  /** The next message's delivery is reported as `status` (undelivered, failed) with Twilio's error code, instead of delivered. */
+  failDelivery(status: 'undelivered' | 'failed', errorCode: number): void;
+  /** The status callbacks posted so far; `waitForCallback` waits for one. */
+  statusCallbacks(): PostedStatusCallback[];
+  waitForCallback(predicate?: (callback: PostedStatusCallback) => boolean, timeoutMs?: number): Promise<PostedStatusCallback>;
   clear(): void;
   stop(): Promise<void>;
 }
@@ -50,7 +70,25 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 export async function startTwilioFake(options: { port?: number } = {}): Promise<TwilioFake> {
   const log = new MessageLog<CapturedSms>();
   const failures: TwilioFailure[] = [];
+  const deliveryFailures: { status: 'undelivered' | 'failed'; errorCode: number }[] = [];
+  const callbacks = new MessageLog<PostedStatusCallback>();
   let dropAnswers = 0;
+
+  /** Twilio's callback form (the fields nudge reads and a few it does not), signed over URL + fields. */
+  async function postStatus(message: CapturedSms, url: string, status: string, errorCode?: number): Promise<void> {
+    const form: Record<string, string> = { AccountSid: message.accountSid, MessageSid: message.sid, SmsSid: message.sid, MessageStatus: status, SmsStatus: status, To: message.to, From: message.from, ApiVersion: '2010-04-01', ...(errorCode !== undefined ? { ErrorCode: String(errorCode) } : {}) };
+    const signature = twilio.getExpectedTwilioSignature(message.auth.password, url, form);
+    const answer = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature }, body: new URLSearchParams(form).toString() })
+      .then(async (response) => (await response.arrayBuffer(), response.status))
+      .catch(() => 0); // Twilio logs an unreachable callback and moves on; so does the fake
+    callbacks.push({ sid: message.sid, url, status, answer });
+  }
+
+  async function reportDelivery(message: CapturedSms, url: string): Promise<void> {
+    const failure = deliveryFailures.shift();
+    await postStatus(message, url, 'sent');
+    await postStatus(message, url, failure?.status ?? 'delivered', failure?.errorCode);
+  }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://fake').pathname;
@@ -81,6 +119,7 @@ export async function startTwilioFake(options: { port?: number } = {}): Promise<
       body,
       auth,
       ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
+      ...(form.get('StatusCallback') ? { statusCallback: form.get('StatusCallback')! } : {}),
       receivedAt: new Date(),
     };
     log.push(message);
@@ -89,6 +128,8 @@ export async function startTwilioFake(options: { port?: number } = {}): Promise<
       return void request.socket.destroy();
     }
     sendJson(response, 201, messageResource(message));
+    // After the answer, as Twilio does: the sender has recorded the SID by the time reports arrive (mostly).
+    if (message.statusCallback) response.once('finish', () => void reportDelivery(message, message.statusCallback!));
   }
 
   const server = await listenOnLoopback(handle, options.port);
@@ -101,7 +142,13 @@ export async function startTwilioFake(options: { port?: number } = {}): Promise<
       failures.push({ status, code, message, ...extra });
     },
     dropNextAnswer: () => void dropAnswers++,
-    clear: () => log.clear(),
+    failDelivery: (status, errorCode) => void deliveryFailures.push({ status, errorCode }),
+    statusCallbacks: () => callbacks.all(),
+    waitForCallback: (predicate, timeoutMs) => callbacks.waitFor(predicate, timeoutMs),
+    clear: () => {
+      log.clear();
+      callbacks.clear();
+    },
     stop: () => server.stop(),
   };
 }

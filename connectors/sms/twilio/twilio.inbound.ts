@@ -6,7 +6,7 @@
  */
 import twilio from 'twilio';
 import { parseConfig, type Env } from '../../config';
-import { InboundRequestError, requireMediaType, requiredField, type InboundRequest, type ProviderInbound, type SmsNotice } from '../../inbound';
+import { DELIVERY_REF_PARAM, InboundRequestError, requireMediaType, requiredField, type InboundRequest, type ProviderInbound, type SmsNotice } from '../../inbound';
 import { inboundFromEnv, twilioInboundConfigSchema, type TwilioInboundConfig } from './twilio.config';
 
 /** An empty TwiML document: Twilio sends no reply to the inbound message. */
@@ -47,6 +47,8 @@ export function twilioInbound(config: TwilioInboundConfig): ProviderInbound<SmsN
             providerMessageId: requiredField(form, 'MessageSid', /^[A-Za-z0-9]{2,64}$/),
             status: requiredField(form, 'MessageStatus', /^[a-z_-]{1,32}$/),
             errorCode: form.ErrorCode ? requiredField(form, 'ErrorCode', /^\d{1,10}$/) : undefined,
+            // Ours, in the StatusCallback URL the connector sent (covered by the signature like the rest of the URL).
+            deliveryRef: new URL(request.url, 'http://twilio').searchParams.get(DELIVERY_REF_PARAM) ?? undefined,
           };
         },
       },
