@@ -33,40 +33,66 @@ export function identifiersOf(event: EventEnvelope, types: IdentifierTypes, prev
   return (answers[previousIdType] ??= compute(event, types, previousIdType));
 }
 
+/**
+ * Runs once per event the resolver sees, so it allocates no closures and splits no context paths per
+ * call (the paths are split once per identifier configuration, see contextPathsOf).
+ */
 function compute(event: EventEnvelope, types: IdentifierTypes, previousIdType: 'userId' | 'anonymousId'): EventIdentifiers {
-  const found: Identifier[] = [];
-  const rejected: EventIdentifiers['rejected'] = [];
-  const add = (type: IdentifierType | undefined, raw: unknown) => {
-    if (!type || raw === undefined || raw === null || raw === '') return;
-    const normalised = types.normalize(type, raw);
-    if (!normalised.ok) rejected.push({ type: type.name, reason: normalised.reason });
-    else if (!found.some((id) => id.type === type.name && id.value === normalised.value)) found.push({ type: type.name, value: normalised.value });
-  };
+  const out: EventIdentifiers = { identifiers: [], rejected: [] };
+  add(out, types, types.get('userId'), event.userId);
+  add(out, types, types.get('anonymousId'), event.anonymousId);
+  if (event.type === 'alias') add(out, types, types.get(previousIdType), event.previousId);
 
-  add(types.get('userId'), event.userId);
-  add(types.get('anonymousId'), event.anonymousId);
-  if (event.type === 'alias') add(types.get(previousIdType), event.previousId);
-
-  const traitSources = [event.type === 'identify' ? event.traits : undefined, objectOrUndefined(event.context.traits)];
+  const identifyTraits = event.type === 'identify' ? event.traits : undefined;
+  const contextTraits = objectOrUndefined(event.context.traits);
   for (const type of types.ordered) {
-    for (const traits of traitSources) for (const name of type.traits) add(type, traits?.[name]);
+    if (type.traits.length === 0) continue;
+    if (identifyTraits) for (const name of type.traits) add(out, types, type, identifyTraits[name]);
+    if (contextTraits) for (const name of type.traits) add(out, types, type, contextTraits[name]);
   }
-  for (const type of types.ordered) for (const path of type.context) add(type, contextField(event.context, path));
+  const contextPaths = contextPathsOf(types);
+  for (let t = 0; t < types.ordered.length; t++) {
+    for (const path of contextPaths[t]!) add(out, types, types.ordered[t], contextField(event.context, path));
+  }
   const externalIds = event.context.externalIds;
   if (Array.isArray(externalIds)) {
     for (const external of externalIds) {
       const entry = objectOrUndefined(external);
-      if (entry && typeof entry.type === 'string') add(types.get(entry.type), entry.id);
+      if (entry && typeof entry.type === 'string') add(out, types, types.get(entry.type), entry.id);
     }
   }
-  const priority = (id: Identifier) => types.get(id.type)!.priority;
-  return { identifiers: found.sort((a, b) => priority(a) - priority(b)), rejected };
+  if (out.identifiers.length > 1) out.identifiers.sort((a, b) => types.get(a.type)!.priority - types.get(b.type)!.priority);
+  return out;
 }
 
-/** The value at a dotted path of the context; undefined when any step is missing or not an object. */
-function contextField(context: Record<string, unknown>, path: string): unknown {
+/** Adds one value of `type`: normalised, each (type, value) once; a value that cannot identify anyone is reported. */
+function add(out: EventIdentifiers, types: IdentifierTypes, type: IdentifierType | undefined, raw: unknown): void {
+  if (!type || raw === undefined || raw === null || raw === '') return;
+  const normalised = types.normalize(type, raw);
+  if (!normalised.ok) {
+    out.rejected.push({ type: type.name, reason: normalised.reason });
+    return;
+  }
+  for (const id of out.identifiers) if (id.type === type.name && id.value === normalised.value) return;
+  out.identifiers.push({ type: type.name, value: normalised.value });
+}
+
+/** Each type's context paths split into field names, index by index with `types.ordered`. */
+const splitPaths = new WeakMap<IdentifierTypes, string[][][]>();
+
+function contextPathsOf(types: IdentifierTypes): string[][][] {
+  let paths = splitPaths.get(types);
+  if (!paths) splitPaths.set(types, (paths = types.ordered.map((type) => type.context.map((path) => path.split('.')))));
+  return paths;
+}
+
+/** The value at a path (field names) of the context; undefined when any step is missing or not an object. */
+function contextField(context: Record<string, unknown>, path: string[]): unknown {
   let value: unknown = context;
-  for (const name of path.split('.')) value = Object.hasOwn(objectOrUndefined(value) ?? {}, name) ? (value as Record<string, unknown>)[name] : undefined;
+  for (const name of path) {
+    const object = objectOrUndefined(value);
+    value = object && Object.hasOwn(object, name) ? object[name] : undefined;
+  }
   return value;
 }
 

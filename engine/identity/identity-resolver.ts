@@ -47,9 +47,20 @@ export class UnidentifiableEventError extends Error {
 }
 
 interface Working {
+  /** The record as read (shared with the store's view: not to be changed) until `owned`, then a copy of it. */
   record: PersonRecord;
   revision: number;
   changed: boolean;
+  owned: boolean;
+}
+
+/** The person's record, copied on the first change: most events change nobody, and a copy per person per event added up. */
+function own(working: Working): PersonRecord {
+  if (!working.owned) {
+    working.record = copyPerson(working.record);
+    working.owned = true;
+  }
+  return working.record;
 }
 
 export class IdentityResolver {
@@ -70,7 +81,9 @@ export class IdentityResolver {
   }
 
   async plan(event: EventEnvelope, now: number): Promise<ResolutionPlan> {
-    const at = new Date(now).toISOString();
+    // Only merges and refusals record the time; most events have neither (toISOString costs a microsecond).
+    let atText: string | undefined;
+    const at = () => (atText ??= new Date(now).toISOString());
     const previousIdType = event.type === 'alias' && (await this.store.getIdentifier({ type: 'userId', value: event.previousId.trim() })) ? 'userId' : 'anonymousId';
     const { identifiers, rejected } = identifiersOf(event, this.types, previousIdType);
     if (identifiers.length === 0) throw new UnidentifiableEventError(rejected.map((r) => r.reason).join('; ') || 'the event carries no identifier');
@@ -83,7 +96,7 @@ export class IdentityResolver {
     );
     const plan: ResolutionPlan = { messageId: event.messageId, person: '', created: false, linked: [], merges: [], refusals: [], rejected, writes: { people: [], identifiers: [] } };
     const people = new Map<string, Working>();
-    for (const f of found) if (f.person && !people.has(f.person.value.id)) people.set(f.person.value.id, { record: copyPerson(f.person.value), revision: f.person.revision, changed: false });
+    for (const f of found) if (f.person && !people.has(f.person.value.id)) people.set(f.person.value.id, { record: f.person.value, revision: f.person.revision, changed: false, owned: false });
 
     const known = found.find((f) => f.person);
     let target: Working;
@@ -113,11 +126,11 @@ export class IdentityResolver {
         const holds = target.record.identifiers[f.id.type]?.includes(f.id.value);
         const refusal = holds ? null : this.refuseAdding(target.record, f.id);
         if (refusal) {
-          this.refuse(plan, target, { at, identifier: f.id, messageId: event.messageId, ...refusal });
+          this.refuse(plan, target, { at: at(), identifier: f.id, messageId: event.messageId, ...refusal });
           continue;
         }
         if (!holds) {
-          (target.record.identifiers[f.id.type] ??= []).push(f.id.value);
+          (own(target).identifiers[f.id.type] ??= []).push(f.id.value);
           target.changed = true;
           plan.linked.push(f.id);
         }
@@ -126,14 +139,15 @@ export class IdentityResolver {
       }
       const refusal = this.refuseMerging(target.record, owner.record);
       if (refusal) {
-        this.refuse(plan, target, { at, identifier: f.id, messageId: event.messageId, otherPerson: owner.record.id, ...refusal });
-        this.refuse(null, owner, { at, identifier: f.id, messageId: event.messageId, otherPerson: target.record.id, ...refusal });
+        this.refuse(plan, target, { at: at(), identifier: f.id, messageId: event.messageId, otherPerson: owner.record.id, ...refusal });
+        this.refuse(null, owner, { at: at(), identifier: f.id, messageId: event.messageId, otherPerson: target.record.id, ...refusal });
         continue;
       }
       const [survivor, merged] = this.survivorOf(target, owner);
-      const merge: MergeRecord = { at, from: merged.record.id, into: survivor.record.id, via: f.id, messageId: event.messageId };
+      const merge: MergeRecord = { at: at(), from: merged.record.id, into: survivor.record.id, via: f.id, messageId: event.messageId };
+      const survivorRecord = own(survivor);
       for (const [type, values] of Object.entries(merged.record.identifiers)) {
-        const into = (survivor.record.identifiers[type] ??= []);
+        const into = (survivorRecord.identifiers[type] ??= []);
         for (const value of values) if (!into.includes(value)) into.push(value);
       }
       // A merge planned again after a commit that stopped half-way is recorded once.
@@ -174,13 +188,13 @@ export class IdentityResolver {
     for (let n = 1; n < 1000; n++) {
       const id = n === 1 ? base : `${base}#${n}`;
       const existing = await this.store.getPerson(id);
-      if (!existing) return { record: { v: 1, id, createdAt: now, identifiers: {}, merges: [], refusals: [] }, revision: 0, changed: true };
+      if (!existing) return { record: { v: 1, id, createdAt: now, identifiers: {}, merges: [], refusals: [] }, revision: 0, changed: true, owned: true };
       // Written by a resolver that crashed before it wrote the identifier records: carry on with it, or
       // with the person that absorbed it (a batch writes a person created and merged away in the same
       // batch as its tombstone at once). No live person holds a value without its record otherwise.
       const live = existing.value.mergedInto ? await livePerson(this.store, id) : existing;
       if (live && !live.value.mergedInto && live.value.identifiers[strongest.type]?.includes(strongest.value)) {
-        return { record: copyPerson(live.value), revision: live.revision, changed: false };
+        return { record: live.value, revision: live.revision, changed: false, owned: false };
       }
     }
     throw new Error(`no free person id for "${base}"`);
@@ -211,7 +225,7 @@ export class IdentityResolver {
     const same = (r: RefusalRecord) => r.reason === refusal.reason && r.otherPerson === refusal.otherPerson && identifierText(r.identifier) === identifierText(refusal.identifier);
     if (plan && !plan.refusals.some(same)) plan.refusals.push(refusal);
     if (person.record.refusals.some(same)) return; // recorded before: a shared device would otherwise write on every event
-    person.record.refusals = [...person.record.refusals, refusal].slice(-MAX_HISTORY);
+    own(person).refusals = [...person.record.refusals, refusal].slice(-MAX_HISTORY);
     person.changed = true;
   }
 
