@@ -1,0 +1,99 @@
+/**
+ * The report's SQL over the sealed store (report-store.ts), each query for all rules and versions at
+ * once (GROUP BY rule_id, rule_version), so building the page is a fixed number of scans however many
+ * rules there are. Counts rely on the store's one-row-per-record-id: a journey has one enter and at most
+ * one converted record, so count(*) is a count of journeys.
+ */
+
+/** Entered and converted journeys per group. */
+export const GROUPS_SQL = `
+  SELECT rule_id, rule_version, grp,
+    count(*) FILTER (kind = 'enter') AS entered,
+    count(*) FILTER (kind = 'converted') AS converted
+  FROM journey_events GROUP BY ALL`;
+
+/** Each action step: sent, skipped by reason, outcome unknown; ordered by where it first happens. */
+export const STEPS_SQL = `
+  SELECT rule_id, rule_version, step_id, kind, coalesce(reason, '') AS reason, channel, count(*) AS n, min(seq) AS first_seq
+  FROM journey_events WHERE kind IN ('step_sent', 'step_skipped', 'step_outcome_unknown')
+  GROUP BY rule_id, rule_version, step_id, kind, reason, channel`;
+
+/** Journeys with at least one tracked click on one of their messages (engagement events carry the journey id). */
+export const CLICKED_SQL = `
+  SELECT e.rule_id, e.rule_version, e.grp, count(DISTINCT b.journey_id) AS clicked
+  FROM behavior_events b JOIN journey_events e ON e.kind = 'enter' AND e.journey_id = b.journey_id
+  WHERE b.event IN ('email_clicked', 'sms_clicked') GROUP BY ALL`;
+
+/** Treatment journeys per split variant, entered and converted. */
+export const VARIANTS_SQL = `
+  SELECT e.rule_id, e.rule_version, v.split_id, v.variant, count(*) AS entered, count(c.journey_id) AS converted
+  FROM journey_variants v
+  JOIN journey_events e ON e.journey_id = v.journey_id AND e.kind = 'enter' AND e.grp = 'treatment'
+  LEFT JOIN (SELECT journey_id FROM journey_events WHERE kind = 'converted') c ON c.journey_id = v.journey_id
+  GROUP BY ALL`;
+
+/** Upper bounds (ms) of the time-to-convert histogram's buckets; the last bucket is everything above. */
+export const TIME_TO_CONVERT_BUCKETS: readonly { label: string; upToMs: number }[] = [
+  { label: '< 1 h', upToMs: 3_600_000 },
+  { label: '1–6 h', upToMs: 6 * 3_600_000 },
+  { label: '6–24 h', upToMs: 24 * 3_600_000 },
+  { label: '1–2 d', upToMs: 2 * 86_400_000 },
+  { label: '2–3 d', upToMs: 3 * 86_400_000 },
+  { label: '3–7 d', upToMs: 7 * 86_400_000 },
+  { label: '7–14 d', upToMs: 14 * 86_400_000 },
+  { label: '≥ 14 d', upToMs: Number.POSITIVE_INFINITY },
+];
+const bucketCase = `CASE ${TIME_TO_CONVERT_BUCKETS.slice(0, -1).map((b, i) => `WHEN time_to_convert_ms < ${b.upToMs} THEN ${i}`).join(' ')} ELSE ${TIME_TO_CONVERT_BUCKETS.length - 1} END`;
+
+export const TIME_TO_CONVERT_SQL = `
+  SELECT rule_id, rule_version, grp, ${bucketCase} AS bucket, count(*) AS n
+  FROM journey_events WHERE kind = 'converted' GROUP BY ALL`;
+
+export const TIME_TO_CONVERT_QUANTILES_SQL = `
+  SELECT rule_id, rule_version, quantile_disc(time_to_convert_ms, 0.5) AS median_ms, quantile_disc(time_to_convert_ms, 0.9) AS p90_ms
+  FROM journey_events WHERE kind = 'converted' GROUP BY ALL`;
+
+/** Hourly buckets for a rule whose entries span at most 3 days (a backtest, a fresh launch), daily above. */
+export const OVER_TIME_SQL = `
+  WITH spans AS (
+    SELECT rule_id, rule_version, CASE WHEN max(at_ms) - min(at_ms) <= 3 * 86400000 THEN 3600000 ELSE 86400000 END AS width
+    FROM journey_events WHERE kind = 'enter' GROUP BY ALL)
+  SELECT e.rule_id, e.rule_version, s.width, (e.at_ms // s.width) * s.width AS t,
+    count(*) FILTER (e.kind = 'enter') AS entries, count(*) FILTER (e.kind = 'converted') AS conversions
+  FROM journey_events e JOIN spans s USING (rule_id, rule_version)
+  WHERE e.kind IN ('enter', 'converted') GROUP BY ALL ORDER BY t`;
+
+/** How far before entry the behavior that led into it is looked for. */
+export const PATH_LOOKBACK_MS = 7 * 86_400_000;
+/** Events per path (the anchor, entered or converted, comes on top). */
+export const PATH_EVENTS = 3;
+export const TOP_PATHS = 10;
+
+/**
+ * The last PATH_EVENTS behavior events of the person up to entry (within PATH_LOOKBACK_MS), and the last
+ * PATH_EVENTS between entry and conversion: the most common sequences per rule and version.
+ */
+export const PATHS_SQL = `
+  WITH enters AS (SELECT journey_id, person_id, rule_id, rule_version, at_ms FROM journey_events WHERE kind = 'enter'),
+  converts AS (SELECT journey_id, at_ms FROM journey_events WHERE kind = 'converted'),
+  before_entry AS (
+    SELECT e.rule_id, e.rule_version, e.journey_id, b.event, b.at_ms,
+      row_number() OVER (PARTITION BY e.journey_id ORDER BY b.at_ms DESC, b.event) AS rn
+    FROM enters e JOIN behavior_events b ON b.person_id = e.person_id AND b.at_ms <= e.at_ms AND b.at_ms > e.at_ms - ${PATH_LOOKBACK_MS}),
+  to_conversion AS (
+    SELECT e.rule_id, e.rule_version, e.journey_id, b.event, b.at_ms,
+      row_number() OVER (PARTITION BY e.journey_id ORDER BY b.at_ms DESC, b.event) AS rn
+    FROM enters e JOIN converts c USING (journey_id)
+    JOIN behavior_events b ON b.person_id = e.person_id AND b.at_ms > e.at_ms AND b.at_ms < c.at_ms),
+  converted_journeys AS (SELECT e.rule_id, e.rule_version, e.journey_id FROM enters e JOIN converts c USING (journey_id)),
+  sequences AS (
+    SELECT 'into_entry' AS direction, rule_id, rule_version, journey_id, list(event ORDER BY at_ms, event) AS path
+    FROM before_entry WHERE rn <= ${PATH_EVENTS} GROUP BY ALL
+    UNION ALL
+    SELECT 'to_conversion', j.rule_id, j.rule_version, j.journey_id, coalesce(list(t.event ORDER BY t.at_ms, t.event) FILTER (t.event IS NOT NULL), [])
+    FROM converted_journeys j LEFT JOIN to_conversion t ON t.journey_id = j.journey_id AND t.rn <= ${PATH_EVENTS}
+    GROUP BY j.rule_id, j.rule_version, j.journey_id),
+  counted AS (SELECT direction, rule_id, rule_version, path, count(*) AS n FROM sequences GROUP BY ALL)
+  SELECT * FROM counted
+  QUALIFY row_number() OVER (PARTITION BY direction, rule_id, rule_version ORDER BY n DESC, path::VARCHAR) <= ${TOP_PATHS}
+  ORDER BY direction, rule_id, rule_version, n DESC, path::VARCHAR`;
