@@ -11,7 +11,7 @@ import type { InboundContext } from './inbound-context';
 import { publishEngagement, type Engagement } from './engagement-events';
 import { verifyClickToken, verifyOpenToken } from './tracking-links';
 
-/** The smallest transparent GIF (1×1, 43 bytes). */
+/** A transparent 1×1 GIF (42 bytes). */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 /** Neither the browser nor a proxy keeps the answer; the token in the URL is not sent on as Referer. */
@@ -47,11 +47,18 @@ export async function handleTrackedClick(ctx: InboundContext, request: IncomingM
     ctx.log.warn('tracked link with an invalid signature refused');
     throw new HttpError(403, 'this link is not valid (its signature does not match)');
   }
+  // The URL parser's spelling: non-ASCII percent-encoded, no CR/LF, so it is a valid Location header.
+  let location: string;
+  try {
+    location = new URL(click.url).href;
+  } catch {
+    throw new HttpError(400, 'the link\'s target is not a valid URL');
+  }
   if (publish) {
     const { linkIndex, url, ...message } = click;
     await record(ctx, { event: message.channel === 'sms' ? 'sms_clicked' : 'email_clicked', message, details: { url, linkIndex }, dedupeKey: token });
   }
-  response.writeHead(302, { Location: click.url, ...NO_STORE });
+  response.writeHead(302, { Location: location, ...NO_STORE });
   response.end();
 }
 

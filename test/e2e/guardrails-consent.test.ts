@@ -176,6 +176,9 @@ describe('consent on NATS, Temporal, SMTP capture and the inbound service', () =
     await enter('dan', 'appointment_booked');
     const offer = await stack.twilio.waitFor((m) => m.to === PHONES.dan, 20_000);
     expect(offer.body).toContain('20% off');
+    // The fake Twilio reports the text delivered to the inbound service, which publishes `sms_delivered` for dan.
+    expect((await stack.twilio.waitForCallback((callback) => callback.sid === offer.sid && callback.status === 'delivered', 20_000)).answer).toBe(200);
+    stack.expectExtra(1);
 
     // Twilio posts the reply to NUDGE_PUBLIC_URL/twilio/inbound, signed with the account's auth token.
     const fields = { From: PHONES.dan!, To: '+15005550006', Body: 'STOP', MessageSid: `SM${'5'.repeat(32)}`, AccountSid: `AC${'0'.repeat(32)}` };

@@ -1,0 +1,58 @@
+/**
+ * The engagement loop end to end: a rule with `tracking` texts a link rewritten to a signed redirect;
+ * the Twilio connector sends the StatusCallback (NUDGE_PUBLIC_URL/twilio/status with the message ref),
+ * the fake Twilio posts its signed delivery report there, `nudge inbound` publishes `sms_delivered` and
+ * a rule reacts to it; following the link redirects to the target and `sms_clicked` starts another rule.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../dev/servers/process';
+import type { InboundServer } from '../../engine/inbound/inbound-server';
+import { startInboundService } from '../../engine/inbound/inbound-service';
+import { createLogger } from '../../platform/logger';
+import { identify, startStack, track, type Stack } from '../support/stack';
+
+describe('engagement events on NATS, Temporal, the fake Twilio and the inbound service', () => {
+  let stack: Stack;
+  let inbound: InboundServer;
+  let publicUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    publicUrl = `http://127.0.0.1:${port}`;
+    stack = await startStack({ rules: 'test/fixtures/engagement', env: { NUDGE_PUBLIC_URL: publicUrl, NUDGE_INBOUND_PORT: String(port), NUDGE_TRACKING_SECRET: 'engagement-e2e-tracking-secret' } });
+    inbound = await startInboundService({ config: stack.config, env: { TWILIO_API_BASE: stack.twilio.url }, log: createLogger('inbound', 'silent') });
+  });
+  afterAll(async () => {
+    await inbound?.stop();
+    await stack?.stop();
+  });
+
+  it('a delivered text becomes sms_delivered that a rule reacts to; a click redirects and becomes sms_clicked', async () => {
+    await stack.publish(identify('erin', { email: 'erin@example.com', phone: '+14155550166', first_name: 'Erin' }, new Date(Date.now() - 60_000)));
+    await stack.publish(track('erin', 'offer_requested', new Date()));
+
+    const text = await stack.twilio.waitFor((message) => message.to === '+14155550166', 20_000);
+    expect(text.statusCallback).toMatch(new RegExp(`^${publicUrl}/twilio/status\\?ref=`));
+    const link = new RegExp(`(${publicUrl}/c/[A-Za-z0-9_.-]+)\\.$`).exec(text.body)?.[1];
+    expect(link, text.body).toBeDefined();
+
+    // The fake reports `sent`, then `delivered`, signed like Twilio; only `delivered` is an event.
+    expect((await stack.twilio.waitForCallback((callback) => callback.sid === text.sid && callback.status === 'delivered', 20_000)).answer).toBe(200);
+    stack.expectExtra(1);
+    const receipt = await stack.smtp.waitFor((mail) => mail.to.includes('erin@example.com') && mail.subject.startsWith('Your offer reached'), 30_000);
+    expect(receipt.subject).toBe('Your offer reached sms');
+    expect(receipt.text).toContain('Delivered (delivered).');
+
+    const click = await fetch(link!, { redirect: 'manual' });
+    expect(click.status).toBe(302);
+    expect(click.headers.get('location')).toBe('https://clinic.test/offer?code=SPRING');
+    stack.expectExtra(1);
+    const thanks = await stack.smtp.waitFor((mail) => mail.to.includes('erin@example.com') && mail.subject.startsWith('You opened'), 30_000);
+    expect(thanks.subject).toBe('You opened https://clinic.test/offer?code=SPRING');
+
+    expect((await stack.journeyResultOf('erin', 'delivered-receipt')).reason).toBe('completed');
+    expect((await stack.journeyResultOf('erin', 'clicked-followup')).reason).toBe('completed');
+    const forged = await fetch(`${link!.slice(0, -1)}${link!.endsWith('A') ? 'B' : 'A'}`, { redirect: 'manual' }); // one character of the signature changed
+    expect(forged.status).toBe(403);
+  });
+});
