@@ -2,7 +2,7 @@ import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import type { InboundRequest } from '../../inbound';
 import { describeSmsWebhooks, refusalOf as refusal } from '../../testing/connector-suite';
-import { inboundFromEnv } from './twilio.config';
+import { fromEnv, inboundFromEnv } from './twilio.config';
 import { twilioInbound } from './twilio.inbound';
 
 const TOKEN = 'twilio-inbound-test-token';
@@ -60,11 +60,28 @@ describe('Twilio webhooks', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('hands over the delivery ref of the StatusCallback URL the connector sent (covered by the signature)', () => {
+    const request = signedRequest('/twilio/status?ref=abc.def', { MessageSid: 'SM1', MessageStatus: 'delivered' });
+    expect(routeOf('/twilio/status').read(request)).toEqual({ kind: 'delivery_status', providerMessageId: 'SM1', status: 'delivered', deliveryRef: 'abc.def' });
+    expect(refusal(() => routeOf('/twilio/status').read({ ...request, url: '/twilio/status?ref=other.ref', publicUrl: `${PUBLIC}/twilio/status?ref=other.ref` })).status).toBe(403);
+    expect(routeOf('/twilio/status').read(signedRequest('/twilio/status', { MessageSid: 'SM1', MessageStatus: 'sent' })).deliveryRef).toBeUndefined();
+  });
+
   it('refuses a signed callback with a missing or malformed field (400), naming it', () => {
     expect(refusal(() => routeOf('/twilio/status').read(signedRequest('/twilio/status', { MessageSid: 'SM1' }))).message).toBe('missing field MessageStatus');
     expect(refusal(() => routeOf('/twilio/status').read(signedRequest('/twilio/status', { MessageSid: 'SM1', MessageStatus: 'DELIVERED!' }))).message).toMatch(
       /field MessageStatus is malformed/,
     );
+  });
+});
+
+describe('Twilio StatusCallback from the environment', () => {
+  const base = { TWILIO_API_BASE: 'http://127.0.0.1:4010' };
+  it('is TWILIO_STATUS_CALLBACK_URL, else NUDGE_PUBLIC_URL/twilio/status, else none', () => {
+    expect(fromEnv({ ...base, TWILIO_STATUS_CALLBACK_URL: 'https://hooks.example.test/sms/status' }).statusCallbackUrl).toBe('https://hooks.example.test/sms/status');
+    expect(fromEnv({ ...base, NUDGE_PUBLIC_URL: 'https://hooks.example.test/' }).statusCallbackUrl).toBe('https://hooks.example.test/twilio/status');
+    expect(fromEnv(base).statusCallbackUrl).toBeUndefined();
+    expect(() => fromEnv({ ...base, TWILIO_STATUS_CALLBACK_URL: 'ftp://x' })).toThrow(/TWILIO_STATUS_CALLBACK_URL/);
   });
 });
 
