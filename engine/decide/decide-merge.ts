@@ -37,8 +37,20 @@ export function decideAbsorb(ctx: DecideContext, survivor: UserState, control: A
     effects.push({ kind: 'exitMerged', workflowId: dropped.workflowId, notice: { into: control.into, keptJourneyId: kept.workflowId, at: control.at } });
     outcome.signalled.push(dropped.workflowId);
   }
+  rearmMerged(state, survivor, effects);
   reevaluate(ctx, state, seq, outcome, effects);
   return { state, effects, outcome };
+}
+
+/**
+ * The absorbed half's absence timers were keyed by its own id: the ones the merged state keeps from it
+ * are armed again for the survivor (their old timers then find a tombstone and change nothing).
+ */
+function rearmMerged(state: UserState, survivor: UserState, effects: Effect[]): void {
+  for (const [ruleId, armed] of Object.entries(state.absence ?? {})) {
+    if (survivor.absence?.[ruleId]?.event.messageId === armed.event.messageId) continue;
+    effects.push({ kind: 'armAbsence', control: { person: state.userKey, ruleId, armedBy: armed.event.messageId, due: armed.due } });
+  }
 }
 
 /**

@@ -6,6 +6,11 @@
  */
 export const EVENTS_STREAM = 'NUDGE_EVENTS';
 export const EVENTS_SUBJECT_PREFIX = 'nudge.events';
+/**
+ * Absence timers: JetStream scheduled messages in the events stream, one subject per rule and person
+ * (`nudge.absence.<rule>.<hash of the person>`), each firing onto the person's partition subject.
+ */
+export const ABSENCE_SUBJECT_PREFIX = 'nudge.absence';
 /** Events as trackers sent them, before identity resolution: the collector and `nudge publish` write here. */
 export const RAW_STREAM = 'NUDGE_RAW';
 export const RAW_SUBJECT = 'nudge.raw';

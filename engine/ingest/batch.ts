@@ -19,6 +19,7 @@ import type { VersionedState } from '../../platform/stores/state-store';
 import { JourneyRejectedError, type JourneyStarter } from '../../platform/temporal/journey-starter';
 import { concurrently } from './concurrently';
 import type { Decision, Effect, EventOutcome } from '../decide/decide';
+import type { AbsenceTimers } from '../decide/decide-absence';
 import type { Handoff, StateAccess } from './process-event';
 
 export interface CommitPorts {
@@ -27,6 +28,8 @@ export interface CommitPorts {
   handoff: Handoff;
   /** Where an identify's phone trait is recorded, so an inbound SMS "STOP" finds its person. */
   phones?: { set(phone: string, userId: string): Promise<unknown> };
+  /** Where absence timers are armed and disarmed (JetStream scheduled messages; the simulator's virtual clock). */
+  absenceTimers?: AbsenceTimers;
   /** Most effects or writes in flight at once. */
   concurrency: number;
 }
@@ -85,6 +88,7 @@ export class Batch {
   }
 
   async commit(ports: CommitPorts): Promise<void> {
+    supersedeTimers(this.effects);
     if (this.effects.length) await concurrently(this.effects.filter((e) => !e.done), ports.concurrency, async (pending) => {
       await runEffect(ports, pending, (userKey, ruleId, workflowId) => this.dropMarker(userKey, ruleId, workflowId));
       pending.done = true;
@@ -149,9 +153,34 @@ async function runEffect(ports: CommitPorts, { effect, outcome }: PendingEffect,
     case 'phone':
       await ports.phones?.set(effect.phone, effect.userKey);
       return;
+    case 'armAbsence':
+      return timers(ports).arm(effect.control);
+    case 'disarmAbsence':
+      return timers(ports).disarm(effect.person, effect.ruleId);
     default:
       return assertNever(effect);
   }
+}
+
+function timers(ports: CommitPorts): AbsenceTimers {
+  if (!ports.absenceTimers) throw new Error('an absence trigger armed or disarmed a timer, but this driver was given no absence timers (CommitPorts.absenceTimers)');
+  return ports.absenceTimers;
+}
+
+/**
+ * Effects run concurrently, so two timer effects for one person and rule could land out of order: only
+ * the last one of the batch (what the saved state says) is executed, the earlier ones count as done.
+ */
+function supersedeTimers(effects: PendingEffect[]): void {
+  const last = new Map<string, PendingEffect>();
+  for (const pending of effects) {
+    const { effect } = pending;
+    if (effect.kind === 'armAbsence') last.set(`${effect.control.ruleId}\u0000${effect.control.person}`, pending);
+    else if (effect.kind === 'disarmAbsence') last.set(`${effect.ruleId}\u0000${effect.person}`, pending);
+  }
+  if (!last.size) return;
+  const kept = new Set(last.values());
+  for (const pending of effects) if ((pending.effect.kind === 'armAbsence' || pending.effect.kind === 'disarmAbsence') && !kept.has(pending)) pending.done = true;
 }
 
 /** Sends a state's outbox signals in order; a journey that no longer runs loses its marker. Returns the state without the outbox. */

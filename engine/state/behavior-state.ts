@@ -71,6 +71,24 @@ export interface UserState {
   absorbed?: string[];
   /** Current sessions of `distinct` tags, by session key (see sessions.ts); absent when there are none. */
   sessions?: Record<string, SessionRecord>;
+  /**
+   * Armed absence triggers by rule id (engine/decide/decide-absence.ts); absent when none is armed, as
+   * in every state written before absence triggers existed (so no version change: none was armed).
+   */
+  absence?: Record<string, ArmedAbsence>;
+}
+
+/** An armed absence trigger: the occurrence that armed it and when it fires unless re-armed or disarmed. */
+export interface ArmedAbsence {
+  /**
+   * The arming event (the watched event's last occurrence, or the `after` event), as the journey will
+   * receive it as its trigger; its messageId names the arming, so a timer of an older one is stale.
+   */
+  event: { messageId: string; event: string; timestamp: string; properties: Record<string, unknown> };
+  /** That event's time (ms). */
+  since: number;
+  /** since + the trigger's `for` (ms): the timer message carries the same, so a stale one is recognised. */
+  due: number;
 }
 
 export interface Identifiers {

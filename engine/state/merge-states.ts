@@ -50,6 +50,8 @@ export function mergeStates(survivor: UserState, absorbed: UserState, plan: Coun
     recent: nonEmpty(keepTriggerEvents(unionBy(survivor.recent, absorbed.recent, mergeRecent), plan)),
     sessions: nonEmpty(keepCurrentSessions(unionBy(survivor.sessions, absorbed.sessions, (s, a) => (a.lastAt > s.lastAt ? a : s)), clock, plan)),
     consent: mergeConsent(survivor.consent, absorbed.consent),
+    // One person now: an absence timer counts from the newer arming occurrence of either half.
+    absence: nonEmpty(unionBy(survivor.absence, absorbed.absence, (s, a) => (a.since > s.since ? a : s))),
     entries: unionBy(survivor.entries, absorbed.entries, mergeEntry),
     journeys,
     identifiers: mergeIdentifiers(survivor.identifiers, absorbed.identifiers),
