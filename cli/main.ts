@@ -11,7 +11,9 @@ import { runErase, runExport } from '../engine/privacy/privacy-commands';
 import { runProfile } from '../engine/profile/profile-command';
 import { startWorkerService } from '../workflows/worker-service';
 import { runTokenCreate } from './api-command';
+import { runAudienceCommand } from './audience-command';
 import { runDeadLetters } from './dead-letters-command';
+import { runJourneyEventsExport, type ExportOptions } from './journey-events-command';
 import { runGraph } from './graph-command';
 import { NatsConfigError, writeNatsConfig, type NatsConfigOptions } from './nats-config-command';
 import { runPublish } from './publish-command';
@@ -47,7 +49,7 @@ program
 
 program
   .command('inbound')
-  .description('serve unsubscribe links (GET/POST /u/<token>, RFC 8058 one-click) and the SMS provider webhooks (Twilio: /twilio/inbound, /twilio/status; HTTP SMS: /http-sms/inbound, /http-sms/status) on NUDGE_INBOUND_PORT (4290)')
+  .description('serve unsubscribe links (GET/POST /u/<token>, RFC 8058 one-click), tracked clicks and the open pixel (GET /c/<token>, /o/<token>), email bounce and complaint reports (POST /email/events) and the SMS provider webhooks (Twilio: /twilio/inbound, /twilio/status; HTTP SMS: /http-sms/inbound, /http-sms/status) on NUDGE_INBOUND_PORT (4290)')
   .action(async () => {
     const inbound = await startInboundService();
     await untilSignal();
@@ -151,6 +153,37 @@ program
     process.exitCode = await runDeadLetters(loadConfig(), Number(options.limit));
   });
 
+const audience = program.command('audience').description('one-off and scheduled audiences: rules whose trigger is "oneOff" or "schedule"');
+audience
+  .command('count')
+  .description('dry run: how many persons the rule\'s audience has now (the same evaluation as launch, over every partition\'s state); sends nothing')
+  .argument('<rule>', 'the rule id (from NUDGE_RULES_DIR, or the deployed rule set with NUDGE_RULES_SOURCE=kv)')
+  .action(async (ruleId: string) => {
+    process.exitCode = await runAudienceCommand(loadConfig(), 'count', ruleId);
+  });
+audience
+  .command('launch')
+  .description('enter everyone matching a oneOff rule now: prints persons scanned / matched / sent for entry per partition; the engines owning the partitions enter them (entry policy applies). Safe to run again with the same --run-id')
+  .argument('<rule>', 'the rule id of a rule with a "oneOff" trigger')
+  .option('--run-id <id>', 'names this run in journey ids (default: launch-<now>); a second launch with the same id enters nobody twice')
+  .action(async (ruleId: string, options: { runId?: string }) => {
+    process.exitCode = await runAudienceCommand(loadConfig(), 'launch', ruleId, options.runId ? { runId: options.runId } : {});
+  });
+
+program
+  .command('journey-events')
+  .description('the journey event log (stream nudge_journey_events): every journey action once, for BI and warehouses')
+  .command('export')
+  .description('write the records of a time range (by occurredAt) to a file: jsonl (as written; rules/journey-event.schema.json) or parquet (one flat table, via DuckDB)')
+  .requiredOption('--from <ISO>', 'first moment of the range (inclusive)')
+  .requiredOption('--to <ISO>', 'end of the range (exclusive)')
+  .option('--rule <id>', 'only this rule\'s journeys')
+  .option('--format <format>', 'jsonl or parquet', 'jsonl')
+  .requiredOption('--out <file>', 'the file to write')
+  .action(async (options: ExportOptions) => {
+    process.exitCode = await runJourneyEventsExport(loadConfig(), options);
+  });
+
 program
   .command('profile')
   .description('print a person as nudge sees them: person id, identifiers, merges and refused links (identity graph), traits (with when each was set), behavior tags, recent events kept for rules and tags, consent, running journeys and entries; reads NATS KV')
@@ -194,6 +227,7 @@ const simulationInputs = (command: Command) =>
 simulationInputs(program.command('simulate'))
   .description('run rules over events on a virtual clock (no servers): what would each user have received, and when')
   .option('--format <format>', 'jsonl (one action per line) or table', 'table')
+  .option('--journey-events <file.jsonl>', 'also write the journey event log records (as production writes them to nudge_journey_events) to this file')
   .action(async (options: SimulateOptions) => {
     if (!['jsonl', 'table'].includes(options.format ?? '')) throw new Error(`--format must be jsonl or table, not "${options.format}"`);
     process.exitCode = await runSimulate(options);

@@ -5,21 +5,23 @@
  * read off the services' code (engine-service.ts, worker-service.ts, collect-service.ts,
  * inbound-service.ts) and tested against a real server with the generated config.
  */
-import { DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECT_PREFIX, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, RAW_STREAM, RAW_SUBJECT } from '../engine/events/subjects';
+import { ABSENCE_SUBJECT_PREFIX, DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECT_PREFIX, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, RAW_STREAM, RAW_SUBJECT } from '../engine/events/subjects';
 import { IDENTITY_BUCKET } from '../engine/identity/identity-store';
 import { PHONES_BUCKET } from '../engine/inbound/phone-directory';
+import { AUDIENCE_RUNS_BUCKET } from '../engine/audience/run-records';
 import { CHECKPOINTS_BUCKET } from '../engine/ownership/checkpoints';
 import { LEASES_BUCKET } from '../engine/ownership/lease-store';
 import { RULES_BUCKET } from '../engine/rules-registry/revision-store';
 import { couponPoolConfigSchema } from '../connectors/coupon/pool/coupon-pool.config';
 import { CAPS_BUCKET, SENDS_BUCKET, USERS_BUCKET } from '../platform/nats/setup';
+import { JOURNEY_EVENTS_STREAM, JOURNEY_EVENTS_SUBJECT_PREFIX } from '../workflows/journey/journey-event-record';
 
 export const SERVICES = ['collector', 'inbound', 'engine', 'worker', 'operator'] as const;
 export type Service = (typeof SERVICES)[number];
 
 const COUPON_BUCKET = couponPoolConfigSchema.shape.bucket.parse(undefined);
 /** The streams every service's start checks (ensureStreams): reading their configuration reveals no event. */
-const NUDGE_STREAMS = [EVENTS_STREAM, RAW_STREAM, DEAD_LETTER_STREAM];
+const NUDGE_STREAMS = [EVENTS_STREAM, RAW_STREAM, DEAD_LETTER_STREAM, JOURNEY_EVENTS_STREAM];
 
 export interface ServiceAccess {
   /** Subjects it publishes events to (each captured by a stream, so the publish is acknowledged). */
@@ -40,21 +42,23 @@ export const SERVICE_ACCESS: Record<Service, ServiceAccess> = {
   collector: { publishes: [RAW_SUBJECT], consumes: [], reads: [], writes: [], creates: [] },
   // Unsubscribe links and SMS STOP become raw events; delivery callbacks update the send ledger; STOP finds the person by phone.
   inbound: { publishes: [RAW_SUBJECT], consumes: [], reads: [], writes: [SENDS_BUCKET, PHONES_BUCKET], creates: [SENDS_BUCKET, PHONES_BUCKET].map(kvStream) },
-  // The resolver (raw → partitions, dead letters), the partition loops, leases and checkpoints, rules followed.
+  // The resolver (raw → partitions, dead letters), the partition loops, leases and checkpoints, rules followed,
+  // scheduled audiences (a scan of the users bucket, entries on the partitions, run records), absence timers.
   engine: {
-    publishes: [`${EVENTS_SUBJECT_PREFIX}.*`, `${DEAD_LETTER_SUBJECT_PREFIX}.*`],
+    publishes: [`${EVENTS_SUBJECT_PREFIX}.*`, `${DEAD_LETTER_SUBJECT_PREFIX}.*`, `${ABSENCE_SUBJECT_PREFIX}.>`],
     consumes: [RAW_STREAM, EVENTS_STREAM],
     reads: [RULES_BUCKET],
-    writes: [USERS_BUCKET, IDENTITY_BUCKET, PHONES_BUCKET, CHECKPOINTS_BUCKET, LEASES_BUCKET],
-    creates: [...NUDGE_STREAMS, ...[USERS_BUCKET, IDENTITY_BUCKET, PHONES_BUCKET, CHECKPOINTS_BUCKET, LEASES_BUCKET, RULES_BUCKET].map(kvStream)],
+    writes: [USERS_BUCKET, IDENTITY_BUCKET, PHONES_BUCKET, CHECKPOINTS_BUCKET, LEASES_BUCKET, AUDIENCE_RUNS_BUCKET],
+    creates: [...NUDGE_STREAMS, ...[USERS_BUCKET, IDENTITY_BUCKET, PHONES_BUCKET, CHECKPOINTS_BUCKET, LEASES_BUCKET, RULES_BUCKET, AUDIENCE_RUNS_BUCKET].map(kvStream)],
   },
   // Activities: state read for conditions and consent, the send ledger, caps, coupons; journey-ended notices to the partitions.
+  // …and the journey event log (creating its stream if no engine has yet).
   worker: {
-    publishes: [`${EVENTS_SUBJECT_PREFIX}.*`],
+    publishes: [`${EVENTS_SUBJECT_PREFIX}.*`, `${JOURNEY_EVENTS_SUBJECT_PREFIX}.>`],
     consumes: [],
     reads: [USERS_BUCKET, RULES_BUCKET],
     writes: [SENDS_BUCKET, CAPS_BUCKET, COUPON_BUCKET],
-    creates: [SENDS_BUCKET, CAPS_BUCKET, COUPON_BUCKET].map(kvStream),
+    creates: [JOURNEY_EVENTS_STREAM, ...[SENDS_BUCKET, CAPS_BUCKET, COUPON_BUCKET].map(kvStream)],
   },
   operator: { publishes: [], consumes: [], reads: [], writes: [], creates: [], admin: true },
 };

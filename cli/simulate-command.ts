@@ -1,5 +1,7 @@
 /** `nudge simulate`: runs rules over events on a virtual clock and prints what would happen. */
+import { writeFileSync } from 'node:fs';
 import { connect } from '@nats-io/transport-node';
+import type { JourneyEventRecord } from '../workflows/journey/journey-event-record';
 import { natsConnectOptions } from '../platform/nats/connect-options';
 import { loadConfig } from '../platform/config';
 import type { EventEnvelope } from '../engine/events/envelope';
@@ -25,6 +27,8 @@ export interface SimulateOptions {
    * Default: on for --stream (a backtest shows what production did), off for --events.
    */
   arrivalOrder?: boolean;
+  /** Write the journey event log records (the same records production writes to its stream) to this JSON-lines file. */
+  journeyEvents?: string;
 }
 
 export class UsageError extends Error {}
@@ -61,18 +65,20 @@ export function loadSimulationRuleSet(options: Pick<SimulateOptions, 'rules' | '
 }
 
 export async function runSimulation(options: SimulateOptions, hooks: SimulationHooks = {}, warn: (line: string) => void = (l) => console.error(l)): Promise<SimulationAction[]> {
-  const { rules, tags } = loadSimulationRuleSet(options);
+  const { rules, tags, models } = loadSimulationRuleSet(options);
   const events = await loadSimulationEvents(options, warn);
   const profiles = options.profiles ? readProfilesFile(options.profiles) : [];
   const until = isoTime('--until', options.until);
   const order = (options.arrivalOrder ?? Boolean(options.stream)) ? 'arrival' : 'time';
   // The raw stream has dropped repeated messageIds already; a file has not (see SimulationInput.dropDuplicates).
-  return simulate({ rules, tags, events, profiles, dropDuplicates: !options.stream, order, ...(until !== undefined ? { until } : {}) }, hooks);
+  return simulate({ rules, tags, ...(models ? { models: models.map((m) => m.model) } : {}), events, profiles, dropDuplicates: !options.stream, order, ...(until !== undefined ? { until } : {}) }, hooks);
 }
 
 export async function runSimulate(options: SimulateOptions, out: (text: string) => void = (t) => process.stdout.write(t), warn: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const duplicates: EventEnvelope[] = [];
-  const actions = await runSimulation(options, { onDuplicate: (event) => duplicates.push(event) }, warn);
+  const records: JourneyEventRecord[] = [];
+  const actions = await runSimulation(options, { onDuplicate: (event) => duplicates.push(event), ...(options.journeyEvents ? { onJourneyEvent: (record) => records.push(record) } : {}) }, warn);
+  if (options.journeyEvents) writeFileSync(options.journeyEvents, records.map((record) => JSON.stringify(record) + '\n').join(''));
   if (options.format === 'jsonl') {
     out(toJsonLines(actions));
     const dropped = describeDuplicates(duplicates);

@@ -12,6 +12,7 @@ import type { LeafOutcome } from '../match/evaluate-conditions';
 import type { Rule } from '../../rules/schema/rule';
 import type { SimulationAction } from './simulator';
 import { assertNever } from '../../shared/assert-never';
+import { describeTrigger, triggerEventOf } from '../../rules/schema/trigger';
 
 const OPERATOR_WORDS: Record<string, string> = {
   equal: '=', notEqual: '≠', lessThan: '<', lessThanInclusive: '≤', greaterThan: '>', greaterThanInclusive: '≥',
@@ -33,6 +34,7 @@ export function describeLeaf(leaf: LeafOutcome): string {
     case 'tags': subject = `tag ${leaf.path?.replace(/^\$\./, '')}`; break;
     case 'count': subject = `number of ${params.event} events${where} in the last ${params.within}`; break;
     case 'secondsSinceLast': subject = `seconds since the previous ${params.event}${where}`; break;
+    case 'score': subject = `score of model ${(leaf.params as { model?: string } | undefined)?.model}`; break;
     default: subject = leaf.fact;
   }
   const actual = leaf.fact === 'secondsSinceLast' && (leaf.actual === null || leaf.actual === undefined) ? 'never happened' : show(leaf.actual);
@@ -58,6 +60,7 @@ function describeAction(a: SimulationAction): string {
     case 'branch': return `went down the "${a.branch}" branch of ${a.step}`;
     case 'skip': return `did not get ${a.step ?? 'the step'}: ${a.reason}`;
     case 'refused': return `was refused entry: ${a.reason}`;
+    case 'converted': return 'converted (reached the rule\'s goal)';
     case 'exit': return a.reason === 'exit_event' ? 'left the journey because of an exit event' : a.reason === 'completed' ? 'finished the journey' : `left the journey (${a.reason})`;
     default: return assertNever(a.action, 'simulation action');
   }
@@ -85,7 +88,7 @@ export function explain(input: ExplainInput): string {
   const { rule, userId } = input;
   const lines = [
     `Rule ${rule.id} v${rule.version} "${rule.name}"${rule.enabled ? '' : ' (DISABLED: it never starts journeys)'} — user ${userId}${input.person && input.person !== userId ? ` (person ${input.person}: every id linked to them)` : ''}`,
-    `Triggered by ${rule.trigger.event}; entry ${describeEntry(rule)}; exits on ${rule.exitOn.map((e) => e.event + (e.conditions ? ' (with conditions)' : '')).join(', ') || 'nothing'}.`,
+    `Triggered by ${describeTrigger(rule.trigger)}; entry ${describeEntry(rule)}; exits on ${rule.exitOn.map((e) => e.event + (e.conditions ? ' (with conditions)' : '')).join(', ') || 'nothing'}.`,
     ...(input.merges ?? []).map((m) => `Identity: ${m.at}  ${m.from} merged into ${m.into} through ${m.via.type} ${m.via.value} (message ${m.messageId}); their events count together from then on.`),
     ...(input.refusals ?? []).map((r) => `Identity: ${r.at}  ${r.identifier.type} ${r.identifier.value} was not linked (${r.reason}): ${r.detail}; the events stay apart.`),
     ...(input.duplicates ?? []).map((e) => `Dropped: ${e.timestamp}  ${behaviorEventOf(e)?.name ?? e.type} (message ${e.messageId}) repeats a messageId within NUDGE_DUPLICATE_WINDOW; production drops it too.`),
@@ -93,11 +96,11 @@ export function explain(input: ExplainInput): string {
   ];
   if (input.userEvents.length === 0) return [...lines, `No events of user ${userId} were found in the input.`].join('\n') + '\n';
   if (input.evaluations.length === 0) {
-    return [...lines, `User ${userId} sent ${input.userEvents.length} event(s) but no "${rule.trigger.event}" event${rule.enabled ? '' : ' (and the rule is disabled)'}, so the rule was never evaluated for them.`].join('\n') + '\n';
+    return [...lines, `User ${userId} sent ${input.userEvents.length} event(s) but no "${triggerEventOf(rule.trigger) ?? describeTrigger(rule.trigger)}" event${rule.enabled ? '' : ' (and the rule is disabled)'}, so the rule was never evaluated for them.`].join('\n') + '\n';
   }
   for (const { event, decision, merge } of input.evaluations) {
     const name = behaviorEventOf(event)?.name ?? event.type;
-    if (merge) lines.push(`${merge.at}  ${merge.from} merged into ${merge.into} (through ${merge.via.type} ${merge.via.value}, message ${merge.messageId}): the rule was evaluated again on the merged person, with their recent ${rule.trigger.event} events`);
+    if (merge) lines.push(`${merge.at}  ${merge.from} merged into ${merge.into} (through ${merge.via.type} ${merge.via.value}, message ${merge.messageId}): the rule was evaluated again on the merged person, with their recent ${triggerEventOf(rule.trigger)} events`);
     else lines.push(`${event.timestamp}  ${name} (message ${event.messageId})`);
     for (const leaf of decision.leaves) lines.push(`    ${describeLeaf(leaf)}`);
     if (!rule.trigger.conditions) lines.push('    (the rule has no conditions: every such event matches)');

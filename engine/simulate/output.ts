@@ -19,6 +19,7 @@ function describe(a: SimulationAction): string {
     case 'skip': return `skipped (${a.reason})`;
     case 'refused': return `refused entry (${a.reason})`;
     case 'exit': return `exits (${a.reason})`;
+    case 'converted': return 'converts (reached the goal)';
     default: return assertNever(a.action, 'simulation action');
   }
 }
@@ -55,7 +56,7 @@ export function toTable(actions: SimulationAction[], options: { duplicates?: Eve
       for (const a of mine.filter((x) => x.action === action)) reasons.set(a.reason ?? '?', (reasons.get(a.reason ?? '?') ?? 0) + 1);
       return [...reasons].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
     };
-    lines.push(`  ${rule}: entered ${count((a) => a.action === 'enter')}; sent: email ${count((a) => a.action === 'email')}, sms ${count((a) => a.action === 'sms')}, webhook ${count((a) => a.action === 'webhook')}, coupons ${count((a) => a.action === 'coupon')}; skipped: ${byReason('skip')}; refused: ${byReason('refused')}; exited: ${byReason('exit')}`);
+    lines.push(`  ${rule}: entered ${count((a) => a.action === 'enter')}; sent: email ${count((a) => a.action === 'email')}, sms ${count((a) => a.action === 'sms')}, webhook ${count((a) => a.action === 'webhook')}, coupons ${count((a) => a.action === 'coupon')}; skipped: ${byReason('skip')}; refused: ${byReason('refused')}; exited: ${byReason('exit')}${count((a) => a.action === 'converted') ? `; converted ${count((a) => a.action === 'converted')}` : ''}`);
   }
   const duplicates = describeDuplicates(options.duplicates ?? []);
   if (duplicates) lines.push('', duplicates);

@@ -24,6 +24,7 @@ import type { JourneyInput } from '../../workflows/journey/journey-input';
 import type { EventEnvelope } from '../events/envelope';
 import { EventProcessor, type EventOutcome, type Handoff, type JourneyEndedNotice, type StateAccess } from '../ingest/process-event';
 import { RuleIndex } from '../match/rule-index';
+import type { TrainedModel } from '../../rules/schema/trained-model';
 import { allowedLatenessOf } from '../state/lateness';
 import { MemoryStateStore } from '../../platform/stores/memory-state-store';
 import { DuplicateWindow } from '../events/duplicate-window';
@@ -31,6 +32,9 @@ import { profileIdentify } from './inputs';
 import { withMemberIds } from './member-ids';
 import { recordingConnectors } from './recording-connectors';
 import { VirtualJourneys, type JourneyListener } from './virtual-journeys';
+import { VirtualAbsenceTimers } from './virtual-absence-timers';
+import { isAbsenceTrigger } from '../../rules/schema/trigger';
+import type { JourneyEventRecord } from '../../workflows/journey/journey-event-record';
 
 export interface SimulationAction {
   at: string;
@@ -42,7 +46,7 @@ export interface SimulationAction {
   journeyId: string | null;
   step: string | null;
   /** `refused`: the trigger matched but the entry policy or a running journey kept the user out (`reason`); `skip`: a journey's step held back. */
-  action: 'enter' | 'coupon' | 'email' | 'sms' | 'webhook' | 'wait' | 'branch' | 'skip' | 'exit' | 'refused';
+  action: 'enter' | 'coupon' | 'email' | 'sms' | 'webhook' | 'wait' | 'branch' | 'skip' | 'exit' | 'refused' | 'converted';
   channel?: string;
   to?: string;
   code?: string;
@@ -58,6 +62,8 @@ export interface SimulationInput {
   rules: LoadedRule[];
   /** The behavior tags rule conditions and templates may read. */
   tags?: LoadedTag[];
+  /** Trained models the `score` fact reads (rules/models/*.model.json), scored as the engine scores them. */
+  models?: TrainedModel[];
   events: EventEnvelope[];
   /** Starting traits, applied as identify events at the first event's time, before it (profileIdentify). */
   profiles?: { userId: string; traits: Record<string, unknown> }[];
@@ -87,10 +93,12 @@ export interface SimulationHooks {
   onRefusal?(refusal: RefusalRecord, person: string): void;
   /** Called for each event dropped as a repeat of a messageId inside NUDGE_DUPLICATE_WINDOW. */
   onDuplicate?(event: EventEnvelope): void;
+  /** Called for each journey event log record, the same records the workflow writes (workflows/journey/journey-records.ts). */
+  onJourneyEvent?(record: JourneyEventRecord): void;
 }
 
 export async function simulate(input: SimulationInput, hooks: SimulationHooks = {}): Promise<SimulationAction[]> {
-  const index = new RuleIndex(input.rules, input.tags);
+  const index = new RuleIndex(input.rules, input.tags, input.models);
   const config = loadConfig(input.env ?? process.env); // the same global guardrails as the engine and worker
   const clock = { now: 0 };
   // The twin of the engine's KV store: compare-and-set saves, reads through upgradeState.
@@ -109,7 +117,7 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   // Journey ends reach the person's state after the input that caused them, as the `ended` control
   // message reaches the partition after the batch in production.
   const ended: JourneyEndedNotice[] = [];
-  const journeys = new VirtualJourneys(activities, clock, recordAction(actions), (journey) => ended.push({ person: journey.userId, ruleId: journey.rule.id, workflowId: journey.journeyId }));
+  const journeys = new VirtualJourneys(activities, clock, recordAction(actions), (journey) => ended.push({ person: journey.userId, ruleId: journey.rule.id, workflowId: journey.journeyId }), hooks.onJourneyEvent);
   const applyEnded = async () => {
     while (ended.length) await processor.journeyEnded(ended.shift()!);
   };
@@ -129,7 +137,8 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
       hooks.onMerge?.(merge, outcome);
     },
   };
-  const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config), handoff, withLeaves: Boolean(hooks.onEvent || hooks.onMerge) });
+  const absenceTimers = new VirtualAbsenceTimers();
+  const processor = new EventProcessor({ rules: index, state, journeys, waitScale: 1, guardrails: globalGuardrails(config), handoff, absenceTimers, withLeaves: Boolean(hooks.onEvent || hooks.onMerge) });
   const merger = new PersonMerger(processor);
   const identity = new IdentityResolver(new MemoryIdentityStore(), identifierTypesOf(config));
 
@@ -139,20 +148,39 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   const ordered = input.order === 'arrival' ? given : given.sort((a, b) => a.at - b.at || a.i - b.i);
   const duplicates = input.dropDuplicates === false ? null : new DuplicateWindow(config.NUDGE_DUPLICATE_WINDOW);
   const runTimersUntil = async (time: number) => {
-    for (let timer = journeys.nextTimer(); timer && timer.at <= time; timer = journeys.nextTimer()) {
+    for (;;) {
+      // Journey waits and absence timers in time order (a journey's wait first on a tie: it was set earlier).
+      const timer = journeys.nextTimer();
+      const absence = absenceTimers.next();
+      if (absence && absence.due <= time && absence.due < (timer?.at ?? Infinity)) {
+        absenceTimers.take(absence);
+        clock.now = Math.max(clock.now, absence.due);
+        recordRefused(await processor.absenceTimer(absence, ++seq));
+        await applyEnded();
+        continue;
+      }
+      if (!timer || timer.at > time) return;
       clock.now = Math.max(clock.now, timer.at);
       await journeys.fireNextTimer();
       await applyEnded();
     }
   };
+  const nextTimerAt = () => Math.min(journeys.nextTimer()?.at ?? Infinity, absenceTimers.next()?.due ?? Infinity);
 
   // Rules by id for the refused entries (the index's byId is a linear search; this runs per refused entry).
   const ruleById = new Map<string, Rule>();
   for (const { rule } of index.rules) if (!ruleById.has(rule.id)) ruleById.set(rule.id, rule);
+  function recordRefused(outcome: EventOutcome): void {
+    for (const decision of outcome.decisions) {
+      if (decision.outcome !== 'entry_policy' && decision.outcome !== 'already_in_journey') continue;
+      const rule = ruleById.get(decision.ruleId)!;
+      actions.push({ at: new Date(clock.now).toISOString(), userId: outcome.userKey, ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'refused', reason: decision.outcome });
+    }
+  }
 
   for (const { event, at } of ordered) {
     // (checked here, not awaited blindly: most events have no timer due, and an await per event adds up)
-    if ((journeys.nextTimer()?.at ?? Infinity) <= at) await runTimersUntil(at);
+    if (nextTimerAt() <= at) await runTimersUntil(at);
     clock.now = Math.max(clock.now, at);
     if (duplicates && !duplicates.admit(event.messageId, clock.now)) {
       hooks.onDuplicate?.(event); // production's raw stream never stores it
@@ -171,16 +199,17 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
     const outcome = await processor.process(event, ++seq, plan.person);
     hooks.onEvent?.(event, outcome);
     if (ended.length) await applyEnded();
-    for (const decision of outcome.decisions) {
-      if (decision.outcome !== 'entry_policy' && decision.outcome !== 'already_in_journey') continue;
-      const rule = ruleById.get(decision.ruleId)!;
-      actions.push({ at: new Date(clock.now).toISOString(), userId: outcome.userKey, ruleId: rule.id, ruleVersion: rule.version, journeyId: null, step: null, action: 'refused', reason: decision.outcome });
-    }
+    recordRefused(outcome);
   }
   const lastEvent = ordered.reduce((last, { at }) => Math.max(last, at), 0); // (in arrival order not the last one)
-  const longest = Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule) + longestHoldMs(rule, config) + allowedLatenessOf(rule, config.NUDGE_ALLOWED_LATENESS)));
+  const longest = Math.max(0, ...input.rules.map(({ rule }) => longestJourneyMs(rule) + longestHoldMs(rule, config) + allowedLatenessOf(rule, config.NUDGE_ALLOWED_LATENESS) + absenceWaitMs(rule)));
   await runTimersUntil(input.until ?? lastEvent + longest);
   return withMemberIds(actions, state.load);
+}
+
+/** How long after its last event an absence trigger can still fire (its `for`); 0 for other triggers. */
+function absenceWaitMs(rule: Rule): number {
+  return isAbsenceTrigger(rule.trigger) ? parseDuration(rule.trigger.absence.for) : 0;
 }
 
 /** An upper bound of how long a journey of this rule can wait in total (every wait on any path). */

@@ -12,12 +12,16 @@ import { advance, emptyInbox, evaluateInput, performStepInput, receiveEvent, rec
 import { startJourney, type Command, type JourneyAction, type JourneyEvent, type MachineContext, type MergedNotice, type Transition } from '../../workflows/journey/machine';
 import { assertNever } from '../../shared/assert-never';
 import type { JourneyStarter } from '../../platform/temporal/journey-starter';
+import { journeyRecorder, recordMetaOf, type JourneyRecorder } from '../../workflows/journey/journey-records';
+import type { JourneyEventRecord } from '../../workflows/journey/journey-event-record';
 
 interface VirtualJourney {
   input: JourneyInput;
   ctx: MachineContext;
   t: Transition;
   inbox: Inbox;
+  /** The journey event log's records of this journey, by the same core as the workflow's. */
+  recorder: JourneyRecorder;
   /** A drive loop is running (awaiting an activity): a notice or event that arrives now waits for its next turn. */
   driving: boolean;
   done: boolean;
@@ -44,13 +48,17 @@ export class VirtualJourneys implements JourneyStarter {
     private readonly onAction: JourneyListener,
     /** A journey finished: the simulator tells its person's state, as the workflow's last activity does in production. */
     private readonly onFinished?: (input: JourneyInput) => void,
+    /** Each journey event record, as the workflow writes it (recordedAt: the virtual clock). */
+    private readonly onRecord?: (record: JourneyEventRecord) => void,
   ) {}
 
   async start(input: JourneyInput): Promise<'started' | 'already_started'> {
     if (this.journeys.has(input.journeyId)) return 'already_started';
     const ctx: MachineContext = machineContextFor(input);
     this.onAction(input, { at: this.clock.now, step: null, action: 'enter' });
-    const journey: VirtualJourney = { input, ctx, t: startJourney(ctx, this.clock.now), inbox: emptyInbox(), driving: false, done: false };
+    const recorder = journeyRecorder(ctx, recordMetaOf(input));
+    this.emit(recorder.enter(this.clock.now));
+    const journey: VirtualJourney = { input, ctx, t: startJourney(ctx, this.clock.now), inbox: emptyInbox(), recorder, driving: false, done: false };
     this.journeys.set(input.journeyId, journey);
     this.record(journey, journey.t);
     await this.drive(journey);
@@ -161,6 +169,13 @@ export class VirtualJourneys implements JourneyStarter {
 
   private record(journey: VirtualJourney, t: Transition): Transition {
     for (const action of t.log) this.onAction(journey.input, action);
+    this.emit(journey.recorder.take(t.log));
     return t;
+  }
+
+  private emit(records: ReturnType<JourneyRecorder['take']>): void {
+    if (!this.onRecord) return;
+    const recordedAt = new Date(this.clock.now).toISOString();
+    for (const record of records) this.onRecord({ ...record, recordedAt } as JourneyEventRecord);
   }
 }

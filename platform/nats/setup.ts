@@ -6,7 +6,8 @@
 import { jetstreamManager, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECT_PREFIX, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, RAW_STREAM, RAW_SUBJECT } from '../../engine/events/subjects';
+import { ensureJourneyEventStream } from './journey-event-stream';
+import { ABSENCE_SUBJECT_PREFIX, DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECT_PREFIX, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, RAW_STREAM, RAW_SUBJECT } from '../../engine/events/subjects';
 
 export const USERS_BUCKET = 'nudge_users';
 export const SENDS_BUCKET = 'nudge_sends';
@@ -43,6 +44,7 @@ export class ReplicaMismatchError extends Error {
 }
 
 const nanos = (ms: number) => ms * 1_000_000;
+const ABSENCE_SUBJECTS = `${ABSENCE_SUBJECT_PREFIX}.>`;
 
 function checkReplicas(info: StreamInfo, wanted: number | undefined): void {
   const actual = info.config.num_replicas || 1;
@@ -74,10 +76,16 @@ export async function ensureStreams(nc: NatsConnection, settings: StreamSettings
     if (recorded && recorded !== settings.partitions) {
       throw new Error(`stream ${EVENTS_STREAM} was created with ${recorded} partitions but NUDGE_PARTITIONS is ${settings.partitions}; use ${recorded}`);
     }
+    // Streams created before absence triggers gain the timers' subjects and message schedules (both additive).
+    if (!events.config.allow_msg_schedules || !events.config.subjects.includes(ABSENCE_SUBJECTS)) {
+      await jsm.streams.update(EVENTS_STREAM, { subjects: [...new Set([...events.config.subjects, ABSENCE_SUBJECTS])], allow_msg_schedules: true });
+    }
   } else {
     await addStream(jsm, {
       name: EVENTS_STREAM,
-      subjects: [`${EVENTS_SUBJECT_PREFIX}.*`],
+      // The partitions, and the absence timers (platform/nats/absence-timers.ts), which fire onto them.
+      subjects: [`${EVENTS_SUBJECT_PREFIX}.*`, ABSENCE_SUBJECTS],
+      allow_msg_schedules: true,
       duplicate_window: nanos(settings.duplicateWindowMs),
       metadata: { 'nudge.partitions': String(settings.partitions) },
     }, replicas);
@@ -88,6 +96,7 @@ export async function ensureStreams(nc: NatsConnection, settings: StreamSettings
   if (!(await existing(jsm, DEAD_LETTER_STREAM, settings.replicas))) {
     await addStream(jsm, { name: DEAD_LETTER_STREAM, subjects: [`${DEAD_LETTER_SUBJECT_PREFIX}.*`] }, replicas);
   }
+  await ensureJourneyEventStream(nc, { replicas });
   // Durable consumers leave num_replicas unset, so they inherit the stream's replica count.
   return jsm;
 }

@@ -17,12 +17,16 @@ export const NUDGE_SEARCH_ATTRIBUTES = {
   UserId: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   RuleVersion: IndexedValueType.INDEXED_VALUE_TYPE_INT,
   PersonIds: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  // Set by the journey when it ends (journey.workflow.ts), so the Web UI filters converted journeys and exits by reason.
+  NudgeConverted: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  NudgeExitReason: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
 } as const;
 
 const FLAG_TYPE: Record<number, string> = {
   [IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]: 'Keyword',
   [IndexedValueType.INDEXED_VALUE_TYPE_INT]: 'Int',
   [IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST]: 'KeywordList',
+  [IndexedValueType.INDEXED_VALUE_TYPE_BOOL]: 'Bool',
 };
 
 /** The custom search attributes as `temporal server start-dev --search-attribute` arguments. */

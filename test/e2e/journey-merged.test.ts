@@ -21,6 +21,7 @@ import { MemorySendLedger } from '../../workflows/activities/send-ledger';
 import type { JourneyInput, JourneyResult } from '../../workflows/journey/journey-input';
 import { journeyLogQuery, type MergedNotice } from '../../workflows/journey/signals';
 import { startWorker, type WorkerHandle } from '../../workflows/worker';
+import { MemoryJourneyEventLog } from '../../workflows/activities/journey-event-log';
 import { eventually } from '../support/poll';
 import { email, ruleOf, wait, waitForEvent } from '../support/unit-rules';
 
@@ -63,6 +64,7 @@ beforeAll(async () => {
     taskQueue,
     connectors,
     announceJourneyEnded: async () => undefined, // no engine here: nothing waits for journeys to end
+    journeyEvents: new MemoryJourneyEventLog(),
     activityDeps: { ledger: new MemorySendLedger(), loadUserState: async (key) => emptyState(key), caps: new MemoryCapStore(), consentMode: 'opt-out' },
     workflowBundle: { code: inject('workflowBundleCode') },
   });

@@ -5,19 +5,32 @@
  * too. Deterministic: no I/O here; the clock is Temporal's workflow clock (Date.now() inside the
  * workflow sandbox is replayed from history).
  */
-import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/create-activities';
 import type { JourneyEndedActivities } from '../activities/journey-ended';
+import type { JourneyEventLogActivities } from '../activities/journey-event-log';
+import { journeyRecorder, recordMetaOf, type PendingJourneyRecord } from './journey-records';
 import { machineContextFor, type JourneyInput, type JourneyResult } from './journey-input';
 import { startJourney, type Command, type JourneyAction, type MachineContext } from './machine';
 import { advance, emptyInbox, evaluateInput, performStepInput, receiveEvent, receiveMerged, receiveRuleChanged, takeFromInbox, wakesWait, type DriverInput } from './driver-core';
 import { assertNever } from '../../shared/assert-never';
+import { sendQueueOf } from './send-queues';
 import { journeyEventSignal, journeyLogQuery, journeyMergedSignal, journeyRuleChangedSignal } from './signals';
 
-const sends = proxyActivities<JourneyActivities>({
+const SEND_OPTIONS = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
-});
+} as const;
+const sends = proxyActivities<JourneyActivities>(SEND_OPTIONS);
+// Throttled broadcast sends (send-queues.ts): the same activity on the channel's rate-limited queue, where
+// it may wait as long as the rate needs (no schedule-to-start timeout), then runs under the same limits.
+const throttledSends = new Map<string, JourneyActivities>();
+const sendsOn = (taskQueue: string): JourneyActivities => {
+  let proxy = throttledSends.get(taskQueue);
+  if (!proxy) throttledSends.set(taskQueue, (proxy = proxyActivities<JourneyActivities>({ ...SEND_OPTIONS, taskQueue })));
+  return proxy;
+};
 const conditions = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 10 },
@@ -29,6 +42,16 @@ const lifecycle = proxyActivities<JourneyEndedActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
+// The journey event log: retried until it gets through (the ids make every retry harmless).
+const journal = proxyActivities<JourneyEventLogActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+// Registered by `nudge setup temporal` and the dev server (platform/temporal/search-attributes.ts).
+const ConvertedAttribute = defineSearchAttributeKey('NudgeConverted', SearchAttributeType.BOOL);
+const ExitReasonAttribute = defineSearchAttributeKey('NudgeExitReason', SearchAttributeType.KEYWORD);
+
 const workflowClock = () => Date.now();
 
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
@@ -37,7 +60,13 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   const planned: MachineContext = machineContextFor(input);
   // Allowed lateness (a wait and a re-check before the first send) came later; only inputs that ask for
   // it carry `recheck`, and the patch marker keeps any history recorded without it replaying as it ran.
-  const ctx: MachineContext = planned.recheck && !patched('trigger-recheck') ? { ...planned, recheck: undefined } : planned;
+  const rechecked: MachineContext = planned.recheck && !patched('trigger-recheck') ? { ...planned, recheck: undefined } : planned;
+  // The journey event log and goals came later: a history recorded before them replays without either.
+  const logged = patched('journey-event-log');
+  const ctx: MachineContext = logged ? rechecked : { ...rechecked, goal: undefined };
+  const recorder = journeyRecorder(ctx, recordMetaOf(input));
+  const unwritten: PendingJourneyRecord[] = [];
+  let converted = false;
 
   const log: JourneyAction[] = [];
   const inbox = emptyInbox();
@@ -48,11 +77,17 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   setHandler(journeyRuleChangedSignal, (notice) => receiveRuleChanged(inbox, notice));
   setHandler(journeyLogQuery, () => log);
 
+  const note = (transition: { log: JourneyAction[] }) => {
+    log.push(...transition.log);
+    if (transition.log.some((action) => action.action === 'converted')) converted = true;
+    if (logged) unwritten.push(...recorder.take(transition.log));
+  };
+  if (logged) unwritten.push(...recorder.enter(workflowClock()));
   let t = startJourney(ctx, workflowClock());
-  log.push(...t.log);
+  note(t);
   const feed = (driverInput: DriverInput) => {
     t = advance(ctx, t.state, driverInput, workflowClock());
-    log.push(...t.log);
+    note(t);
   };
 
   for (;;) {
@@ -62,9 +97,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       feed(pending);
       continue;
     }
+    // What the journey did so far goes to the log before it acts again (or ends).
+    if (unwritten.length) await journal.recordJourneyEvents(unwritten.splice(0));
     switch (command.kind) {
       case 'finish':
         upsertMemo({ outcome: command.reason, actions: log.length });
+        if (logged) upsertSearchAttributes([{ key: ConvertedAttribute, value: converted }, { key: ExitReasonAttribute, value: command.reason }]);
         // Journeys started before this notice existed replay without it up to here, and send it now.
         if (patched('journey-ended-notice')) await lifecycle.announceJourneyEnded({ person: input.userId, ruleId: rule.id, workflowId: input.journeyId });
         return { journeyId: input.journeyId, ruleId: rule.id, ruleVersion: rule.version, reason: command.reason, log, ...(input.assignment ? { assignment: input.assignment } : {}) };
@@ -97,7 +135,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
  */
 async function perform(input: JourneyInput, command: Extract<Command, { kind: 'perform' }>): Promise<DriverInput> {
   try {
-    return { kind: 'performed', result: await sends.performStep(performStepInput(input, command)) };
+    const queue = sendQueueOf(input.sendQueues, command.step);
+    // Only inputs of audience journeys carry sendQueues; the marker keeps histories from before replaying as they ran.
+    const activities = queue !== undefined && patched('throttled-send-queues') ? sendsOn(queue) : sends;
+    return { kind: 'performed', result: await activities.performStep(performStepInput(input, command)) };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     const cause = error.cause;
