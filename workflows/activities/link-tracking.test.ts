@@ -35,8 +35,8 @@ describe('trackHtmlLinks', () => {
     expect(trackHtmlLinks(html, numbered).html).toBe('<p><a class="btn" href="T0[https://shop.test/a?x=1&amp;y=2]">https://shop.test/a</a> <A HREF=\'T1[http://b.test/]\'>b</A></p>');
   });
 
-  it('leaves mailto:, tel:, anchors, images and the unsubscribe link alone', () => {
-    const html = '<a href="mailto:a@b.test">m</a><a href="tel:+1415">t</a><a href="#top">top</a><img src="https://cdn.test/x.png"><a href="https://hooks.test/u/T">unsubscribe</a>';
+  it('leaves mailto:, tel:, anchors, images, other attributes and the unsubscribe link alone', () => {
+    const html = '<a data-href="https://shop.test/x" title="https://shop.test/y">x</a><abbr href="https://shop.test/z">z</abbr><a href="mailto:a@b.test">m</a><a href="tel:+1415">t</a><a href="#top">top</a><img src="https://cdn.test/x.png"><a href="https://hooks.test/u/T">unsubscribe</a>';
     expect(trackHtmlLinks(html, (url, index) => tracker.clickUrl(ref, index, url))).toEqual({ html, tracked: 0 });
   });
 });

@@ -43,7 +43,7 @@ export const MESSAGE_REF_HEADER = 'X-Nudge-Ref';
 const TEXT_URL = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
 // An <a …> start tag's href attribute (double- or single-quoted; unquoted hrefs are rare and left alone).
-const ANCHOR_HREF = /(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2/gis;
+const ANCHOR_HREF = /(<a\s(?:[^>]*?\s)?href\s*=\s*)(["'])(.*?)\2/gis;
 const TRACKABLE = /^https?:\/\//i;
 
 /** Rewrites http(s) URLs in plain text (email text parts, SMS bodies); returns the text and how many links were tracked. */

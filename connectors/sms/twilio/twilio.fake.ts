@@ -78,7 +78,7 @@ export async function startTwilioFake(options: { port?: number } = {}): Promise<
   async function postStatus(message: CapturedSms, url: string, status: string, errorCode?: number): Promise<void> {
     const form: Record<string, string> = { AccountSid: message.accountSid, MessageSid: message.sid, SmsSid: message.sid, MessageStatus: status, SmsStatus: status, To: message.to, From: message.from, ApiVersion: '2010-04-01', ...(errorCode !== undefined ? { ErrorCode: String(errorCode) } : {}) };
     const signature = twilio.getExpectedTwilioSignature(message.auth.password, url, form);
-    const answer = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature }, body: new URLSearchParams(form).toString() })
+    const answer = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature }, body: new URLSearchParams(form).toString(), signal: AbortSignal.timeout(5000) })
       .then(async (response) => (await response.arrayBuffer(), response.status))
       .catch(() => 0); // Twilio logs an unreachable callback and moves on; so does the fake
     callbacks.push({ sid: message.sid, url, status, answer });
