@@ -4,7 +4,8 @@
  * message but holds its final reply, so the provider call has not returned when the worker is killed
  * with SIGKILL. A second worker process picks up the retried activity (once Temporal's 30 s
  * start-to-close timeout has expired), finds the ledger claim `pending`, marks it `unknown`, and the
- * journey records `skip` / outcome_unknown: the message is never sent twice.
+ * journey records `skip` / outcome_unknown: the message is never sent twice. The journey event log holds
+ * each action once, the interrupted send as `step_outcome_unknown` (not a skip).
  *
  * The same situation without a crash — the message was received but the reply never arrives, or the
  * connection drops after the request was sent — is covered at the activity level below.
@@ -12,7 +13,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { readJourneyEvents } from '../../platform/nats/journey-event-stream';
+import { JOURNEY_EVENTS_STREAM, type JourneyEventRecord } from '../../workflows/journey/journey-event-record';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Client, Connection } from '@temporalio/client';
 import { connectTemporalClient } from '../../platform/temporal/temporal-connection';
@@ -164,6 +167,19 @@ describe('killing the worker process between the provider call and the activity\
     ]);
     expect((await ledger.get(workflowId, 'crash-email'))?.record).toMatchObject({ status: 'unknown', reason: 'outcome_unknown', to: 'crash-user@example.com' });
     expect(smtp.messages()).toEqual([expect.objectContaining({ to: 'crash-user@example.com', subject: 'Only once, crash-user' })]);
+
+    // The journey event log: each action once on the stream itself (messages per subject, before any
+    // reader's de-duplication), the interrupted send as its own kind, never a skip.
+    const jsm = await jetstreamManager(nc);
+    const stored = await jsm.streams.info(JOURNEY_EVENTS_STREAM, { subjects_filter: 'nudge.journey_events.crash-email.>' });
+    expect(stored.state.subjects).toEqual({
+      'nudge.journey_events.crash-email.enter': 1,
+      'nudge.journey_events.crash-email.step_outcome_unknown': 1,
+      'nudge.journey_events.crash-email.exit': 1,
+    });
+    const records: JourneyEventRecord[] = [];
+    for await (const record of readJourneyEvents(js, { from: started - 60_000, to: Date.now() + 60_000, ruleId: 'crash-email' })) records.push(record);
+    expect(records.map((r) => [r.journeyId, r.kind, r.stepId])).toEqual([[workflowId, 'enter', null], [workflowId, 'step_outcome_unknown', 'crash-email'], [workflowId, 'exit', null]]);
   }, 150_000);
 });
 
