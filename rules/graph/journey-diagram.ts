@@ -79,6 +79,12 @@ export function journeyDiagram(rule: Rule): Diagram {
       edges.push({ from: 'any_step', to: id, dashed: true });
     }
   }
+  if (rule.goal) {
+    // The goal is watched from entry for its window, in treatment and holdout control alike.
+    const { goal } = rule;
+    nodes.push({ id: 'goal', kind: 'note', lines: [`goal: ${goal.event} within ${goal.within}`, ...(goal.conditions ? [`if ${short(summarizeCondition(goal.conditions))}`] : []), 'converted (treatment and control)'] });
+    edges.push({ from: 'trigger', to: 'goal', dashed: true });
+  }
   return { title: `${rule.id} v${rule.version}: ${rule.name}`, nodes, edges };
 }
 

@@ -185,3 +185,14 @@ describe('condition summaries', () => {
     expect(summarizeCondition(condition)).toBe(text);
   });
 });
+
+describe('a rule with a goal', () => {
+  it('shows the goal, its window and conditions, watched from entry', () => {
+    const rule = ruleOf({ goal: { event: 'order_completed', within: '7d', conditions: { all: [eventAt('$.properties.total', 'greaterThan', 100)] } } });
+    const mermaid = journeyGraph(rule, 'mermaid');
+    expect(mermaid).toMatch(/goal: order_completed within 7d<br\/>if event\.properties\.total #gt; 100<br\/>converted \(treatment and control\)/);
+    expect(mermaid).toContain('trigger -.-> goal');
+    expect(journeyGraph(rule, 'dot')).toContain('goal: order_completed within 7d');
+    expect(journeyGraph(ruleOf({}), 'mermaid')).not.toContain('goal');
+  });
+});

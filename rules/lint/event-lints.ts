@@ -7,10 +7,12 @@ import { leavesOf, type TopLevelCondition } from '../schema/conditions';
 import type { Rule } from '../schema/rule';
 import { walkSteps } from '../schema/step-tree';
 import { conditionTreesOfTag, type Tag } from '../schema/tags';
+import { isAbsenceTrigger } from '../schema/trigger';
 import type { Lint, LintContext } from './lint';
 
 export function eventLints(rule: Rule, context: LintContext): Lint[] {
-  return unknownEvents(eventReferences(rule), context);
+  const goal = rule.goal ? unknownEvents([[rule.goal.event, ['goal', 'event']]], context).map((lint) => ({ ...lint, code: 'unknown-goal-event' as const })) : [];
+  return [...unknownEvents(eventReferences(rule), context), ...goal];
 }
 
 /** The same for a tag file: the event a count or distinct tag reads, and those its conditions count. */
@@ -44,10 +46,18 @@ export function eventReferences(rule: Rule): [string, (string | number)[]][] {
     if (conditions) references.push(...countedEvents(conditions, path));
   };
   inConditions(rule.trigger.conditions, ['trigger', 'conditions']);
+  if (isAbsenceTrigger(rule.trigger)) {
+    const { absence } = rule.trigger;
+    references.push([absence.event, ['trigger', 'absence', 'event']]);
+    inConditions(absence.conditions, ['trigger', 'absence', 'conditions']);
+    if (absence.after) references.push([absence.after.event, ['trigger', 'absence', 'after', 'event']]);
+    inConditions(absence.after?.conditions, ['trigger', 'absence', 'after', 'conditions']);
+  }
   for (const [i, exit] of rule.exitOn.entries()) {
     references.push([exit.event, ['exitOn', i, 'event']]);
     inConditions(exit.conditions, ['exitOn', i, 'conditions']);
   }
+  inConditions(rule.goal?.conditions, ['goal', 'conditions']); // the goal's own event: eventLints (an error)
   for (const [step, path] of walkSteps(rule.steps)) {
     if (step.type === 'waitForEvent') {
       references.push([step.event, [...path, 'event']]);

@@ -8,7 +8,9 @@ export type LintCode =
   | 'unreachable-step'
   | 'wait-for-event-without-timeout'
   | 'unknown-template-variable'
-  | 'unknown-event';
+  | 'unknown-event'
+  /** The goal's event is unknown: an error in `nudge validate` (conversions could never be recorded). */
+  | 'unknown-goal-event';
 
 export interface Lint {
   code: LintCode;

@@ -12,6 +12,7 @@ import { eventLints, tagEventLints } from './event-lints';
 import { journeyLints } from './journey-lints';
 import type { Lint, LintContext } from './lint';
 import { templateLints } from './template-lints';
+import { triggerEventOf } from '../schema/trigger';
 
 export interface RuleSetReport {
   rules: LoadedRule[];
@@ -29,9 +30,12 @@ export function validateRuleSet(paths: string[], cwd = process.cwd(), tagPaths: 
   const catalog = catalogPath === undefined ? undefined : readCatalogFile(catalogPath, cwd);
   const errors = [...problems, ...(catalog?.problems ?? [])];
   const fileOrder = new Map([...rules, ...tags].map(({ file }, i) => [file, i]));
-  const warnings = lintRuleSet(rules, catalog?.catalog, tags)
+  const lints = lintRuleSet(rules, catalog?.catalog, tags)
     .map((lint) => ({ ...lint, ...documents.get(lint.file)?.positionOf(lint.path) }))
     .sort((a, b) => fileOrder.get(a.file)! - fileOrder.get(b.file)! || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  // A goal event nothing sends would never record a conversion: an error, where other unknown events warn.
+  const warnings = lints.filter((lint) => lint.code !== 'unknown-goal-event');
+  errors.push(...lints.filter((lint) => lint.code === 'unknown-goal-event').map(({ code: _code, ...problem }) => problem));
   return { rules, tags, errors, warnings, ...(catalog?.catalog ? { catalogFile: catalog.file } : {}) };
 }
 
@@ -41,7 +45,7 @@ export function validateRuleSet(paths: string[], cwd = process.cwd(), tagPaths: 
  */
 export function lintRuleSet(rules: LoadedRule[], catalog?: Catalog, tags?: LoadedTag[]): (Lint & { file: string })[] {
   const context: LintContext = {
-    triggerEvents: new Set(rules.filter(({ rule }) => rule.enabled).map(({ rule }) => rule.trigger.event)),
+    triggerEvents: new Set(rules.filter(({ rule }) => rule.enabled).flatMap(({ rule }) => triggerEventOf(rule.trigger) ?? [])),
     ...(catalog ? { catalog } : {}),
     ...(tags ? { tags: new Set(tags.map(({ tag }) => tag.name)) } : {}),
   };
