@@ -2,8 +2,9 @@
  * The inbound service serves whichever SMS provider is configured. Here it is the generic HTTP SMS API
  * (SMS_PROVIDER=http), chosen through the registry exactly as `nudge inbound` chooses it: a message
  * sent through its connector gets its delivery report onto the send's ledger record, a signed STOP from
- * a known number becomes an SMS unsubscribe, and an unsigned report changes nothing. (Twilio's routes
- * run through the same service in test/e2e/unsubscribe.test.ts.)
+ * a known number becomes an SMS unsubscribe, and an unsigned report changes nothing; a report echoing the
+ * message ref the send carried becomes `sms_delivered`. (Twilio's routes run through the same service in
+ * test/e2e/unsubscribe.test.ts and engagement.int.test.ts.)
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -20,9 +21,11 @@ import { MemorySendLedger } from '../../workflows/activities/send-ledger';
 import { RAW_STREAM } from '../events/subjects';
 import { startInboundServer, type InboundServer } from './inbound-server';
 import { PhoneDirectory } from './phone-directory';
+import { createMessageRef } from './tracking-links';
 
 const TOKEN = 'provider-routes-token';
 const WEBHOOK_SECRET = 'provider-routes-webhook-secret';
+const TRACKING_SECRET = 'provider-routes-tracking-secret';
 
 let nats: NatsServerHandle;
 let nc: NatsConnection;
@@ -45,6 +48,7 @@ beforeAll(async () => {
     nc,
     partitions: 2,
     secret: 'provider-routes-unsubscribe-secret',
+    trackingSecret: TRACKING_SECRET,
     publicBaseUrl: 'https://hooks.example.test',
     phoneDirectory: phones,
     ledger,
@@ -60,8 +64,8 @@ afterAll(async () => {
 });
 
 /** Sends through the connector and records the send as the send activity does. */
-async function sentMessage(journeyId: string): Promise<string> {
-  const { providerMessageId } = await sms.send({ to: '+14155550100', body: 'Your code SAVE10', idempotencyKey: `${journeyId}/sms` });
+async function sentMessage(journeyId: string, deliveryRef?: string): Promise<string> {
+  const { providerMessageId } = await sms.send({ to: '+14155550100', body: 'Your code SAVE10', idempotencyKey: `${journeyId}/sms`, ...(deliveryRef ? { deliveryRef } : {}) });
   const base = { status: 'pending' as const, channel: 'sms', journeyId, stepId: 'sms', at: new Date().toISOString(), to: '+14155550100' };
   const revision = (await ledger.claim(base))!;
   await ledger.settle({ ...base, status: 'sent', providerMessageId }, revision);
@@ -70,6 +74,14 @@ async function sentMessage(journeyId: string): Promise<string> {
 }
 
 const deliveryOf = async (journeyId: string) => (await ledger.get(journeyId, 'sms'))!.record.delivery;
+
+async function rawEvents(): Promise<{ userId: string; event: string; properties: unknown }[]> {
+  const jsm = await jetstreamManager(nc);
+  const { state } = await jsm.streams.info(RAW_STREAM);
+  const events = [];
+  for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) events.push((await jsm.streams.getMessage(RAW_STREAM, { seq }))!.json<{ userId: string; event: string; properties: unknown }>());
+  return events;
+}
 
 describe('the configured SMS provider\'s webhooks (SMS_PROVIDER=http)', () => {
   it('stores a delivery report on the send\'s ledger record, never going backwards', async () => {
@@ -82,6 +94,21 @@ describe('the configured SMS provider\'s webhooks (SMS_PROVIDER=http)', () => {
 
     expect(await (await fake.reportStatus(`${server.url}/http-sms/status`, { id, status: 'sent' })).text()).toContain('a later or final status is already recorded');
     expect(await deliveryOf('journey/a')).toMatchObject({ status: 'delivered' });
+  });
+
+  it('a report echoing the message ref is sms_delivered for its person; a forged ref is refused and changes nothing', async () => {
+    const ref = createMessageRef({ ruleId: 'r', ruleVersion: 1, journeyId: 'journey/ref', stepId: 'sms', userId: 'ref-user', channel: 'sms' }, TRACKING_SECRET);
+    const id = await sentMessage('journey/ref', ref);
+    const { reference } = fake.messages().find((message) => message.id === id)!;
+
+    expect((await fake.reportStatus(`${server.url}/http-sms/status`, { id, status: 'delivered', reference: reference! })).status).toBe(200);
+    const forged = await fake.reportStatus(`${server.url}/http-sms/status`, { id, status: 'failed', reference: `${reference!.slice(0, -1)}${reference!.endsWith('A') ? 'B' : 'A'}` });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain('not a message ref nudge signed');
+    expect(await deliveryOf('journey/ref')).toMatchObject({ status: 'delivered' });
+    expect((await rawEvents()).filter((event) => event.userId === 'ref-user')).toEqual([
+      expect.objectContaining({ event: 'sms_delivered', properties: expect.objectContaining({ journeyId: 'journey/ref', status: 'delivered', providerMessageId: id }) }),
+    ]);
   });
 
   it('refuses an unsigned or malformed report and changes nothing', async () => {
@@ -107,11 +134,7 @@ describe('the configured SMS provider\'s webhooks (SMS_PROVIDER=http)', () => {
     expect(await first.text()).toBe('unsubscribed\n');
     expect((await post()).status).toBe(200); // a retried webhook is a JetStream duplicate
 
-    const jsm = await jetstreamManager(nc);
-    const { state } = await jsm.streams.info(RAW_STREAM);
-    const events = [];
-    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) events.push((await jsm.streams.getMessage(RAW_STREAM, { seq }))!.json<{ userId: string; event: string; properties: unknown }>());
-    expect(events.filter((event) => event.userId === 'stop-user')).toEqual([
+    expect((await rawEvents()).filter((event) => event.userId === 'stop-user')).toEqual([
       expect.objectContaining({ event: 'unsubscribed', properties: { channel: 'sms', topic: 'all', source: 'sms-stop' } }),
     ]);
   });

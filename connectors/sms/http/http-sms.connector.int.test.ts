@@ -42,7 +42,11 @@ describe('HttpSmsConnector', () => {
       const [sent] = harness.fake.messages();
 
       expect(sent).toMatchObject({ to: '+14155550100', from: '+15005550006', body: 'hi', idempotencyKey: 'journey-1/step-sms' });
+      expect(sent!.reference).toBeUndefined();
       expect(result).toEqual({ providerMessageId: sent!.id, to: '+14155550100' });
+
+      await harness.connector.send({ ...message, deliveryRef: 'signed.ref' });
+      expect(harness.fake.messages()[1]).toMatchObject({ reference: 'signed.ref' }); // echoed in its status reports
     } finally {
       await harness.stop();
     }

@@ -37,7 +37,8 @@ export class HttpSmsConnector implements SmsConnector {
           'Content-Type': 'application/json',
           'Idempotency-Key': message.idempotencyKey,
         },
-        body: JSON.stringify({ to, from: this.config.from, body: message.body }),
+        // `reference`: echoed in the API's status reports, so a report names its message (SmsMessage.deliveryRef).
+        body: JSON.stringify({ to, from: this.config.from, body: message.body, ...(message.deliveryRef ? { reference: message.deliveryRef } : {}) }),
         // A redirect would re-send the message to a host nobody configured: it is a refusal instead.
         redirect: 'manual',
         signal: AbortSignal.timeout(this.config.timeoutMs),

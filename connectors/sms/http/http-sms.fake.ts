@@ -18,6 +18,8 @@ export interface CapturedHttpSms {
   body: string;
   /** The Idempotency-Key header the request carried. */
   idempotencyKey?: string;
+  /** The `reference` the send carried; a delivery report echoes it. */
+  reference?: string;
   receivedAt: Date;
 }
 
@@ -32,7 +34,7 @@ export interface HttpSmsFake {
   /** Accepts the next message, then hangs up without answering. */
   dropNextAnswer(): void;
   /** POSTs a signed delivery report for message `id` to `statusUrl`, as the API does. */
-  reportStatus(statusUrl: string, report: { id: string; status: string; errorCode?: string }): Promise<Response>;
+  reportStatus(statusUrl: string, report: { id: string; status: string; errorCode?: string; reference?: string }): Promise<Response>;
   clear(): void;
   stop(): Promise<void>;
 }
@@ -65,8 +67,8 @@ export async function startHttpSmsFake(options: HttpSmsFakeOptions): Promise<Htt
       const headers: Record<string, string> = failure.retryAfterSeconds !== undefined ? { 'Retry-After': String(failure.retryAfterSeconds) } : {};
       return refuse(response, failure.status, failure.message ?? `fake SMS API error ${failure.status}`, headers);
     }
-    const json = parseJson(text) as { to?: unknown; from?: unknown; body?: unknown } | undefined;
-    const { to, from, body } = json ?? {};
+    const json = parseJson(text) as { to?: unknown; from?: unknown; body?: unknown; reference?: unknown } | undefined;
+    const { to, from, body, reference } = json ?? {};
     if (typeof to !== 'string' || !E164.test(to)) return refuse(response, 422, `"to" must be an E.164 number, got ${JSON.stringify(to)}`);
     if (typeof from !== 'string' || from === '') return refuse(response, 422, '"from" is required');
     if (typeof body !== 'string' || body === '') return refuse(response, 422, '"body" is required');
@@ -78,6 +80,7 @@ export async function startHttpSmsFake(options: HttpSmsFakeOptions): Promise<Htt
       from,
       body,
       ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
+      ...(typeof reference === 'string' ? { reference } : {}),
       receivedAt: new Date(),
     };
     log.push(message);

@@ -37,6 +37,12 @@ describe('HTTP SMS webhooks', () => {
     expect(error.message).toMatch(/^malformed \/http-sms\/status report: status: /);
   });
 
+  it('hands over the reference a status report echoes as the delivery ref', () => {
+    expect(routeOf('/http-sms/status').read(signedRequest('/http-sms/status', { id: 'm', status: 'delivered', reference: 'signed.ref' }))).toEqual({
+      kind: 'delivery_status', providerMessageId: 'm', status: 'delivered', deliveryRef: 'signed.ref',
+    });
+  });
+
   it('reads its secret from SMS_HTTP_WEBHOOK_SECRET and refuses a short one by name', () => {
     expect(inboundFromEnv({ SMS_HTTP_WEBHOOK_SECRET: SECRET })).toEqual({ webhookSecret: SECRET });
     expect(() => inboundFromEnv({ SMS_HTTP_WEBHOOK_SECRET: 'short' })).toThrow(/SMS_HTTP_WEBHOOK_SECRET: expected at least 16 characters/);

@@ -1,6 +1,7 @@
 /**
  * The HTTP SMS API's webhooks, POSTed as JSON to nudge's inbound service:
- *   /http-sms/status   {"id": "<message id>", "status": "queued|sending|sent|delivered|undelivered|failed", "errorCode"?: "…"}
+ *   /http-sms/status   {"id": "<message id>", "status": "queued|sending|sent|delivered|undelivered|failed", "errorCode"?: "…",
+ *                       "reference"?: "<the send's reference, echoed>"}
  *   /http-sms/inbound  {"from": "+14155550100", "body": "STOP"}
  * each with `X-Sms-Timestamp: <unix seconds>` and `X-Sms-Signature: sha256=<hex HMAC-SHA256(secret,
  * "<timestamp>.<body>")>` (connectors/payload-signature.ts); a signature older than five minutes is
@@ -21,6 +22,7 @@ const statusReportSchema = z.object({
   id: z.string().min(1).max(128),
   status: z.enum(['queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed']),
   errorCode: z.string().regex(/^[\w.-]{1,32}$/).optional(),
+  reference: z.string().min(1).max(4096).optional(),
 });
 
 const inboundMessageSchema = z.object({
@@ -61,8 +63,8 @@ export function httpSmsInbound(config: HttpSmsInboundConfig): ProviderInbound<Sm
       {
         path: '/http-sms/status',
         read(request) {
-          const { id, status, errorCode } = verifiedJson(request, statusReportSchema);
-          return { kind: 'delivery_status', providerMessageId: id, status, ...(errorCode ? { errorCode } : {}) };
+          const { id, status, errorCode, reference } = verifiedJson(request, statusReportSchema);
+          return { kind: 'delivery_status', providerMessageId: id, status, ...(errorCode ? { errorCode } : {}), ...(reference ? { deliveryRef: reference } : {}) };
         },
       },
       {
