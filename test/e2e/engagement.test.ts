@@ -3,13 +3,20 @@
  * the Twilio connector sends the StatusCallback (NUDGE_PUBLIC_URL/twilio/status with the message ref),
  * the fake Twilio posts its signed delivery report there, `nudge inbound` publishes `sms_delivered` and
  * a rule reacts to it; following the link redirects to the target and `sms_clicked` starts another rule.
+ * A hard bounce reported for an email (by the X-Nudge-Ref header it arrived with) unsubscribes its
+ * person from email in the profile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/servers/process';
 import type { InboundServer } from '../../engine/inbound/inbound-server';
 import { startInboundService } from '../../engine/inbound/inbound-service';
 import { createLogger } from '../../platform/logger';
+import { emailEventsSignature } from '../../engine/inbound/email-events';
+import { openBucket, USERS_BUCKET } from '../../platform/nats/setup';
+import { StateStore } from '../../platform/stores/state-store';
 import { identify, startStack, track, type Stack } from '../support/stack';
+
+const EMAIL_EVENTS_SECRET = 'engagement-e2e-email-events-secret';
 
 describe('engagement events on NATS, Temporal, the fake Twilio and the inbound service', () => {
   let stack: Stack;
@@ -19,7 +26,7 @@ describe('engagement events on NATS, Temporal, the fake Twilio and the inbound s
   beforeAll(async () => {
     const port = await freePort();
     publicUrl = `http://127.0.0.1:${port}`;
-    stack = await startStack({ rules: 'test/fixtures/engagement', env: { NUDGE_PUBLIC_URL: publicUrl, NUDGE_INBOUND_PORT: String(port), NUDGE_TRACKING_SECRET: 'engagement-e2e-tracking-secret' } });
+    stack = await startStack({ rules: 'test/fixtures/engagement', env: { NUDGE_PUBLIC_URL: publicUrl, NUDGE_INBOUND_PORT: String(port), NUDGE_TRACKING_SECRET: 'engagement-e2e-tracking-secret', NUDGE_EMAIL_EVENTS_SECRET: EMAIL_EVENTS_SECRET } });
     inbound = await startInboundService({ config: stack.config, env: { TWILIO_API_BASE: stack.twilio.url }, log: createLogger('inbound', 'silent') });
   });
   afterAll(async () => {
@@ -52,6 +59,17 @@ describe('engagement events on NATS, Temporal, the fake Twilio and the inbound s
 
     expect((await stack.journeyResultOf('erin', 'delivered-receipt')).reason).toBe('completed');
     expect((await stack.journeyResultOf('erin', 'clicked-followup')).reason).toBe('completed');
+    // The provider reports the receipt email bounced, quoting its X-Nudge-Ref header.
+    const ref = receipt.headers['x-nudge-ref'];
+    expect(ref, 'X-Nudge-Ref header').toBeDefined();
+    const body = JSON.stringify({ events: [{ type: 'bounce', bounceType: 'hard', ref, reason: '550 5.1.1 user unknown', id: 'bounce-1' }] });
+    const bounce = await fetch(`${publicUrl}/email/events`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Nudge-Signature': emailEventsSignature(EMAIL_EVENTS_SECRET, body, new Date()) }, body });
+    expect(await bounce.json()).toEqual({ results: [{ index: 0, outcome: 'published' }] });
+    stack.expectExtra(2); // email_bounced and unsubscribed
+    await stack.settle();
+    const profile = (await new StateStore(await openBucket(stack.nc, USERS_BUCKET)).load('erin')).state;
+    expect(profile.consent?.email?.all).toMatchObject({ granted: false, source: 'hard_bounce' });
+
     const forged = await fetch(`${link!.slice(0, -1)}${link!.endsWith('A') ? 'B' : 'A'}`, { redirect: 'manual' }); // one character of the signature changed
     expect(forged.status).toBe(403);
   });
