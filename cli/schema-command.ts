@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CatalogSchema } from '../rules/schema/catalog';
 import { RuleSchema } from '../rules/schema/rule';
+import { ModelFileSchema } from '../rules/schema/model';
 import { TagSchema } from '../rules/schema/tags';
 import { JourneyEventRecordSchema } from '../workflows/journey/journey-event-record';
 
@@ -15,6 +16,7 @@ const SCHEMAS: { file: string; schema: z.ZodType }[] = [
   { file: 'rules/rule.schema.json', schema: RuleSchema },
   { file: 'rules/catalog.schema.json', schema: CatalogSchema },
   { file: 'rules/tag.schema.json', schema: TagSchema },
+  { file: 'rules/model.schema.json', schema: ModelFileSchema },
   // Not a rule file: the journey event log's records, for the log's consumers (BI, warehouses).
   { file: 'rules/journey-event.schema.json', schema: JourneyEventRecordSchema },
 ];

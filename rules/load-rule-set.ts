@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import type { JsonDocument } from './lint/json-positions';
 import { validateRuleFiles, validateRuleSources, type LoadedRule } from './load-rules';
 import { validateTagFiles, validateTagSources, type LoadedTag } from './load-tags';
+import { defaultModelPaths, unknownModelMessage, validateTrainedModels, type LoadedTrainedModel } from './load-models';
 import { InvalidRuleSetError, type RuleProblem } from './rule-errors';
-import { tagReferencesOf } from './schema/conditions';
+import { modelReferencesOf, tagReferencesOf } from './schema/conditions';
 import { conditionTreesOfRule, type Rule } from './schema/rule';
 import { unknownTagMessage } from './schema/tags';
 
@@ -17,6 +18,8 @@ export const TAGS_DIR_NAME = 'tags';
 export interface RuleSet {
   rules: LoadedRule[];
   tags: LoadedTag[];
+  /** Trained models (rules/models/*.model.json) the `score` fact reads; absent: none. */
+  models?: LoadedTrainedModel[];
 }
 
 /** The `tags` directory of the first directory among the rule paths, when it exists (as for catalog.json). */
@@ -26,9 +29,15 @@ export function defaultTagPaths(rulePaths: string[]): string[] {
   return tags !== undefined && existsSync(tags) ? [tags] : [];
 }
 
-/** Validates rules and tags together; `documents` has the positions of every file that parsed. */
-export function validateRuleSetFiles(rulePaths: string[], tagPaths: string[], cwd = process.cwd()): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
-  return combineRuleSet(validateTagFiles(tagPaths, cwd), validateRuleFiles(rulePaths, cwd));
+/**
+ * Validates rules, tags and trained models together; `documents` has the positions of every rule and
+ * tag file that parsed. `modelPaths`: by default the `models` directory beside the rules.
+ */
+export function validateRuleSetFiles(rulePaths: string[], tagPaths: string[], cwd = process.cwd(), modelPaths: string[] = defaultModelPaths(rulePaths)): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
+  const tagged = validateTagFiles(tagPaths, cwd);
+  const modelled = validateTrainedModels(modelPaths, cwd, tagged.names);
+  const set = combineRuleSet(tagged, validateRuleFiles(rulePaths, cwd), modelled.models);
+  return { ...set, problems: [...set.problems, ...modelled.problems] };
 }
 
 /** A rule set from texts read already (a deployed revision): the same checks as from files. */
@@ -38,26 +47,38 @@ export function validateRuleSetSources(rules: SourceText[], tags: SourceText[]):
 
 type SourceText = { file: string; text: string };
 
-function combineRuleSet(tagged: ReturnType<typeof validateTagSources>, ruled: ReturnType<typeof validateRuleSources>): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
+// A deployed revision carries no trained models (yet): its rules may not read a score.
+function combineRuleSet(tagged: ReturnType<typeof validateTagSources>, ruled: ReturnType<typeof validateRuleSources>, models: LoadedTrainedModel[] = []): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
   const names = tagged.names;
+  const modelIds = new Set(models.map(({ model }) => model.id));
   const problems = [...tagged.problems, ...ruled.problems];
   for (const { rule, file } of ruled.rules) {
-    for (const { path, message } of tagReferenceProblems(rule, names)) problems.push({ file, path, message, ...ruled.documents.get(file)?.positionOf(path) });
+    for (const { path, message } of [...tagReferenceProblems(rule, names), ...modelReferenceProblems(rule, modelIds)]) problems.push({ file, path, message, ...ruled.documents.get(file)?.positionOf(path) });
   }
   const invalid = new Set(problems.map((p) => p.file));
   return {
     rules: ruled.rules.filter(({ file }) => !invalid.has(file)),
     tags: tagged.tags,
+    ...(models.length ? { models } : {}),
     problems,
     documents: new Map([...tagged.documents, ...ruled.documents]),
   };
 }
 
 /** Loads a rule set with its tags or throws InvalidRuleSetError listing every problem. */
-export function loadRuleSet(rulePaths: string[], tagPaths: string[] = defaultTagPaths(rulePaths), cwd = process.cwd()): RuleSet {
-  const { rules, tags, problems } = validateRuleSetFiles(rulePaths, tagPaths, cwd);
+export function loadRuleSet(rulePaths: string[], tagPaths: string[] = defaultTagPaths(rulePaths), cwd = process.cwd(), modelPaths?: string[]): RuleSet {
+  const { rules, tags, models, problems } = validateRuleSetFiles(rulePaths, tagPaths, cwd, modelPaths);
   if (problems.length) throw new InvalidRuleSetError(problems);
-  return { rules, tags };
+  return { rules, tags, ...(models ? { models } : {}) };
+}
+
+/** Reads of models that are not trained, at the leaf's `params.model`. */
+export function modelReferenceProblems(rule: Rule, known: ReadonlySet<string>): { path: (string | number)[]; message: string }[] {
+  return conditionTreesOfRule(rule).flatMap(([tree, treePath]) =>
+    modelReferencesOf(tree)
+      .filter(([id]) => !known.has(id))
+      .map(([id, leafPath]) => ({ path: [...treePath, ...leafPath, 'params', 'model'], message: unknownModelMessage(id, known) })),
+  );
 }
 
 /** Reads of tags that no tag file defines, at the leaf's `path`. */

@@ -12,6 +12,9 @@ import type { EventEnvelope } from '../events/envelope';
 import { applyEvent, emptyState } from '../state/behavior-state';
 import { buildCounterPlan } from '../state/counter-plan';
 import type { EvaluationContext, TagSource } from './facts';
+import { ScoreSet, type ScoreSource } from './model-scores';
+
+const NO_METRICS = { rows: 0, positives: 0, auc: 0.5, logLoss: 0, calibrationError: 0, deciles: [], roc: [] };
 import { TagSet } from './tags';
 
 export const T0 = Date.parse('2026-01-10T12:00:00.000Z');
@@ -30,6 +33,26 @@ const TAG_SET = new TagSet([
 
 /** The tag set, printed by name in a counterexample. */
 export const TAGS: TagSource = { compute: (...args) => TAG_SET.compute(...args), valuesAt: (...args) => TAG_SET.valuesAt(...args), [fc.toStringMethod]: () => 'TAGS' } as TagSource;
+
+/** A trained model over the same vocabulary (its counters are among the plan's), for the `score` fact. */
+const SCORE_SET = new ScoreSet([
+  {
+    format: 1, id: 'intent', version: 1, trainedAt: '2026-01-01T00:00:00.000Z', label: { event: 'order_completed', within: '1d' }, algorithm: 'hand-made',
+    features: [
+      { name: 'pricing_1d', kind: 'count', event: 'page_viewed', where: { page: 'pricing' }, within: '1d', max: 100 },
+      { name: 'since_view', kind: 'recency', event: 'page_viewed', cap: '1d' },
+      { name: 'plan', kind: 'trait', trait: 'plan', categories: ['team'] },
+      { name: 'visits', kind: 'tag', tag: 'visits' },
+    ],
+    columns: ['pricing_1d', 'since_view', 'plan=team', 'visits'],
+    intercept: -0.5, weights: [1.2, -0.8, 0.6, 0.4], mean: [0.5, 0.3, 0.2, 1], scale: [1, 0.4, 0.5, 1.5],
+    training: { train: { from: '', to: '', snapshots: 0 }, evaluate: { from: '', to: '', snapshots: 0 }, source: 'hand-made' },
+    metrics: { train: NO_METRICS, evaluate: NO_METRICS },
+  },
+], TAG_SET);
+
+/** The models, printed by name in a counterexample. */
+export const SCORES: ScoreSource = { scoreOf: (...args) => SCORE_SET.scoreOf(...args), [fc.toStringMethod]: () => 'SCORES' } as ScoreSource;
 
 // Every counter the vocabulary can name, kept whole (a comparison with 1000 needs them all).
 const PLAN = buildCounterPlan(
@@ -75,6 +98,7 @@ const FACT_REFERENCES = [
   { fact: 'count', params: { event: 'page_viewed', within: '1d' } },
   { fact: 'secondsSinceLast', params: { event: 'page_viewed' } },
   { fact: 'tags', path: '$.visits' },
+  { fact: 'score', params: { model: 'intent' } },
   { fact: 'nudgeContext', path: '$.now' },
   { fact: 'no_such_fact' },
 ];
@@ -102,7 +126,11 @@ const sinceLastLeaf = fc
   .record({ params: counterParams, operator: fc.constantFrom(...NUMERIC_OPERATORS), value: fc.constantFrom(0, 30, 60, 90, 600, 3600, 86_400) })
   .map((leaf) => ({ fact: 'secondsSinceLast', ...leaf }) as Condition);
 
-const leaf = fc.oneof(valueLeaf('event', EVENT_PATHS), valueLeaf('traits', TRAIT_PATHS), valueLeaf('tags', TAG_PATHS), countLeaf, sinceLastLeaf);
+const scoreLeaf = fc
+  .record({ model: fc.constantFrom('intent', 'intent', 'no_such_model'), operator: fc.constantFrom(...NUMERIC_OPERATORS), value: fc.constantFrom(0, 0.1, 0.5, 0.7, 0.9, 1) })
+  .map(({ model, operator, value }) => ({ fact: 'score', params: { model }, operator, value }) as Condition);
+
+const leaf = fc.oneof(valueLeaf('event', EVENT_PATHS), valueLeaf('traits', TRAIT_PATHS), valueLeaf('tags', TAG_PATHS), countLeaf, sinceLastLeaf, scoreLeaf);
 
 const nodes = fc.letrec<{ node: Condition; all: Condition; any: Condition; not: Condition }>((tie) => ({
   node: fc.oneof({ maxDepth: 3, depthIdentifier: 'tree', withCrossShrink: true }, { arbitrary: leaf, weight: 3 }, tie('all'), tie('any'), tie('not')),
@@ -123,13 +151,14 @@ export const evaluationContext: fc.Arbitrary<EvaluationContext> = fc
     event: fc.option(fc.record({ event: fc.constantFrom(...EVENTS), properties: fc.oneof({ arbitrary: facts, weight: 6 }, data) }), { freq: 8 }),
     later: fc.constantFrom(0, 0, 1, 30_000, 45 * MINUTE),
     withTags: fc.boolean(), // else no tag set: every tag comparison fails
+    withScores: fc.boolean(), // else no models: every score comparison fails
   })
-  .map(({ history, traits, event, later, withTags }) => {
+  .map(({ history, traits, event, later, withTags, withScores }) => {
     const events = history
       .map(({ name, ago, page, plan }, i): EventEnvelope => ({ type: 'track', event: name, userId: 'u1', messageId: `m${i}`, timestamp: new Date(T0 - ago * MINUTE).toISOString(), properties: { ...(page ? { page } : {}), ...(plan !== undefined ? { plan } : {}) }, context: {} }))
       .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
     const state = events.reduce((s, e, i) => applyEvent(s, e, i + 1, PLAN), { ...emptyState('u1'), traits });
     const at = events.length ? Date.parse(events.at(-1)!.timestamp) : T0;
     const fact = event ? { type: 'track', userId: 'u1', messageId: 'evaluated', timestamp: new Date(at).toISOString(), ...event } : null;
-    return { event: fact, traits: state.traits, state, now: Math.max(state.clock, at) + later, before: at, ...(withTags ? { tags: TAGS } : {}) };
+    return { event: fact, traits: state.traits, state, now: Math.max(state.clock, at) + later, before: at, ...(withTags ? { tags: TAGS } : {}), ...(withScores ? { scores: SCORES } : {}) };
   });

@@ -2,7 +2,8 @@
  * The facts rule conditions can use, compiled once per leaf: `event` and `traits` are plain values;
  * `count` and `secondsSinceLast` are computed from the user's behavior state (their counter key and
  * window worked out at compile time); `tags` are computed from it by the tag set (tags.ts), only the
- * tags the conditions read, at most once per evaluation. The reference evaluator
+ * tags the conditions read, at most once per evaluation; `score` by the loaded models (model-scores.ts) from
+ * the state as of `now`. The reference evaluator
  * (reference-evaluator.ts) registers the same facts on json-rules-engine.
  */
 import { parseDuration } from '../../rules/schema/parse-duration';
@@ -11,6 +12,7 @@ import { countWithin, secondsSinceLast, type UserState } from '../state/behavior
 import { counterKey } from '../state/counter-plan';
 import { ConditionCompileError } from './condition-compile-error';
 import { compilePath } from './json-path';
+import type { ScoreSource } from './model-scores';
 
 /** Everything one evaluation needs. */
 export interface EvaluationContext {
@@ -24,6 +26,8 @@ export interface EvaluationContext {
   before: number;
   /** Computes the `tags` fact; absent: no tags are defined, so every tag comparison fails. */
   tags?: TagSource;
+  /** Computes the `score` fact (trained models, model-scores.ts); absent: no model is loaded, every score is undefined. */
+  scores?: ScoreSource;
 }
 
 /** Tag values of a state at a time (the compiled tag set, tags.ts). */
@@ -70,6 +74,10 @@ function compileBareFact(fact: unknown, params: unknown, at: (string | number)[]
       const { event, where } = paramsOf(params, at);
       const key = counterKey(event as string, where as never);
       return (ctx) => secondsSinceLast(ctx.state, key, ctx.before, ctx.now);
+    }
+    case 'score': {
+      const { model } = paramsOf(params, at);
+      return (ctx) => ctx.scores?.scoreOf(model as string, ctx.state, ctx.now);
     }
     default: return () => undefined;
   }

@@ -77,6 +77,10 @@ function registerFacts(engine: Engine, tagNames: readonly string[]): void {
     const ctx = await contextOf(almanac);
     return secondsSinceLast(ctx.state, counterKey(params.event, params.where), ctx.before, ctx.now);
   });
+  engine.addFact('score', async (raw: Record<string, any>, almanac) => {
+    const ctx = await contextOf(almanac);
+    return ctx.scores?.scoreOf((raw as { model: string }).model, ctx.state, ctx.now);
+  });
   engine.addFact('tags', async (_params: Record<string, any>, almanac) => {
     const ctx = await contextOf(almanac);
     return ctx.tags ? ctx.tags.compute(ctx.state, ctx.now, tagNames) : {};

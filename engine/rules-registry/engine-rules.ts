@@ -22,8 +22,8 @@ export interface EngineRuleSet extends RuleSet {
   fingerprint: string;
 }
 
-export function buildEngineRuleSet({ rules, tags }: RuleSet, partitions: number): EngineRuleSet {
-  return { rules, tags, index: new RuleIndex(rules, tags), fingerprint: ruleSetFingerprint(rules, tags, partitions) };
+export function buildEngineRuleSet({ rules, tags, models }: RuleSet, partitions: number): EngineRuleSet {
+  return { rules, tags, ...(models ? { models } : {}), index: new RuleIndex(rules, tags, models?.map((m) => m.model)), fingerprint: ruleSetFingerprint(rules, tags, partitions) };
 }
 
 /** The local rule files as the engine loads them (throws InvalidRuleSetError). */

@@ -100,8 +100,11 @@ export function parseSessionKey(key: string): { event: string; where: PropertyFi
   }
 }
 
-/** `allowedLatenessMs`: NUDGE_ALLOWED_LATENESS, for the rules that set no allowedLateness (planWithLateness adjusts a plan to it later). */
-export function buildCounterPlan(rules: Rule[], tags: Tag[] = [], options: { allowedLatenessMs?: number } = {}): CounterPlan {
+/**
+ * `allowedLatenessMs`: NUDGE_ALLOWED_LATENESS, for the rules that set no allowedLateness (planWithLateness
+ * adjusts a plan to it later). `featureConditions`: what trained models read (engine/match/model-scores.ts).
+ */
+export function buildCounterPlan(rules: Rule[], tags: Tag[] = [], options: { allowedLatenessMs?: number; featureConditions?: Condition[] } = {}): CounterPlan {
   const lateness = latenessOfRules(rules, options.allowedLatenessMs ?? 0);
   const latenessMs = lateness.effectiveMs;
   const byKey = new Map<string, CounterSpec>();
@@ -114,7 +117,7 @@ export function buildCounterPlan(rules: Rule[], tags: Tag[] = [], options: { all
     }
     return spec;
   };
-  const trees = [...rules.flatMap(conditionTreesOf), ...tags.flatMap((tag) => conditionTreesOfTag(tag).map(([tree]) => tree))];
+  const trees = [...rules.flatMap(conditionTreesOf), ...tags.flatMap((tag) => conditionTreesOfTag(tag).map(([tree]) => tree)), ...(options.featureConditions ?? [])];
   for (const tree of trees) {
     for (const [leaf] of leavesOf(tree)) {
       if (leaf.fact === 'count') {

@@ -42,6 +42,8 @@ function summarizeLeaf(leaf: ConditionLeaf): string {
       return `count(${leaf.params.event}${where(leaf.params.where)}, ${leaf.params.within}) ${operator} ${leaf.value}`;
     case 'secondsSinceLast':
       return `seconds since last ${leaf.params.event}${where(leaf.params.where)} ${operator} ${leaf.value}`;
+    case 'score':
+      return `score(${leaf.params.model}) ${operator} ${leaf.value}`;
   }
 }
 

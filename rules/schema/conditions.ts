@@ -91,7 +91,16 @@ const TagsLeaf = z
   })
   .strict();
 
-export const ConditionLeaf = z.discriminatedUnion('fact', [EventLeaf, TraitsLeaf, CountLeaf, SinceLastLeaf, TagsLeaf]);
+const ScoreLeaf = z
+  .object({
+    fact: z.literal('score').meta({ description: "A trained model's probability for the person (rules/models/<id>.model.json, `nudge train`), computed from their state when the condition is evaluated." }),
+    params: z.object({ model: z.string().min(1).meta({ description: 'The model id, e.g. "churn-30d".' }) }).strict(),
+    operator: NumericOperator,
+    value: z.number().min(0).max(1).meta({ description: 'Probability to compare with (0 to 1).' }),
+  })
+  .strict();
+
+export const ConditionLeaf = z.discriminatedUnion('fact', [EventLeaf, TraitsLeaf, CountLeaf, SinceLastLeaf, TagsLeaf, ScoreLeaf]);
 
 export type ConditionLeaf = z.infer<typeof ConditionLeaf>;
 export type TagsLeaf = z.infer<typeof TagsLeaf>;
@@ -120,6 +129,13 @@ export const ConditionNode: z.ZodType<Condition> = z.union([All, Any, Not, Condi
 export const TopLevelConditionSchema: z.ZodType<TopLevelCondition> = z
   .union([All, Any, Not])
   .meta({ description: 'A json-rules-engine condition tree: {"all": [...]}, {"any": [...]} or {"not": {...}}.' });
+
+/** Every model a condition tree's `score` leaves read, with the JSON path of the leaf (relative to the tree). */
+export function modelReferencesOf(node: Condition): [string, (string | number)[]][] {
+  const references: [string, (string | number)[]][] = [];
+  for (const [leaf, path] of leavesOf(node)) if (leaf.fact === 'score') references.push([leaf.params.model, path]);
+  return references;
+}
 
 /** Walks every leaf of a condition tree, with its JSON path relative to the tree. */
 export function* leavesOf(node: Condition, path: (string | number)[] = []): Generator<[ConditionLeaf, (string | number)[]]> {
