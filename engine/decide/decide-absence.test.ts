@@ -34,6 +34,7 @@ const engaged = tagOf({ name: 'visits_30d', kind: 'count', event: 'page_viewed',
 function contextOf(...rules: (typeof winBack)[]): DecideContext {
   return { rules: new RuleIndex(rules.map((rule) => ({ rule, file: `${rule.id}.json` })), [{ tag: engaged, file: 'engaged.json' }]), waitScale: 1 };
 }
+const withDayLength = (ctx: DecideContext, dayMs: number): DecideContext => ({ ...ctx, waitScale: dayMs / DAY });
 
 const track = (event: string, at: number, messageId: string, properties: Record<string, unknown> = {}): EventEnvelope =>
   ({ type: 'track', event, userId: 'ann', messageId, timestamp: iso(at), properties, context: {} }) as EventEnvelope;
@@ -115,6 +116,11 @@ describe('no page_viewed for 7 days', () => {
     const stale = p.timer((first as Extract<typeof first, { kind: 'armAbsence' }>).control);
     expect(stale).toMatchObject({ state: null, effects: [], outcome: { timer: 'stale' } });
     expect(p.state.absence?.['win-back']).toMatchObject({ due: T0 + 8 * DAY });
+  });
+
+  it('NUDGE_DAY_LENGTH shortens the wait as it shortens journey waits: 7 days of 10 s are 70 s', () => {
+    const p = new Partition(withDayLength(contextOf(winBack), 10_000));
+    expect(p.event(track('page_viewed', T0, 'v1')).effects).toEqual([expect.objectContaining({ control: expect.objectContaining({ due: T0 + 70_000 }) })]);
   });
 
   it('a late visit (stamped before the armed one) does not move the timer back', () => {

@@ -10,9 +10,8 @@
  * armed one (re-armed since, disarmed, fired already) is stale and changes nothing, so a timer that a
  * driver failed to replace can never fire a re-armed trigger early.
  */
-import type { JourneyEvent } from '../../workflows/journey/machine';
-import type { CompiledAbsence } from '../match/absence-index';
-import type { ArmedAbsence, UserState } from '../state/behavior-state';
+import type { UserState } from '../state/behavior-state';
+import { withoutRule } from './absence-arming';
 import { enterJourney, newOutcome, type DecideContext, type Decision, type Effect } from './decide';
 
 /** The control header value of a fired absence timer on a partition. */
@@ -41,47 +40,6 @@ export interface AbsenceTimers {
 export type AbsenceEffect =
   | { kind: 'armAbsence'; control: AbsenceTimerControl }
   | { kind: 'disarmAbsence'; person: string; ruleId: string };
-
-/**
- * Arms and disarms the absence rules watching this event (changing `state` in place: callers pass their
- * own copy). `eventFact`: the event as conditions see it; `at`: its time. An occurrence older than the
- * armed one (a late event) changes nothing: the timer counts from the newest occurrence.
- */
-export function absenceOnEvent(ctx: DecideContext, state: UserState, eventFact: Record<string, unknown>, journeyEvent: JourneyEvent, at: number, effects: Effect[]): void {
-  const watching = ctx.rules.absences.watching(journeyEvent.event);
-  if (!watching.length) return;
-  const evaluation = { event: eventFact, traits: state.traits, state, now: state.clock, before: at, tags: ctx.rules.tags };
-  for (const absence of watching) {
-    const ruleId = absence.compiled.rule.id;
-    const newer = (armed: ArmedAbsence | undefined) => !armed || at >= armed.since;
-    const watchedHappened = absence.watched.event === journeyEvent.event && absence.watched.matches.matches(evaluation);
-    if (absence.after) {
-      // "Within `for` after": the watched event, after the arming one, cancels the wait.
-      if (watchedHappened && state.absence?.[ruleId] && newer(state.absence[ruleId])) disarm(state, ruleId, effects);
-      if (absence.after.event === journeyEvent.event && absence.after.matches.matches(evaluation) && newer(state.absence?.[ruleId])) arm(state, absence, journeyEvent, at, effects);
-    } else if (watchedHappened && newer(state.absence?.[ruleId])) {
-      arm(state, absence, journeyEvent, at, effects);
-    }
-  }
-}
-
-function arm(state: UserState, absence: CompiledAbsence, event: JourneyEvent, at: number, effects: Effect[]): void {
-  const ruleId = absence.compiled.rule.id;
-  const armed: ArmedAbsence = { event, since: at, due: at + absence.forMs };
-  state.absence = { ...state.absence, [ruleId]: armed };
-  effects.push({ kind: 'armAbsence', control: { person: state.userKey, ruleId, armedBy: event.messageId, due: armed.due } });
-}
-
-function disarm(state: UserState, ruleId: string, effects: Effect[]): void {
-  state.absence = withoutRule(state.absence, ruleId);
-  effects.push({ kind: 'disarmAbsence', person: state.userKey, ruleId });
-}
-
-function withoutRule(absence: UserState['absence'], ruleId: string): UserState['absence'] {
-  if (!absence) return undefined;
-  const { [ruleId]: _gone, ...rest } = absence;
-  return Object.keys(rest).length ? rest : undefined;
-}
 
 /**
  * A timer message reached the person's partition at stream sequence `seq`: "fired" when it is the
