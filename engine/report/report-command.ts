@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Logger } from '../../platform/logger';
+import type { JourneyEventRecord } from '../../workflows/journey/journey-event-record';
 import { buildReportNumbers, type ReportNumbers } from './report-numbers';
 import { renderReportPage } from './report-page';
 import { startReportServer, type BuiltReport } from './report-server';
@@ -24,6 +25,17 @@ export function fileSource(events: string, behavior?: string): ReportSource {
     describe: `journey events from ${events}${behavior ? `, behavior events from ${behavior}` : ''}`,
     async load(store, onProblem) {
       await store.addJourneyEvents(journeyEventsFromJsonl(events, onProblem));
+      if (behavior) await store.addBehaviorEvents(behaviorEventsFromJsonl(behavior, onProblem));
+    },
+  };
+}
+
+/** Records already in memory (a backtest's journey events) and, optionally, the behavior events of a JSONL file. */
+export function recordsSource(records: readonly JourneyEventRecord[], describe: string, behavior?: string): ReportSource {
+  return {
+    describe,
+    async load(store, onProblem) {
+      await store.addJourneyEvents(records);
       if (behavior) await store.addBehaviorEvents(behaviorEventsFromJsonl(behavior, onProblem));
     },
   };
