@@ -28,13 +28,13 @@ function problemsOf(files: Record<string, unknown>) {
 describe('the example rules', () => {
   it('load without problems', () => {
     const loaded = loadRules([RULES_DIR]);
-    expect(loaded.map((l) => l.rule.id).sort()).toEqual(['cart-abandonment', 'pricing-hesitation', 'trial-activation']);
+    expect(loaded.map((l) => l.rule.id).sort()).toEqual(['cart-abandonment', 'pricing-hesitation', 'spring-offer', 'trial-activation', 'weekly-pricing-followup', 'win-back']);
     for (const { file } of loaded) expect(file).toMatch(/\.json$/);
   });
 
-  it('trial-activation keeps its own time zone; the others name none (the global default applies)', () => {
+  it('trial-activation and the weekly schedule keep their own time zones; the others name none (the global default applies)', () => {
     const zones = Object.fromEntries(loadRules([RULES_DIR]).map((l) => [l.rule.id, l.rule.timezone]));
-    expect(zones).toEqual({ 'cart-abandonment': undefined, 'pricing-hesitation': undefined, 'trial-activation': 'America/New_York' });
+    expect(zones).toEqual({ 'cart-abandonment': undefined, 'pricing-hesitation': undefined, 'spring-offer': undefined, 'trial-activation': 'America/New_York', 'weekly-pricing-followup': 'Europe/Berlin', 'win-back': undefined });
   });
 });
 

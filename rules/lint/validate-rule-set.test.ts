@@ -27,7 +27,7 @@ describe('the example rules and catalog', () => {
 
   it('have no errors, and the catalog is found beside them', () => {
     expect(report.errors).toEqual([]);
-    expect(report.rules.map((r) => r.rule.id).sort()).toEqual(['cart-abandonment', 'pricing-hesitation', 'trial-activation']);
+    expect(report.rules.map((r) => r.rule.id).sort()).toEqual(['cart-abandonment', 'pricing-hesitation', 'spring-offer', 'trial-activation', 'weekly-pricing-followup', 'win-back']);
     expect(report.catalogFile).toBe('catalog.json');
   });
 

@@ -4,6 +4,7 @@
  * told apart by which key is present, so every rule file written before the other kinds existed (an
  * `event` key) stays valid and means what it meant.
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { leavesOf, TopLevelConditionSchema, type TopLevelCondition } from './conditions';
 import { Duration } from './duration';
@@ -112,7 +113,26 @@ export function conditionTreesOfTrigger(trigger: Trigger): [TopLevelCondition, (
  * when no event is at hand, so an "event" fact there could never be true (or would read a stale event).
  */
 export function triggerProblems(trigger: Trigger): { path: (string | number)[]; message: string }[] {
+  if (isScheduleTrigger(trigger)) {
+    const cron = cronProblem(trigger.schedule.cron);
+    if (cron) return [{ path: ['trigger', 'schedule', 'cron'], message: cron }, ...(trigger.conditions ? stateConditionProblems(trigger) : [])];
+  }
   if (isEventTrigger(trigger) || !trigger.conditions) return [];
+  return stateConditionProblems(trigger);
+}
+
+/** Why croner (which runs the schedules, engine/audience/schedule.ts) refuses a 5-field pattern, or null. */
+export function cronProblem(cron: string): string | null {
+  try {
+    new Cron(cron, { paused: true, mode: '5-part' });
+    return null;
+  } catch (error) {
+    return `invalid cron "${cron}": ${(error as Error).message.replace(/^CronPattern: /, '')}`;
+  }
+}
+
+function stateConditionProblems(trigger: Exclude<Trigger, EventTrigger>): { path: (string | number)[]; message: string }[] {
+  if (!trigger.conditions) return [];
   const kind = triggerKind(trigger);
   const problems: { path: (string | number)[]; message: string }[] = [];
   for (const [leaf, path] of leavesOf(trigger.conditions, ['trigger', 'conditions'])) {
