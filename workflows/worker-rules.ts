@@ -8,7 +8,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { ConnectorSet } from '../connectors/channels';
 import { loadCouponPoolTexts } from '../connectors/coupon/pool/coupon-pool-files';
 import { PoolCouponConnector } from '../connectors/coupon/pool/coupon-pool.connector';
+import { loadRuleSet } from '../rules/load-rule-set';
 import { loadTags } from '../rules/load-tags';
+import type { Rule } from '../rules/schema/rule';
+import { isOneOffTrigger, isScheduleTrigger } from '../rules/schema/trigger';
 import { loadRuleSetSource } from '../rules/revision/rule-set-source';
 import { InvalidRuleSetError } from '../rules/rule-errors';
 import { pathsOf, type Config } from '../platform/config';
@@ -22,6 +25,8 @@ interface WorkerRuleSet {
   tags: TagSet;
   /** The revision's coupon pools; null: the pool files the connector read at start (COUPON_POOLS_DIR). */
   pools: ReturnType<typeof loadCouponPoolTexts> | null;
+  /** The rules' own throttles (audience rules), for the throttled send queues the worker serves (journey/send-queues.ts). */
+  throttles: Pick<Rule, 'throttle'>[];
 }
 
 export interface WorkerRules {
@@ -32,17 +37,25 @@ export interface WorkerRules {
   start(connectors: ConnectorSet): { stop(): Promise<void> };
 }
 
-const fromFiles = (config: Config): WorkerRuleSet => ({ tags: new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag)), pools: null });
+const fromFiles = (config: Config): WorkerRuleSet => ({
+  tags: new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag)),
+  pools: null,
+  throttles: throttlesOf(loadRuleSet(pathsOf(config.NUDGE_RULES_DIR), pathsOf(config.NUDGE_TAGS_DIR)).rules.map((loaded) => loaded.rule)),
+});
+
+/** The throttles of the rule set's audience rules (an event rule's throttle would never be used). */
+const throttlesOf = (rules: Rule[]): Pick<Rule, 'throttle'>[] => rules.filter((rule) => rule.throttle && isAudienceTrigger(rule.trigger)).map((rule) => ({ throttle: rule.throttle }));
+const isAudienceTrigger = (trigger: Rule['trigger']) => isScheduleTrigger(trigger) || isOneOffTrigger(trigger);
 
 function build(source: Parameters<typeof loadRuleSetSource>[0]): WorkerRuleSet {
-  const { tags } = loadRuleSetSource(source);
+  const { tags, rules } = loadRuleSetSource(source);
   let pools;
   try {
     pools = loadCouponPoolTexts(source.coupons);
   } catch (error) {
     throw new InvalidRuleSetError([{ file: 'coupons', path: [], message: (error as Error).message }]);
   }
-  return { tags: new TagSet(tags.map((t) => t.tag)), pools };
+  return { tags: new TagSet(tags.map((t) => t.tag)), pools, throttles: throttlesOf(rules.map((loaded) => loaded.rule)) };
 }
 
 export async function openWorkerRules(config: Config, nc: NatsConnection, log: Logger): Promise<WorkerRules> {

@@ -4,6 +4,7 @@
  * their shape, so it is stated here, below the config.
  */
 import type { FrequencyCap, GuardedChannel, QuietHours } from '../../rules/schema/guardrails';
+import type { ChannelThrottle } from '../../rules/schema/throttle';
 
 export interface GlobalGuardrails {
   quietHours: Partial<Record<GuardedChannel, QuietHours>>;
@@ -12,4 +13,6 @@ export interface GlobalGuardrails {
   defaultTimezone: string;
   /** How long after an event's time a late copy may still undo a journey entry (ms; 0: off). */
   allowedLatenessMs: number;
+  /** Audience journeys' sends: the journeys' task queue and NUDGE_THROTTLE (workflows/journey/send-queues.ts). */
+  broadcast?: { taskQueue: string; throttle: ChannelThrottle };
 }

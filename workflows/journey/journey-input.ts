@@ -8,6 +8,7 @@ import type { Rule } from '../../rules/schema/rule';
 import type { ExitReason, JourneyAction, JourneyEvent, MachineContext } from './machine';
 import { compileProgram } from '../../rules/schema/step-program';
 import type { TriggerRecheck } from './trigger-recheck';
+import type { SendQueues } from './send-queues';
 
 export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
 
@@ -48,6 +49,8 @@ export interface JourneyInput {
    * trigger as of `asOf` (trigger-recheck.ts). Absent: no re-check, as before lateness existed.
    */
   recheck?: TriggerRecheck;
+  /** Throttled task queues of the sends, per channel (audience journeys only; send-queues.ts). Absent: the journey's own queue. */
+  sendQueues?: SendQueues;
 }
 
 /** The step machine's context for a journey; the workflow and the simulator both build it here. */
