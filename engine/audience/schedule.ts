@@ -36,6 +36,11 @@ export class Schedule {
     return { at, runId: localOccurrence(at, zone) };
   }
 
+  /** The first occurrence strictly after `afterMs` in `zone` (ms), or undefined. */
+  nextAfter(zone: string, afterMs: number): number | undefined {
+    return this.inZone(zone).nextRun(new Date(afterMs))?.getTime();
+  }
+
   private inZone(zone: string): Cron {
     let cron = this.byZone.get(zone);
     if (!cron) {

@@ -33,6 +33,7 @@ import { withMemberIds } from './member-ids';
 import { recordingConnectors } from './recording-connectors';
 import { VirtualJourneys, type JourneyListener } from './virtual-journeys';
 import { VirtualAbsenceTimers } from './virtual-absence-timers';
+import { VirtualSchedules } from './virtual-schedules';
 import { isAbsenceTrigger } from '../../rules/schema/trigger';
 import type { JourneyEventRecord } from '../../workflows/journey/journey-event-record';
 
@@ -147,11 +148,21 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   const given = [...profiles, ...input.events].map((event, i) => ({ event, i, at: Date.parse(event.timestamp) }));
   const ordered = input.order === 'arrival' ? given : given.sort((a, b) => a.at - b.at || a.i - b.i);
   const duplicates = input.dropDuplicates === false ? null : new DuplicateWindow(config.NUDGE_DUPLICATE_WINDOW);
+  // Scheduled audiences fire on the virtual clock from the first input on, over every person held then.
+  const schedules = new VirtualSchedules(index.rules.map(({ rule }) => rule), config.NUDGE_DEFAULT_TIMEZONE, Number.isFinite(start) ? start : 0);
   const runTimersUntil = async (time: number) => {
     for (;;) {
       // Journey waits and absence timers in time order (a journey's wait first on a tie: it was set earlier).
       const timer = journeys.nextTimer();
       const absence = absenceTimers.next();
+      const scheduled = schedules.next();
+      if (scheduled <= time && scheduled < (timer?.at ?? Infinity) && scheduled < (absence?.due ?? Infinity)) {
+        clock.now = Math.max(clock.now, scheduled);
+        const people = await Promise.all(states.userKeys().map(async (user) => (await states.load(user)).state));
+        for (const entry of schedules.take(scheduled, people)) recordRefused(await processor.audienceEntry(entry, ++seq));
+        await applyEnded();
+        continue;
+      }
       if (absence && absence.due <= time && absence.due < (timer?.at ?? Infinity)) {
         absenceTimers.take(absence);
         clock.now = Math.max(clock.now, absence.due);
@@ -165,7 +176,7 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
       await applyEnded();
     }
   };
-  const nextTimerAt = () => Math.min(journeys.nextTimer()?.at ?? Infinity, absenceTimers.next()?.due ?? Infinity);
+  const nextTimerAt = () => Math.min(journeys.nextTimer()?.at ?? Infinity, absenceTimers.next()?.due ?? Infinity, schedules.next());
 
   // Rules by id for the refused entries (the index's byId is a linear search; this runs per refused entry).
   const ruleById = new Map<string, Rule>();

@@ -31,6 +31,11 @@ export class MemoryStateStore {
     return this.put(state.userKey, state, revision);
   }
 
+  /** Every person with a stored state (the simulator's audiences scan them, as the engine scans the bucket). */
+  userKeys(): string[] {
+    return [...this.stored.keys()];
+  }
+
   /** Stores what an older nudge stored (parsed JSON), as if it had written it. */
   async seedRaw(userKey: string, raw: unknown): Promise<number> {
     return this.put(userKey, raw, this.stored.get(userKey)?.revision ?? 0);
