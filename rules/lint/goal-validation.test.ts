@@ -14,7 +14,7 @@ import { validateRuleSet } from './validate-rule-set';
 function validate(goal: unknown) {
   const dir = mkdtempSync(join(tmpdir(), 'nudge-goal-'));
   writeFileSync(join(dir, 'catalog.json'), JSON.stringify({ events: { page_viewed: {}, order_completed: {} }, traits: {} }));
-  writeFileSync(join(dir, 'r.json'), JSON.stringify(ruleJson({ exitOn: [{ event: 'order_completed' }], goal }), null, 2));
+  writeFileSync(join(dir, 'r.json'), JSON.stringify({ ...ruleJson({ exitOn: [{ event: 'order_completed' }] }), goal }, null, 2));
   return validateRuleSet([dir], dir);
 }
 

@@ -114,7 +114,3 @@ export const JOURNEY_EVENTS_SUBJECT_PREFIX = 'nudge.journey_events';
 export function journeyEventSubject(record: Pick<JourneyEventRecord, 'ruleId' | 'kind'>): string {
   return `${JOURNEY_EVENTS_SUBJECT_PREFIX}.${record.ruleId}.${record.kind}`;
 }
-
-export function journeyEventRecordId(journeyId: string, seq: number, kind: JourneyEventKind): string {
-  return `${journeyId}/${seq}/${kind}`;
-}

@@ -9,7 +9,8 @@ import { nodeAt } from '../../rules/schema/step-program';
 import { assertNever } from '../../shared/assert-never';
 import { pickVariant } from './assignment';
 import { goalWindowEnd } from './goal-watch';
-import { journeyEventRecordId, type JourneyEventRecord, type JourneyRecordDraft, type JourneyRecordMeta } from './journey-event-record';
+// Types only: the workflow bundle imports this file, and the schema (zod) need not be in the sandbox.
+import type { JourneyEventKind, JourneyEventRecord, JourneyRecordDraft, JourneyRecordMeta } from './journey-event-record';
 import type { JourneyAction } from './journey-io';
 import type { ExitReason } from './journey-state';
 import type { MachineContext } from './machine';
@@ -20,6 +21,11 @@ export type PendingJourneyRecord = DistributiveOmit<JourneyEventRecord, 'recorde
 
 type Channel = 'email' | 'sms' | 'webhook' | 'coupon';
 type Scalar = string | number | boolean | null;
+
+/** The record id: the Nats-Msg-Id the stream de-duplicates by, the same on every replay of the journey. */
+export function journeyEventRecordId(journeyId: string, seq: number, kind: JourneyEventKind): string {
+  return `${journeyId}/${seq}/${kind}`;
+}
 
 export interface JourneyRecorder {
   /** The enter record: group, split assignments, the goal's window. */
