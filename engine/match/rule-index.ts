@@ -6,12 +6,15 @@
  */
 import type { LoadedRule } from '../../rules/load-rules';
 import type { LoadedTag } from '../../rules/load-tags';
+import type { TrainedModel } from '../../rules/schema/trained-model';
 import type { TopLevelCondition } from '../../rules/schema/conditions';
 import type { Rule } from '../../rules/schema/rule';
 import { walkSteps } from '../../rules/schema/step-tree';
 import { triggerEventOf } from '../../rules/schema/trigger';
 import { buildCounterPlan, type CounterPlan } from '../state/counter-plan';
+import { AbsenceIndex } from './absence-index';
 import { ConditionEvaluator } from './evaluate-conditions';
+import { ScoreSet } from './model-scores';
 import { TagSet } from './tags';
 
 export interface CompiledRule {
@@ -26,11 +29,16 @@ export class RuleIndex {
   readonly plan: CounterPlan;
   readonly rules: CompiledRule[];
   readonly tags: TagSet;
+  /** The enabled absence-trigger rules by the events they watch (never in the event candidates). */
+  readonly absences: AbsenceIndex;
+  /** The trained models the `score` fact reads (their features' counters are in the plan). */
+  readonly scores: ScoreSet;
   private readonly byTrigger = new Map<string, EventRules>();
 
-  constructor(loaded: LoadedRule[], tags: LoadedTag[] = []) {
-    this.plan = buildCounterPlan(loaded.map((l) => l.rule), tags.map((t) => t.tag));
+  constructor(loaded: LoadedRule[], tags: LoadedTag[] = [], models: readonly TrainedModel[] = []) {
     this.tags = new TagSet(tags.map((t) => t.tag));
+    this.scores = new ScoreSet(models, this.tags);
+    this.plan = buildCounterPlan(loaded.map((l) => l.rule), tags.map((t) => t.tag), { featureConditions: this.scores.conditions() });
     this.rules = loaded.map(({ rule, file }) => ({ rule, file, trigger: new ConditionEvaluator(rule.trigger.conditions, rule.id), listens: journeyListens(rule) }));
     for (const compiled of this.rules) {
       // Absence and audience triggers are never matched by an arriving event (see rules/schema/trigger.ts).
@@ -40,6 +48,7 @@ export class RuleIndex {
       if (!rules) this.byTrigger.set(name, (rules = new EventRules()));
       rules.add(compiled);
     }
+    this.absences = new AbsenceIndex(this.rules);
   }
 
   /**
@@ -117,9 +126,10 @@ export function requiredProperty(conditions: TopLevelCondition | undefined): { p
   return undefined;
 }
 
-/** Event names a journey of this rule wants to hear about: its exit events and wait-for events. */
+/** Event names a journey of this rule wants to hear about: its exit events, wait-for events and goal. */
 export function journeyListens(rule: Rule): string[] {
   const names = new Set(rule.exitOn.map((e) => e.event));
   for (const [step] of walkSteps(rule.steps)) if (step.type === 'waitForEvent') names.add(step.event);
+  if (rule.goal) names.add(rule.goal.event); // conversions are recorded while the journey runs
   return [...names];
 }

@@ -7,8 +7,12 @@ import { z } from 'zod';
 import { TopLevelConditionSchema, type TopLevelCondition } from './conditions';
 import { Duration } from './duration';
 import { ChannelFrequencyCaps, ChannelQuietHours } from './guardrails';
+import { GoalSchema } from './goal';
 import { StepList } from './steps';
 import { walkSteps } from './step-tree';
+import { ChannelThrottle } from './throttle';
+import { RuleTracking } from './tracking';
+import { conditionTreesOfTrigger, TriggerSchema } from './trigger';
 
 export const EntryPolicy = z
   .discriminatedUnion('policy', [
@@ -37,21 +41,21 @@ export const RuleSchema = z
     version: z.number().int().min(1).meta({ description: 'Bump when the rule changes; running journeys keep the version they started with.' }),
     enabled: z.boolean().meta({ description: 'A disabled rule is validated but never starts journeys.' }),
     timezone: z.string().optional().meta({ description: 'IANA time zone for waitUntil and quiet hours when the user has no "timezone" trait; default: NUDGE_DEFAULT_TIMEZONE (UTC).' }),
-    trigger: z.object({
-      event: z.string().min(1).meta({ description: 'Name of the track event that is evaluated against this rule.' }),
-      conditions: TopLevelConditionSchema.optional().meta({ description: 'Conditions over the facts event, traits, count, secondsSinceLast and tags. Absent: every such event matches.' }),
-    }).strict(),
+    trigger: TriggerSchema,
     entry: EntryPolicy,
     allowedLateness: z.union([Duration, z.literal(false)]).optional().meta({
       description: 'How late an event may arrive and still change this rule\'s entry decision, overriding NUDGE_ALLOWED_LATENESS (false: none for this rule). Before the first coupon, email, sms or webhook step the journey waits until its trigger is this old, then checks the trigger conditions again as of the trigger\'s time, counting the events that arrived meanwhile; if they no longer hold, the journey ends with reason trigger_no_longer_true and sends nothing. The first message goes out up to this much later. No effect on a trigger without conditions. Example: "2m" for events from mobile SDKs that send offline batches.',
       examples: ['2m'],
     }),
     exitOn: z.array(ExitEvent).default([]).meta({ description: 'Events that end a running journey early.' }),
+    goal: GoalSchema.optional(),
     quietHours: ChannelQuietHours.optional().meta({ description: 'Quiet hours per channel for this rule, overriding the global ones (false: none).' }),
     frequencyCaps: ChannelFrequencyCaps.optional().meta({ description: 'Frequency caps per channel for this rule\'s messages, overriding the global ones (false: none).' }),
     onNoConsent: z.enum(['continue', 'exit']).default('continue').meta({ description: 'When a message is skipped for lack of consent: continue with the next step (default) or end the journey.' }),
     onNewVersion: z.enum(['keep', 'exit']).default('keep').meta({ description: 'What deploying this version does to journeys of other versions of this rule that are still running: keep (default) lets them finish with the version they started with; exit ends them with reason "rule_changed" (a send in flight finishes first). Example: "exit" when the old journey\'s messages are wrong now.' }),
-    holdout: z.number().min(0).max(50).default(0).meta({ description: 'Percent of entering users put in a control group: recorded as entered, sent nothing (deterministic per rule and user).' }),
+    throttle: ChannelThrottle.optional(),
+    holdout: z.number().min(0).max(50).default(0).meta({ description: 'Percent of entering users put in a control group: entered invisibly, sent nothing (deterministic per rule and user); with a goal their conversions are recorded too, the baseline for uplift.' }),
+    tracking: RuleTracking.optional().meta({ description: 'Engagement tracking of this rule\'s messages: tracked links (clicks) and the open pixel (opens), both off unless set. Example: { "clicks": true, "opens": true }.' }),
     steps: StepList.refine((steps) => steps.length > 0, 'a rule needs at least one step'),
   })
   .strict()
@@ -65,8 +69,9 @@ export type ExitEvent = z.infer<typeof ExitEvent>;
 /** Every condition tree of a rule (trigger, exit events, branch and wait-for steps) with its JSON path. */
 export function conditionTreesOfRule(rule: Rule): [TopLevelCondition, (string | number)[]][] {
   const trees: [TopLevelCondition, (string | number)[]][] = [];
-  if (rule.trigger.conditions) trees.push([rule.trigger.conditions, ['trigger', 'conditions']]);
+  trees.push(...conditionTreesOfTrigger(rule.trigger));
   for (const [i, exit] of rule.exitOn.entries()) if (exit.conditions) trees.push([exit.conditions, ['exitOn', i, 'conditions']]);
+  if (rule.goal?.conditions) trees.push([rule.goal.conditions, ['goal', 'conditions']]);
   for (const [step, path] of walkSteps(rule.steps)) {
     if (step.type === 'branch') trees.push([step.conditions, [...path, 'conditions']]);
     if (step.type === 'waitForEvent' && step.conditions) trees.push([step.conditions, [...path, 'conditions']]);
