@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { IANAZone } from 'luxon';
 import { FrequencyCap, QuietHours } from '../rules/schema/guardrails';
+import { ChannelThrottle } from '../rules/schema/throttle';
 import { parseDuration } from '../rules/schema/parse-duration';
 import type { GlobalGuardrails } from '../engine/decide/global-guardrails';
 import { DEFAULT_IDENTIFIER_TYPES, IdentifierTypes, IdentifierTypesConfig } from '../engine/events/identifier-types';
@@ -78,6 +79,7 @@ export const ConfigSchema = z.object({
   NUDGE_STATE_CACHE: z.coerce.number().int().min(1).default(20_000).describe('People whose state each partition keeps in memory (least recently used beyond it are reloaded from NATS KV when they come back). Memory: about 2–3 KiB per person.'),
   NUDGE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(2000).describe('Most partition messages decided in memory and committed together.'),
   NUDGE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64).describe('Most journey starts, signals and state writes in flight at once per partition while a batch commits.'),
+  NUDGE_AUDIENCE_TICK: DurationMs.default(parseDuration('1m')).describe('How often each engine runs the scheduled audiences (rules with a "schedule" trigger) of the partitions it owns: a person enters within this of their local occurrence. Example: "1m".'),
   NUDGE_DUPLICATE_WINDOW: DurationMs.default(parseDuration('1d')).describe('How long JetStream drops a repeated messageId.'),
   NUDGE_DAY_LENGTH: DurationMs.default(parseDuration('1d')).describe('How long one day of journey waiting lasts; the demo sets "10s" so a 2-day wait takes 20 s. Real deployments keep "1d".'),
   NUDGE_ALLOWED_LATENESS: z.string().trim().transform((text, ctx) => {
@@ -96,6 +98,9 @@ export const ConfigSchema = z.object({
   NUDGE_FREQUENCY_CAPS: JsonSetting(z.object({ email: FrequencyCap.optional(), sms: FrequencyCap.optional() }).strict())
     .default({})
     .describe('Global frequency caps per user and channel across all rules, as JSON. Example: {"sms":{"max":1,"per":"1d"},"email":{"max":3,"per":"7d"}}. Transactional messages are exempt.'),
+  NUDGE_THROTTLE: JsonSetting(ChannelThrottle)
+    .default({})
+    .describe('Messages per second per channel for the journeys of audience rules (schedule and oneOff triggers) that set no throttle of their own, across all workers, as JSON; sends beyond it wait in Temporal, none fails. Example: {"email":50,"sms":10}. Default: none.'),
   NUDGE_DEFAULT_TIMEZONE: z.string().default('UTC').refine((zone) => IANAZone.isValidZone(zone), 'not an IANA time zone (e.g. "Europe/Berlin")')
     .describe('Time zone for quiet hours and waitUntil when neither the user\'s "timezone" trait nor the rule names one.'),
   NUDGE_CONSENT_MODE: z.enum(['opt-out', 'opt-in']).default('opt-out')
@@ -114,6 +119,17 @@ export const ConfigSchema = z.object({
     .min(16, 'must be at least 16 characters')
     .default('nudge-dev-unsubscribe-secret')
     .describe('HMAC-SHA256 key that signs unsubscribe links (at least 16 characters). The default is for development only; changing it invalidates links already sent.'),
+  NUDGE_TRACKING_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .default('nudge-dev-tracking-secret')
+    .describe('HMAC-SHA256 key that signs tracked links, open pixels and the message refs delivery reports carry back (at least 16 characters). The default is for development only; changing it invalidates tracked links already sent.'),
+  NUDGE_EMAIL_EVENTS_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe('HMAC-SHA256 key of the email provider\'s bounce and complaint webhook (POST /email/events, header X-Nudge-Signature). Unset: that route answers 503.'),
+  NUDGE_INBOUND_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0).describe('Port of the inbound service\'s Prometheus /metrics on 127.0.0.1 (engagement events by name and result, refused requests); 0 turns it off.'),
   NUDGE_UNSUBSCRIBE_MAILTO: z
     .string()
     .regex(/^[^\s@<>?,"]+@[^\s@<>?,"]+$/, 'expected an email address, e.g. "unsubscribe@example.com"')
@@ -217,4 +233,5 @@ export const globalGuardrails = (config: Config): GlobalGuardrails => ({
   frequencyCaps: config.NUDGE_FREQUENCY_CAPS,
   defaultTimezone: config.NUDGE_DEFAULT_TIMEZONE,
   allowedLatenessMs: config.NUDGE_ALLOWED_LATENESS,
+  broadcast: { taskQueue: config.NUDGE_TASK_QUEUE, throttle: config.NUDGE_THROTTLE },
 });
