@@ -66,6 +66,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   const ctx: MachineContext = logged ? rechecked : { ...rechecked, goal: undefined };
   const recorder = journeyRecorder(ctx, recordMetaOf(input));
   const unwritten: PendingJourneyRecord[] = [];
+  // Writes in flight: the journey does not wait for its log (timers and sends start at once), only its
+  // end does. The writes retry until they get through, so none of them rejects but by cancellation.
+  const writing: Promise<void>[] = [];
   let converted = false;
 
   const log: JourneyAction[] = [];
@@ -97,10 +100,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       feed(pending);
       continue;
     }
-    // What the journey did so far goes to the log before it acts again (or ends).
-    if (unwritten.length) await journal.recordJourneyEvents(unwritten.splice(0));
+    // What the journey did so far goes to the log as it acts again; readers order a journey by `seq`.
+    if (unwritten.length) writing.push(journal.recordJourneyEvents(unwritten.splice(0)));
     switch (command.kind) {
       case 'finish':
+        await Promise.all(writing);
         upsertMemo({ outcome: command.reason, actions: log.length });
         if (logged) upsertSearchAttributes([{ key: ConvertedAttribute, value: converted }, { key: ExitReasonAttribute, value: command.reason }]);
         // Journeys started before this notice existed replay without it up to here, and send it now.
