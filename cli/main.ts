@@ -20,6 +20,8 @@ import { runPublish } from './publish-command';
 import { runCodecServer, runSetupTemporal } from './temporal-commands';
 import { runRulesDeploy, runRulesHistory, runRulesRollback } from './rules-command';
 import { runSchema } from './schema-command';
+import { DEFAULT_REPORT_PORT, runReportCli, type ReportCliOptions } from './report-command';
+import { runTrain } from './train-command';
 import { runExplain, runSimulate, type SimulateOptions } from './simulate-command';
 import { runValidate } from './validate-command';
 import { untilSignal } from './until-signal';
@@ -185,6 +187,21 @@ program
   });
 
 program
+  .command('report')
+  .description('the journey report per rule and version: funnel (entered, each step sent / skipped by reason, clicked, converted), conversion rate per holdout group and split variant, uplift with a 95% interval (Newcombe), time to convert, entries and conversions over time, behavior paths (Sankey); from the journey event log and the behavior events on NATS, or from JSONL files')
+  .option('--events <file.jsonl>', 'journey event records, one per line (`nudge journey-events export`, `nudge simulate --journey-events`) instead of the stream')
+  .option('--behavior <file.jsonl>', 'with --events: Segment-style events for clicks and paths')
+  .option('--rule <id>', 'only this rule')
+  .option('--json', 'print the numbers as JSON (the default without --serve or --out)')
+  .option('--out <file.html>', 'write the page to this file')
+  .option('--serve', 'serve the page (/) and its numbers (/report.json); each request reads the log again')
+  .option('--port <n>', 'with --serve', String(DEFAULT_REPORT_PORT))
+  .option('--host <host>', 'with --serve: the address to listen on', '127.0.0.1')
+  .action(async (options: ReportCliOptions) => {
+    process.exitCode = await runReportCli(loadConfig(), options);
+  });
+
+program
   .command('profile')
   .description('print a person as nudge sees them: person id, identifiers, merges and refused links (identity graph), traits (with when each was set), behavior tags, recent events kept for rules and tags, consent, running journeys and entries; reads NATS KV')
   .argument('<id>', 'the person: a person id (also one merged away) or any identifier — userId, anonymousId, email, phone, … — written as events carry it (phones without a country code are read as NUDGE_PHONE_REGION)')
@@ -228,6 +245,7 @@ simulationInputs(program.command('simulate'))
   .description('run rules over events on a virtual clock (no servers): what would each user have received, and when')
   .option('--format <format>', 'jsonl (one action per line) or table', 'table')
   .option('--journey-events <file.jsonl>', 'also write the journey event log records (as production writes them to nudge_journey_events) to this file')
+  .option('--report <file.html>', 'also write the report page of the backtest (`nudge report`: funnel, conversions per group, uplift, paths) to this file')
   .action(async (options: SimulateOptions) => {
     if (!['jsonl', 'table'].includes(options.format ?? '')) throw new Error(`--format must be jsonl or table, not "${options.format}"`);
     process.exitCode = await runSimulate(options);
@@ -239,6 +257,16 @@ simulationInputs(program.command('explain'))
   .requiredOption('--rule <id>', 'the rule id')
   .action(async (options: SimulateOptions & { user: string; rule: string }) => {
     process.exitCode = await runExplain(options);
+  });
+
+program
+  .command('train')
+  .description('train a model file (rules/models/<id>.json) on its events (JSONL or a raw-stream range): snapshots of features before and labels after each snapshot time, split by time; writes the trained model beside it (<id>.model.json, next version) with AUC, log-loss, calibration and lift by decile; refuses too little data')
+  .argument('<model-file>', 'the model file, e.g. rules/models/convert-14d.json')
+  .option('--report <file.html>', 'also write the model card: ROC curve, calibration plot, lift chart, feature importances, training and evaluation periods')
+  .option('--tags <paths>', 'comma-separated tag files or directories the tag features read (default: the tags directory beside the models directory)')
+  .action(async (modelFile: string, options: { report?: string; tags?: string }) => {
+    process.exitCode = await runTrain(modelFile, options);
   });
 
 program

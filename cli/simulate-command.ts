@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { connect } from '@nats-io/transport-node';
 import type { JourneyEventRecord } from '../workflows/journey/journey-event-record';
+import { writeSimulationReport } from './report-command';
 import { natsConnectOptions } from '../platform/nats/connect-options';
 import { loadConfig } from '../platform/config';
 import type { EventEnvelope } from '../engine/events/envelope';
@@ -29,6 +30,8 @@ export interface SimulateOptions {
   arrivalOrder?: boolean;
   /** Write the journey event log records (the same records production writes to its stream) to this JSON-lines file. */
   journeyEvents?: string;
+  /** Also write the report page (funnel, conversions, paths) of the backtest's journey events here. */
+  report?: string;
 }
 
 export class UsageError extends Error {}
@@ -77,8 +80,9 @@ export async function runSimulation(options: SimulateOptions, hooks: SimulationH
 export async function runSimulate(options: SimulateOptions, out: (text: string) => void = (t) => process.stdout.write(t), warn: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const duplicates: EventEnvelope[] = [];
   const records: JourneyEventRecord[] = [];
-  const actions = await runSimulation(options, { onDuplicate: (event) => duplicates.push(event), ...(options.journeyEvents ? { onJourneyEvent: (record) => records.push(record) } : {}) }, warn);
+  const actions = await runSimulation(options, { onDuplicate: (event) => duplicates.push(event), ...(options.journeyEvents || options.report ? { onJourneyEvent: (record) => records.push(record) } : {}) }, warn);
   if (options.journeyEvents) writeFileSync(options.journeyEvents, records.map((record) => JSON.stringify(record) + '\n').join(''));
+  if (options.report) await writeSimulationReport(records, options.report, options.events);
   if (options.format === 'jsonl') {
     out(toJsonLines(actions));
     const dropped = describeDuplicates(duplicates);
