@@ -22,6 +22,7 @@ import { runResolverLoop } from './identity/resolver-loop';
 import { PhoneDirectory } from './inbound/phone-directory';
 import type { EventOutcome } from './decide/decide';
 import { natsHandoff } from './ingest/nats-handoff';
+import { NatsAbsenceTimers } from '../platform/nats/absence-timers';
 import { runPartitionLoop, type PartitionLoopContext } from './ingest/partition-loop';
 import { keepConsuming } from './keep-consuming';
 import { createLogger, type Logger } from '../platform/logger';
@@ -32,6 +33,8 @@ import { LeaseStore } from './ownership/lease-store';
 import { Ownership, type TaskRunner } from './ownership/ownership';
 import { engineRulesFromFiles, openEngineRules, refusalReason, registerRuleSetMetrics, startRuleLifecycle } from './rules-registry/engine-rules';
 import { StateStore } from '../platform/stores/state-store';
+import { runAudienceScheduler } from './audience/audience-scheduler';
+import { RunRecords } from './audience/run-records';
 import { TemporalJourneyStarter } from '../platform/temporal/journey-starter';
 
 export interface EngineHandle {
@@ -105,7 +108,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
     js,
     decide: { rules: ruleSet.follower.current().value.index, waitScale: waitScaleOf(config), guardrails: globalGuardrails(config), withLeaves: false },
     ruleSet: () => ruleSet.follower.current().value.index,
-    ports: { state, journeys, handoff, phones, concurrency: config.NUDGE_CONCURRENCY },
+    ports: { state, journeys, handoff, phones, absenceTimers: new NatsAbsenceTimers(js, config.NUDGE_PARTITIONS), concurrency: config.NUDGE_CONCURRENCY },
     checkpoints,
     // Migration: a partition consumed before checkpoints existed resumes after its durable consumer's ack floor.
     initialSeq: async (p) => (await jsm.consumers.info(EVENTS_STREAM, consumerName(p)).catch(() => null))?.ack_floor.stream_seq ?? 0,
@@ -170,6 +173,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
   }
   const lifecycle = startRuleLifecycle(ruleSet, ownership, { client, taskQueue: config.NUDGE_TASK_QUEUE, log });
   const owned = () => ownership!.tasks().filter((t) => t !== RESOLVER_TASK).map((t) => Number(t.slice(2))).sort((a, b) => a - b);
+  // Scheduled audiences: this engine runs them for the partitions it owns (engine/audience/).
+  const audiences = new AbortController();
+  const audienceRecords = await RunRecords.open(nc, config.NUDGE_REPLICAS);
+  const scheduling = runAudienceScheduler({ js, stateBucket: USERS_BUCKET, records: audienceRecords, rules: () => ruleSet.follower.current().value.index, owned, partitionCount: config.NUDGE_PARTITIONS, defaultZone: config.NUDGE_DEFAULT_TIMEZONE, owner: engineId, now: Date.now, log }, config.NUDGE_AUDIENCE_TICK, audiences.signal);
   const { rules, tags } = ruleSet.follower.current().value;
   log.info({ engineId, rulesRevision: ruleSet.follower.current().revision, rules: rules.map((r) => `${r.rule.id}@${r.rule.version}`), tags: tags.map((t) => t.tag.name), partitions: owned(), resolver: ownership.owns(RESOLVER_TASK) }, 'engine started');
 
@@ -187,6 +194,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<EngineHa
     partitions: owned,
     runsResolver: () => ownership!.owns(RESOLVER_TASK),
     async stop() {
+      audiences.abort();
+      await scheduling;
       await lifecycle.stop();
       await ownership!.stop();
       await Promise.allSettled([...running.values()].map((r) => r.done));

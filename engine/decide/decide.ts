@@ -6,7 +6,8 @@
  * in is never changed (a failed batch is simply thrown away and replayed).
  *
  * Effects and when a driver must execute them (see partition-batch.ts for the crash argument):
- *   before the state is saved: `start`, `forward`, `absorb`, `exitMerged`, `phone` (all idempotent, so a
+ *   before the state is saved: `start`, `forward`, `absorb`, `exitMerged`, `phone`, `armAbsence`,
+ *   `disarmAbsence` (all idempotent, so a
  *   crash after them and before the save is repaired by replaying the input);
  *   after the state is saved: the state's `outbox` signals (so a journey that reads the state on
  *   receiving an event sees it counted), then the outbox is cleared.
@@ -15,7 +16,10 @@ import { mergeChannelSettings } from '../../rules/schema/guardrails';
 import { inHoldout } from '../../workflows/journey/assignment';
 import type { EntrySnapshot, JourneyInput } from '../../workflows/journey/journey-input';
 import type { JourneyEvent, MergedNotice } from '../../workflows/journey/machine';
+import type { SendQueues } from '../../workflows/journey/send-queues';
 import type { GlobalGuardrails } from './global-guardrails';
+import { absenceOnEvent } from './absence-arming';
+import type { AbsenceEffect } from './decide-absence';
 import { behaviorEventOf, type BehaviorEvent, type EventEnvelope } from '../events/envelope';
 import type { MergeRecord } from '../events/merge-record';
 import { decideEntry } from '../match/entry-policy';
@@ -47,6 +51,8 @@ export interface EventOutcome {
   duplicate: boolean;
   signalled: string[];
   decisions: RuleDecision[];
+  /** For an absence timer (decide-absence.ts): fired (then decided as usual), or stale (re-armed, disarmed or fired since). */
+  timer?: 'fired' | 'stale';
 }
 
 /** The state of person `from` handed over to person `into`, with the merge that caused it. */
@@ -67,7 +73,8 @@ export type Effect =
   | { kind: 'forwardEnded'; to: string; notice: JourneyEndedNotice }
   | { kind: 'absorb'; into: string; control: AbsorbControl }
   | { kind: 'exitMerged'; workflowId: string; notice: MergedNotice }
-  | { kind: 'phone'; phone: string; userKey: string };
+  | { kind: 'phone'; phone: string; userKey: string }
+  | AbsenceEffect;
 
 export interface Decision {
   /** The new state, or null when the input changed nothing (a duplicate, a forward). */
@@ -117,6 +124,7 @@ export function decideEvent(ctx: DecideContext, before: UserState, event: EventE
     for (const candidate of ctx.rules.candidates(behavior.name, behavior.properties)) {
       considerRule(ctx, candidate, state, eventFact, journeyEvent, at, seq, outcome, effects, entry);
     }
+    absenceOnEvent(ctx, state, eventFact, journeyEvent, at, effects);
   }
   return { state, effects, outcome };
 }
@@ -136,20 +144,32 @@ export interface EntryCache {
  */
 export function considerRule(ctx: DecideContext, { rule, trigger, listens }: CompiledRule, state: UserState, eventFact: Record<string, unknown>, journeyEvent: JourneyEvent, at: number, seq: number, outcome: EventOutcome, effects: Effect[], entry: EntryCache): boolean {
   const tags = ctx.rules.tags;
-  const evaluation = { event: eventFact, traits: state.traits, state, now: state.clock, before: at, tags };
+  const evaluation = { event: eventFact, traits: state.traits, state, now: state.clock, before: at, tags, scores: ctx.rules.scores };
   const match = ctx.withLeaves ? trigger.evaluateSync(evaluation) : { passed: trigger.matches(evaluation), leaves: [] };
   if (!match.passed) {
     outcome.decisions.push({ ruleId: rule.id, outcome: 'no_match', leaves: match.leaves });
     return false;
   }
+  enterJourney(ctx, { rule, listens }, state, journeyEvent, state.clock, seq, outcome, effects, entry, match.leaves);
+  return true;
+}
+
+/**
+ * Enters `rule`'s journey for a person whose trigger matched, when the entry policy allows (changing
+ * `state` in place): the start effect, the entry record and the journey marker. `now` is when the entry
+ * happens (an event trigger: the person's clock; an audience: the run's time). Returns whether it entered.
+ */
+export function enterJourney(ctx: DecideContext, { rule, listens }: Pick<CompiledRule, 'rule' | 'listens'>, state: UserState, journeyEvent: JourneyEvent, now: number, seq: number, outcome: EventOutcome, effects: Effect[], entry: EntryCache, leaves: LeafOutcome[], options: { recheck?: false; sendQueues?: SendQueues } = {}): boolean {
   // A journey marker stays until the journey's own "ended" notice clears it (decideJourneyEnded).
-  const decision = decideEntry(rule, state, journeyEvent.messageId, state.clock);
+  const decision = decideEntry(rule, state, journeyEvent.messageId, now);
   if (!decision.enter) {
-    outcome.decisions.push({ ruleId: rule.id, outcome: decision.reason, detail: decision.detail, leaves: match.leaves });
-    return true;
+    outcome.decisions.push({ ruleId: rule.id, outcome: decision.reason, detail: decision.detail, leaves });
+    return false;
   }
+  const tags = ctx.rules.tags;
   const personIds = personIdsOf(state);
-  const latenessMs = allowedLatenessOf(rule, ctx.guardrails?.allowedLatenessMs ?? 0);
+  // An audience entry has no trigger event whose late arrivals could change it: nothing to re-check.
+  const latenessMs = options.recheck === false ? 0 : allowedLatenessOf(rule, ctx.guardrails?.allowedLatenessMs ?? 0);
   const input: JourneyInput = {
     v: 1,
     journeyId: decision.workflowId,
@@ -167,13 +187,14 @@ export function considerRule(ctx: DecideContext, { rule, trigger, listens }: Com
     ...(rule.holdout > 0 ? { assignment: inHoldout(rule.id, state.userKey, rule.holdout) ? 'control' : 'treatment' } : {}),
     // The trigger is checked again, as of where its windows ended now, once late events had time to arrive.
     ...(latenessMs > 0 ? { recheck: { latenessMs, asOf: state.clock, seq } } : {}),
+    ...(options.sendQueues ? { sendQueues: options.sendQueues } : {}),
   };
   effects.push({ kind: 'start', input, ruleId: rule.id });
   const previous = state.entries[rule.id];
-  state.entries[rule.id] = { lastEnteredAt: state.clock, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId };
-  state.journeys[rule.id] = { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: state.clock, listens, endNotice: true };
+  state.entries[rule.id] = { lastEnteredAt: now, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId };
+  state.journeys[rule.id] = { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: now, listens, endNotice: true };
   // 'started' until the start says otherwise (already_started on a replay): the driver corrects it.
-  outcome.decisions.push({ ruleId: rule.id, outcome: 'started', workflowId: decision.workflowId, leaves: match.leaves });
+  outcome.decisions.push({ ruleId: rule.id, outcome: 'started', workflowId: decision.workflowId, leaves });
   return true;
 }
 

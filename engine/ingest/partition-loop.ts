@@ -20,6 +20,8 @@ import { Batch, type CommitPorts } from './batch';
 import { concurrently } from './concurrently';
 import { decideEvent, decideJourneyEnded, type DecideContext, type Decision, type EventOutcome } from '../decide/decide';
 import { decideAbsorb, decideHandOff } from '../decide/decide-merge';
+import { decideAudienceEntry } from '../decide/decide-audience';
+import { decideAbsenceTimer } from '../decide/decide-absence';
 import { publishDeadLetter } from '../../platform/nats/dead-letter';
 import { resolveLegacyMarkers } from './legacy-markers';
 import { readPartitionMessage, type PartitionMessage } from './partition-messages';
@@ -108,6 +110,10 @@ function decide(ctx: DecideContext, batch: Batch, item: Exclude<PartitionMessage
       return decideAbsorb(ctx, state, item.control, item.seq);
     case 'ended':
       return decideJourneyEnded(state, item.notice);
+    case 'audience':
+      return decideAudienceEntry(ctx, state, item.control, item.seq);
+    case 'absence':
+      return decideAbsenceTimer(ctx, state, item.control, item.seq);
   }
 }
 

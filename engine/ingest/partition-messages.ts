@@ -1,6 +1,6 @@
 /**
  * What a partition message is: a behavior/profile event, a merge control message (`merge`, `absorb`),
- * a journey's `ended` notice, or something that can never be processed (dead-lettered at once, with
+ * a journey's `ended` notice, an audience entry (engine/audience/), a due absence timer, or something that can never be processed (dead-lettered at once, with
  * the reason — retrying cannot make invalid JSON valid).
  */
 import type { JsMsg } from '@nats-io/jetstream';
@@ -9,6 +9,8 @@ import { CONTROL_HEADER, PERSON_HEADER, partitionOf } from '../events/subjects';
 import type { MergeControl } from '../events/merge-record';
 import { jsonShapeProblem, MAX_JSON_DEPTH } from '../events/json-shape';
 import type { AbsorbControl, JourneyEndedNotice } from '../decide/decide';
+import { AUDIENCE_CONTROL, type AudienceEntryControl } from '../decide/decide-audience';
+import { ABSENCE_CONTROL, type AbsenceTimerControl } from '../decide/decide-absence';
 
 export const ENDED_CONTROL = 'ended';
 
@@ -19,6 +21,8 @@ export type PartitionMessage = { seq: number; msg: JsMsg } & (
   | { kind: 'merge'; person: string; control: MergeControl }
   | { kind: 'absorb'; person: string; control: AbsorbControl }
   | { kind: 'ended'; person: string; notice: JourneyEndedNotice }
+  | { kind: 'audience'; person: string; control: AudienceEntryControl }
+  | { kind: 'absence'; person: string; control: AbsenceTimerControl }
   | { kind: 'invalid'; reason: string }
 );
 
@@ -52,6 +56,18 @@ export function readPartitionMessage(msg: JsMsg, partition: number, partitionCou
       return { ...base, kind: 'invalid', reason: `invalid ${ENDED_CONTROL} control message: needs "person", "ruleId", "workflowId" and a ${PERSON_HEADER} header` };
     }
     parsed = { ...base, kind: 'ended', person, notice: { ...(body as JourneyEndedNotice), person } };
+  } else if (control === AUDIENCE_CONTROL) {
+    const body = raw as Partial<AudienceEntryControl>;
+    if (typeof body?.ruleId !== 'string' || typeof body.runId !== 'string' || typeof body.at !== 'number' || !Number.isFinite(body.at) || !person) {
+      return { ...base, kind: 'invalid', reason: `invalid ${AUDIENCE_CONTROL} control message: needs "ruleId", "runId", a numeric "at" and a ${PERSON_HEADER} header` };
+    }
+    parsed = { ...base, kind: 'audience', person, control: { ruleId: body.ruleId, runId: body.runId, at: body.at, person } };
+  } else if (control === ABSENCE_CONTROL) {
+    const body = raw as Partial<AbsenceTimerControl>;
+    if (typeof body?.ruleId !== 'string' || typeof body.armedBy !== 'string' || typeof body.due !== 'number' || !Number.isFinite(body.due) || !person) {
+      return { ...base, kind: 'invalid', reason: `invalid ${ABSENCE_CONTROL} control message: needs "ruleId", "armedBy", a numeric "due" and a ${PERSON_HEADER} header` };
+    }
+    parsed = { ...base, kind: 'absence', person, control: { person, ruleId: body.ruleId, armedBy: body.armedBy, due: body.due } };
   } else if (control) {
     return { ...base, kind: 'invalid', reason: `unknown control message "${control}"` };
   } else {

@@ -11,6 +11,8 @@ import type { VersionedState } from '../../platform/stores/state-store';
 import type { UserState } from '../state/behavior-state';
 import type { JourneyStarter } from '../../platform/temporal/journey-starter';
 import { Batch } from './batch';
+import { decideAbsenceTimer, type AbsenceTimerControl, type AbsenceTimers } from '../decide/decide-absence';
+import { decideAudienceEntry, type AudienceEntryControl } from '../decide/decide-audience';
 import { decideEvent, decideJourneyEnded, type AbsorbControl, type DecideContext, type Decision, type EventOutcome, type JourneyEndedNotice } from '../decide/decide';
 
 export type { AbsorbControl, EntryCache, EventOutcome, JourneyEndedNotice, RuleDecision } from '../decide/decide';
@@ -34,6 +36,8 @@ export interface ProcessorDeps {
   phones?: { set(phone: string, userId: string): Promise<unknown> };
   /** Passes messages on to another person's partition (identity merges; see merge-people.ts). */
   handoff: Handoff;
+  /** Where absence triggers' timers go (needed when a rule has an absence trigger). */
+  absenceTimers?: AbsenceTimers;
   /** Record every condition leaf's value in the decisions (for `explain`). */
   withLeaves?: boolean;
 }
@@ -65,13 +69,23 @@ export class EventProcessor {
     return this.run(notice.person, (state) => decideJourneyEnded(state, notice));
   }
 
+  /** An audience run enters the person (engine/audience/), at stream sequence `seq` of their partition. */
+  audienceEntry(control: AudienceEntryControl, seq: number): Promise<EventOutcome> {
+    return this.run(control.person, (state) => decideAudienceEntry(this.context, state, control, seq));
+  }
+
+  /** An absence timer came due (decide-absence.ts), at stream sequence `seq` of the person's partition. */
+  absenceTimer(control: AbsenceTimerControl, seq: number): Promise<EventOutcome> {
+    return this.run(control.person, (state) => decideAbsenceTimer(this.context, state, control, seq));
+  }
+
   /** Loads `person`, decides with `decide`, executes and saves (a batch of one). */
   async run(person: string, decide: (state: UserState) => Decision): Promise<EventOutcome> {
     const batch = new Batch();
     batch.admit(person, await this.deps.state.load(person));
     const decision = decide(batch.stateOf(person));
     batch.apply(person, decision);
-    await batch.commit({ state: this.deps.state, journeys: this.deps.journeys, handoff: this.deps.handoff, ...(this.deps.phones ? { phones: this.deps.phones } : {}), concurrency: 1 });
+    await batch.commit({ state: this.deps.state, journeys: this.deps.journeys, handoff: this.deps.handoff, ...(this.deps.phones ? { phones: this.deps.phones } : {}), ...(this.deps.absenceTimers ? { absenceTimers: this.deps.absenceTimers } : {}), concurrency: 1 });
     return decision.outcome;
   }
 
