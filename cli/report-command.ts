@@ -3,6 +3,9 @@ import type { Config } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { fileSource, recordsSource, runReport, type ReportSource } from '../engine/report/report-command';
 import { streamSource } from '../engine/report/report-stream-source';
+import { DEFAULT_REPORT_PORT } from '../engine/report/report-server';
+
+export { DEFAULT_REPORT_PORT };
 import type { JourneyEventRecord } from '../workflows/journey/journey-event-record';
 import { untilSignal } from './until-signal';
 
@@ -16,8 +19,6 @@ export interface ReportCliOptions {
   port: string;
   host: string;
 }
-
-export const DEFAULT_REPORT_PORT = 4297;
 
 export async function runReportCli(config: Config, options: ReportCliOptions): Promise<number> {
   const log = createLogger('nudge-report');

@@ -27,6 +27,9 @@ import { demoPayloadKeys } from './demo-keys';
 import { codecServerOf } from '../../platform/temporal/codec-server';
 import { IDENTITY_BUCKET, KvIdentityStore, type PersonRecord } from '../../engine/identity/identity-store';
 import { openBucket } from '../../platform/nats/setup';
+import { runReport } from '../../engine/report/report-command';
+import { streamSource } from '../../engine/report/report-stream-source';
+import { DEFAULT_REPORT_PORT } from '../../engine/report/report-server';
 
 export interface DemoOptions {
   dataDir: string;
@@ -83,13 +86,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const collector = await startCollectService({ config: { ...config, NUDGE_COLLECT_PORT: await preferredPort(config.NUDGE_COLLECT_PORT) }, log });
   const writeKey = Object.keys(config.NUDGE_WRITE_KEYS)[0]!;
   const engine = await startEngine({ config, log, onOutcome: (o) => outcomes.push(o), onDeadLetter: (r) => deadLetters.push(r) });
+  // `nudge report --serve` over the demo's log: each page load reads the journey events written so far.
+  const report = await runReport(streamSource(config), { serve: true, port: await preferredPort(DEFAULT_REPORT_PORT) }, log);
+  if (typeof report === 'number') throw new Error('the report server did not start');
   out(`engine: ${engine.rules.map((r) => `${r.rule.id} v${r.rule.version}`).join(', ')}; one journey day lasts ${options.dayLength}`);
 
   const stopAll = async () => {
     clearInterval(feed);
     await engine.stop();
     await worker.stop();
-    await Promise.allSettled([collector.stop(), inbound.stop(), smtp.stop(), twilio.stop(), webhooks.stop(), codec.stop()]);
+    await Promise.allSettled([collector.stop(), inbound.stop(), report.stop(), smtp.stop(), twilio.stop(), webhooks.stop(), codec.stop()]);
     await servers.stop();
   };
 
@@ -144,6 +150,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out(`NATS: ${servers.nats.url}   Temporal: ${servers.temporal.address}   data: ${dataDir}`);
   out(`unsubscribe links and Twilio webhooks: ${inbound.url} (the emails' List-Unsubscribe header points here)`);
   out(`collector (Segment HTTP Tracking API): ${collector.url}   write key: ${writeKey}`);
+  out(`report (funnel, conversions per group, uplift, paths): ${report.url}   numbers: ${report.url}/report.json`);
   out(`  send your own: curl -u ${writeKey}: ${collector.url}/v1/page -d '{"userId":"alice","name":"Pricing","properties":{"path":"/pricing"}}'`);
   const ok = summary.ok && deadLetters.length === 1 && Boolean(stitched);
   out(ok ? 'the story played out as expected.' : 'UNEXPECTED: the story did not play out as expected (see above).');

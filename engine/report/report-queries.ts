@@ -76,23 +76,22 @@ export const TOP_PATHS = 10;
 export const PATHS_SQL = `
   WITH enters AS (SELECT journey_id, person_id, rule_id, rule_version, at_ms FROM journey_events WHERE kind = 'enter'),
   converts AS (SELECT journey_id, at_ms FROM journey_events WHERE kind = 'converted'),
+  -- max_by(event, at, n): the n latest events as one aggregate (no window over the join), newest first.
   before_entry AS (
-    SELECT e.rule_id, e.rule_version, e.journey_id, b.event, b.at_ms,
-      row_number() OVER (PARTITION BY e.journey_id ORDER BY b.at_ms DESC, b.event) AS rn
-    FROM enters e JOIN behavior_events b ON b.person_id = e.person_id AND b.at_ms <= e.at_ms AND b.at_ms > e.at_ms - ${PATH_LOOKBACK_MS}),
+    SELECT e.rule_id, e.rule_version, e.journey_id, list_reverse(max_by(b.event, b.at_ms, ${PATH_EVENTS})) AS path
+    FROM enters e JOIN behavior_events b ON b.person_id = e.person_id AND b.at_ms <= e.at_ms AND b.at_ms > e.at_ms - ${PATH_LOOKBACK_MS}
+    GROUP BY ALL),
   to_conversion AS (
-    SELECT e.rule_id, e.rule_version, e.journey_id, b.event, b.at_ms,
-      row_number() OVER (PARTITION BY e.journey_id ORDER BY b.at_ms DESC, b.event) AS rn
+    SELECT e.rule_id, e.rule_version, e.journey_id, list_reverse(max_by(b.event, b.at_ms, ${PATH_EVENTS})) AS path
     FROM enters e JOIN converts c USING (journey_id)
-    JOIN behavior_events b ON b.person_id = e.person_id AND b.at_ms > e.at_ms AND b.at_ms < c.at_ms),
+    JOIN behavior_events b ON b.person_id = e.person_id AND b.at_ms > e.at_ms AND b.at_ms < c.at_ms
+    GROUP BY ALL),
   converted_journeys AS (SELECT e.rule_id, e.rule_version, e.journey_id FROM enters e JOIN converts c USING (journey_id)),
   sequences AS (
-    SELECT 'into_entry' AS direction, rule_id, rule_version, journey_id, list(event ORDER BY at_ms, event) AS path
-    FROM before_entry WHERE rn <= ${PATH_EVENTS} GROUP BY ALL
+    SELECT 'into_entry' AS direction, rule_id, rule_version, journey_id, path FROM before_entry
     UNION ALL
-    SELECT 'to_conversion', j.rule_id, j.rule_version, j.journey_id, coalesce(list(t.event ORDER BY t.at_ms, t.event) FILTER (t.event IS NOT NULL), [])
-    FROM converted_journeys j LEFT JOIN to_conversion t ON t.journey_id = j.journey_id AND t.rn <= ${PATH_EVENTS}
-    GROUP BY j.rule_id, j.rule_version, j.journey_id),
+    SELECT 'to_conversion', j.rule_id, j.rule_version, j.journey_id, coalesce(t.path, [])
+    FROM converted_journeys j LEFT JOIN to_conversion t USING (journey_id)),
   counted AS (SELECT direction, rule_id, rule_version, path, count(*) AS n FROM sequences GROUP BY ALL)
   SELECT * FROM counted
   QUALIFY row_number() OVER (PARTITION BY direction, rule_id, rule_version ORDER BY n DESC, path::VARCHAR) <= ${TOP_PATHS}

@@ -8,6 +8,9 @@ import { listenHttp, type ListeningHttpServer } from '../../platform/http-listen
 import type { Logger } from '../../platform/logger';
 import type { ReportNumbers } from './report-numbers';
 
+/** `nudge report --serve`'s port unless --port says otherwise (the demo takes the next free one). */
+export const DEFAULT_REPORT_PORT = 4297;
+
 export interface BuiltReport {
   numbers: ReportNumbers;
   html: string;

@@ -79,7 +79,7 @@ export class ReportStore {
     this.behaviorAppender?.closeSync();
     this.journeyAppender = this.behaviorAppender = null;
     await this.connection.run(`
-      CREATE OR REPLACE TABLE journey_events AS SELECT DISTINCT ON (id) * FROM journey_staging ORDER BY id;
+      CREATE OR REPLACE TABLE journey_events AS SELECT DISTINCT ON (id) * FROM journey_staging;
       CREATE OR REPLACE TABLE behavior_events AS SELECT DISTINCT * FROM behavior_staging;
       DROP TABLE journey_staging; DROP TABLE behavior_staging;
       CREATE OR REPLACE TABLE journey_variants AS
