@@ -78,10 +78,15 @@ export class ReportStore {
     this.journeyAppender?.closeSync();
     this.behaviorAppender?.closeSync();
     this.journeyAppender = this.behaviorAppender = null;
+    // Counting distinct ids is far cheaper than copying every row through DISTINCT ON: a log without
+    // repeats (the usual case: the stream drops them) becomes the table as it is.
+    const [{ repeats }] = (await this.connection.runAndReadAll('SELECT count(*) - count(DISTINCT id) AS repeats FROM journey_staging')).getRowObjectsJson() as [{ repeats: string | number }];
+    await this.connection.run(Number(repeats) === 0
+      ? 'DROP TABLE IF EXISTS journey_events; ALTER TABLE journey_staging RENAME TO journey_events'
+      : 'CREATE OR REPLACE TABLE journey_events AS SELECT DISTINCT ON (id) * FROM journey_staging; DROP TABLE journey_staging');
     await this.connection.run(`
-      CREATE OR REPLACE TABLE journey_events AS SELECT DISTINCT ON (id) * FROM journey_staging;
       CREATE OR REPLACE TABLE behavior_events AS SELECT DISTINCT * FROM behavior_staging;
-      DROP TABLE journey_staging; DROP TABLE behavior_staging;
+      DROP TABLE behavior_staging;
       CREATE OR REPLACE TABLE journey_variants AS
         SELECT e.journey_id, v.key AS split_id, v.value ->> '$' AS variant
         FROM journey_events e, json_each(e.variants) v WHERE e.kind = 'enter' AND e.variants <> '{}';`);
