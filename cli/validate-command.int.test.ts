@@ -55,7 +55,7 @@ describe('nudge validate', () => {
   it('the example rules and tags have no errors (their warnings are the SMS ones)', () => {
     const { status, lines } = nudge('validate', 'rules');
     expect(status).toBe(0);
-    expect(lines.at(-1)).toBe('3 rules, 4 tags valid, 0 errors, 2 warnings');
+    expect(lines.at(-1)).toBe('6 rules, 4 tags valid, 0 errors, 2 warnings');
     expect(lines).toContain('ok  rules/tags/funnel-stage.json: tag funnel_stage (stages)');
     expect(lines).toContain('ok  rules/catalog.json: event catalog');
   });
