@@ -72,7 +72,7 @@ describe('OneID through the collector', () => {
         const ids: string[] = [];
         for await (const execution of stack.temporal.workflow.list({ query: `PersonIds = "${lookup}"` })) ids.push(execution.workflowId);
         return ids.length ? ids : undefined;
-      }, 15_000, `journeys listed by PersonIds = ${lookup}`);
+      }, 30_000, `journeys listed by PersonIds = ${lookup}`);
       expect(found).toEqual([started[0]!.workflowId]);
     }
     const byMember = (await graph.getIdentifier({ type: 'userId', value: member }))!.value.person;
