@@ -166,7 +166,7 @@ export function enterJourney(ctx: DecideContext, { rule, listens }: Pick<Compile
     outcome.decisions.push({ ruleId: rule.id, outcome: decision.reason, detail: decision.detail, leaves });
     return false;
   }
-  const tags = ctx.rules.tags;
+  const { tags, scores } = ctx.rules;
   const personIds = personIdsOf(state);
   // An audience entry has no trigger event whose late arrivals could change it: nothing to re-check.
   const latenessMs = options.recheck === false ? 0 : allowedLatenessOf(rule, ctx.guardrails?.allowedLatenessMs ?? 0);
@@ -179,7 +179,7 @@ export function enterJourney(ctx: DecideContext, { rule, listens }: Pick<Compile
     trigger: journeyEvent,
     traits: state.traits,
     // computed once per input, when the first journey starts
-    ...(tags.names.length ? { entry: (entry.snapshot ??= { seq, tags: tags.valuesAt(state, state.clock) }) } : {}),
+    ...(tags.names.length || scores.ids.length ? { entry: (entry.snapshot ??= entrySnapshot(ctx.rules, state, seq)) } : {}),
     waitScale: ctx.waitScale,
     quietHours: mergeChannelSettings(ctx.guardrails?.quietHours ?? {}, rule.quietHours),
     frequencyCaps: mergeChannelSettings(ctx.guardrails?.frequencyCaps ?? {}, rule.frequencyCaps),
@@ -209,6 +209,11 @@ export function decideJourneyEnded(state: UserState, notice: JourneyEndedNotice)
   delete journeys[notice.ruleId];
   const outbox = state.outbox?.filter((signal) => signal.workflowId !== notice.workflowId);
   return { state: { ...state, journeys, ...(outbox ? { outbox } : {}) }, effects: [], outcome };
+}
+
+/** The person's tags and model scores as of their clock, for the journey's messages. */
+function entrySnapshot({ tags, scores }: RuleIndex, state: UserState, seq: number): EntrySnapshot {
+  return { seq, tags: tags.valuesAt(state, state.clock), ...(scores.ids.length ? { scores: scores.scoresAt(state, state.clock) } : {}) };
 }
 
 /** The ids the person's events carried (userId, anonymousIds), besides the person id itself. */

@@ -73,6 +73,8 @@ export function createActivities(deps: ActivityDeps) {
       user: { id: input.userId },
       traits: { ...input.traits, ...current.traits },
       tags: await tagsFor(input, current),
+      // As of entry, not now: the worker has no models, and the score shown is the one the rule saw.
+      scores: input.entry?.scores ?? {},
       event: input.trigger as unknown as Record<string, unknown>,
       coupon: { code: input.coupon },
       journey: { id: input.journeyId },

@@ -49,7 +49,7 @@ describe('withOpenPixel', () => {
 });
 
 describe('trackEmail / trackSms', () => {
-  const vars: TemplateVariables = { user: { id: 'alice' }, traits: { name: 'Alice <3' }, tags: {}, event: { properties: { sku: 'A&B 1' } }, coupon: { code: null }, journey: { id: 'j1' }, rule: { id: 'r', version: 1 } };
+  const vars: TemplateVariables = { user: { id: 'alice' }, traits: { name: 'Alice <3' }, tags: {}, scores: {}, event: { properties: { sku: 'A&B 1' } }, coupon: { code: null }, journey: { id: 'j1' }, rule: { id: 'r', version: 1 } };
 
   it('tracks the links Liquid produced, escaping intact, and adds the message ref header', () => {
     const html = renderText('<p>Hi {{ traits.name | escape }}, <a href="https://shop.test/p?sku={{ event.properties.sku | url_encode }}">your cart</a></p>', vars);

@@ -19,6 +19,7 @@ const variables = (tags: Record<string, unknown>): TemplateVariables => ({
   user: { id: 'ann' },
   traits: { first_name: 'Ann' },
   tags,
+  scores: {},
   event: {},
   coupon: { code: null },
   journey: { id: 'j' },

@@ -6,6 +6,7 @@ const variables = (first_name: string | undefined, code: string | null): Templat
   user: { id: 'ann' },
   traits: first_name === undefined ? {} : { first_name },
   tags: {},
+  scores: {},
   event: { properties: { page: 'pricing' } },
   coupon: { code },
   journey: { id: 'j' },

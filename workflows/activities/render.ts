@@ -8,6 +8,8 @@ export interface TemplateVariables {
   traits: Record<string, unknown>;
   /** Behavior tags by name, computed from the user's state when the step runs (a stage name, a count, a boolean; null: no stage). */
   tags: Record<string, unknown>;
+  /** Model scores by model id ({{ scores["convert-14d"] }}), computed by the engine when the person entered the journey. */
+  scores: Record<string, number>;
   event: Record<string, unknown>;
   coupon: { code: string | null };
   journey: { id: string };

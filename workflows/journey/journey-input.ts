@@ -15,6 +15,11 @@ export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
 export interface EntrySnapshot {
   seq: number;
   tags: Record<string, string | number | boolean | null>;
+  /**
+   * Each loaded model's score of the person at entry, by model id ({{ scores["<id>"] }}). Fixed at entry
+   * so the message matches the decision and the simulator reproduces it; absent: the engine had no models.
+   */
+  scores?: Record<string, number>;
 }
 
 export interface JourneyInput {
