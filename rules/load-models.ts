@@ -88,6 +88,13 @@ export function validateTrainedModels(paths: string[], cwd = process.cwd(), tagN
   return { models, problems };
 }
 
+/** The trained models of the given paths, or InvalidRuleSetError listing every problem (profile, export). */
+export function loadTrainedModels(paths: string[], cwd = process.cwd(), tagNames?: ReadonlySet<string>): TrainedModel[] {
+  const { models, problems } = validateTrainedModels(paths, cwd, tagNames);
+  if (problems.length) throw new InvalidRuleSetError(problems);
+  return models.map(({ model }) => model);
+}
+
 /** The message for a `score` leaf naming a model that is not trained. */
 export function unknownModelMessage(id: string, known: ReadonlySet<string>): string {
   const list = [...known].sort();

@@ -8,6 +8,8 @@
 import { loadTags } from '../../rules/load-tags';
 import { pathsOf, type Config } from '../../platform/config';
 import { NO_TAGS, TagSet, type TagValues } from '../match/tags';
+import { ScoreSet } from '../match/model-scores';
+import { defaultModelPaths, loadTrainedModels } from '../../rules/load-models';
 import type { UserState } from '../state/behavior-state';
 import { findUserData, holdsNothing, type KeyHolding, type UserData } from './find-user-data';
 import { withPrivacyContext, type PrivacyContext } from './privacy-context';
@@ -46,6 +48,8 @@ export interface ProfileExport {
   traitsUpdatedAt: Record<string, string>;
   /** The behavior tags computed from the profile at export time (absent when no tag set was given). */
   tags?: TagValues;
+  /** Each trained model's score of the person at export time, by model id (absent when no model is trained). */
+  scores?: Record<string, number>;
   /** Consent decisions by channel and topic. */
   consent: Record<string, Record<string, { granted: boolean; at: string; source: string }>>;
   /** The newest event time seen for the user. */
@@ -68,24 +72,27 @@ export const EXPORT_NOTES = [
 
 export async function exportUser(config: Config, userId: string, env: NodeJS.ProcessEnv = process.env): Promise<UserExport> {
   const tags = new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag));
-  return withPrivacyContext(config, env, (ctx) => exportUserData(ctx, userId, tags));
+  const scores = new ScoreSet(loadTrainedModels(defaultModelPaths(pathsOf(config.NUDGE_RULES_DIR)), process.cwd(), new Set(tags.names)), tags);
+  return withPrivacyContext(config, env, (ctx) => exportUserData(ctx, userId, tags, scores));
 }
 
-export async function exportUserData(ctx: PrivacyContext, userId: string, tags: TagSet = NO_TAGS): Promise<UserExport> {
+export async function exportUserData(ctx: PrivacyContext, userId: string, tags: TagSet = NO_TAGS, scores: ScoreSet = new ScoreSet()): Promise<UserExport> {
   const data = await findUserData(ctx, userId);
   const now = new Date();
-  const values = data.state ? await tags.compute(data.state, Math.max(now.getTime(), data.state.clock)) : undefined;
-  return toExport(data, now, values);
+  const at = data.state ? Math.max(now.getTime(), data.state.clock) : 0;
+  const values = data.state ? await tags.compute(data.state, at) : undefined;
+  const scored = data.state && scores.ids.length ? scores.scoresAt(data.state, at) : undefined;
+  return toExport(data, now, values, scored);
 }
 
-/** Pure: the found data as the export document; `tags`: the tag values computed from the profile. */
-export function toExport(data: UserData, now: Date, tags?: TagValues): UserExport {
+/** Pure: the found data as the export document; `tags`, `scores`: the tag values and model scores computed from the profile. */
+export function toExport(data: UserData, now: Date, tags?: TagValues, scores?: Record<string, number>): UserExport {
   return {
     userId: data.userKey,
     exportedAt: now.toISOString(),
     held: !holdsNothing(data),
     identity: data.identity ? identityExport(data.identity) : null,
-    profile: data.state ? { ...profileOf(data.state), ...(tags ? { tags } : {}) } : null,
+    profile: data.state ? { ...profileOf(data.state), ...(tags ? { tags } : {}), ...(scores ? { scores } : {}) } : null,
     otherProfiles: Object.fromEntries(data.otherStates.map(({ userKey, state }) => [userKey, profileOf(state)])),
     journeys: data.journeys,
     sends: data.sends.map(({ journeyId, stepId, record }) => ({ ...record, journeyId, stepId })),

@@ -16,6 +16,8 @@ import { identifierTypesOf, pathsOf, type Config } from '../../platform/config';
 import { resolveAnyIdentifier } from '../identity/identity-lookup';
 import { IDENTITY_BUCKET, KvIdentityStore } from '../identity/identity-store';
 import { TagSet } from '../match/tags';
+import { ScoreSet } from '../match/model-scores';
+import { defaultModelPaths, loadTrainedModels } from '../../rules/load-models';
 import { USERS_BUCKET } from '../../platform/nats/setup';
 import { emptyState, type UserState } from '../state/behavior-state';
 import { stateKey } from '../../platform/stores/state-store';
@@ -77,14 +79,18 @@ export async function journeyStatuses(config: Config, journeyIds: string[]): Pro
   }
 }
 
-export async function readProfile(config: Config, id: string, options: ProfileOptions = {}, tags = new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag))): Promise<UserProfile | null> {
+/** The trained models beside the rule files (NUDGE_RULES_DIR/models), scoring with `tags`. */
+export const scoreSetOf = (config: Config, tags: TagSet): ScoreSet => new ScoreSet(loadTrainedModels(defaultModelPaths(pathsOf(config.NUDGE_RULES_DIR)), process.cwd(), new Set(tags.names)), tags);
+
+export async function readProfile(config: Config, id: string, options: ProfileOptions = {}, tags = new TagSet(loadTags(pathsOf(config.NUDGE_TAGS_DIR)).map((t) => t.tag)), scores = scoreSetOf(config, tags)): Promise<UserProfile | null> {
   const { identity, state: stored } = await readStoredPerson(config, id);
   if (!identity && !stored) return null;
   // A person the graph knows but whose events have not been applied yet is shown with an empty state.
   const state = stored ?? emptyState(identity!.personId);
-  const values = await tags.compute(state, Math.max(Date.now(), state.clock));
+  const now = Math.max(Date.now(), state.clock);
+  const values = await tags.compute(state, now);
   const statuses = options.temporal ? await journeyStatuses(config, Object.values(state.journeys).map((m) => m.workflowId)) : undefined;
-  return profileFrom(state, values, statuses, identity);
+  return profileFrom(state, values, statuses, identity, scores.scoresAt(state, now));
 }
 
 export async function runProfile(config: Config, id: string, options: ProfileOptions = {}, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {

@@ -24,6 +24,8 @@ export interface UserProfile {
   lastEventAt: string | null;
   traits: { name: string; value: unknown; setAt: string | null }[];
   tags: Record<string, TagValue>;
+  /** Each trained model's score of the person now, by model id (the engine's ScoreSet over this state). */
+  scores: Record<string, number>;
   /** Event times kept for the rules' and tags' counters, newest first (as many as the rules and tags can need). */
   recentEvents: { event: string; where: PropertyFilter; times: string[] }[];
   sessions: { event: string; where: PropertyFilter; property: string; gap: string; startedAt: string; lastAt: string; values: string[] }[];
@@ -64,7 +66,7 @@ export function identityFrom(person: PersonRecord, lookup?: PersonLookup): Profi
 }
 
 /** `statuses`: journey id → Temporal status name (RUNNING, COMPLETED, NOT_FOUND, …), when confirmed. */
-export function profileFrom(state: UserState, tags: Record<string, TagValue>, statuses?: ReadonlyMap<string, string>, identity: ProfileIdentity | null = null): UserProfile {
+export function profileFrom(state: UserState, tags: Record<string, TagValue>, statuses?: ReadonlyMap<string, string>, identity: ProfileIdentity | null = null, scores: Record<string, number> = {}): UserProfile {
   const anonymousIds = state.identifiers?.anonymousIds ?? [];
   return {
     id: state.userKey,
@@ -74,6 +76,7 @@ export function profileFrom(state: UserState, tags: Record<string, TagValue>, st
     lastEventAt: state.clock ? iso(state.clock) : null,
     traits: Object.entries(state.traits).map(([name, value]) => ({ name, value, setAt: state.traitsUpdatedAt[name] !== undefined ? iso(state.traitsUpdatedAt[name]!) : null })),
     tags,
+    scores,
     recentEvents: Object.entries(state.counters).map(([key, times]) => ({ ...parseCounterKey(key), times: times.map(iso) })),
     sessions: Object.entries(state.sessions ?? {}).flatMap(([key, s]) => {
       const spec = parseSessionKey(key);
@@ -120,6 +123,8 @@ export function formatProfile(profile: UserProfile): string {
   }
   section('traits', profile.traits.map((t) => [t.name, show(t.value), t.setAt ? `set ${t.setAt}` : '']), 'no traits');
   section('tags', Object.entries(profile.tags).map(([name, value]) => [name, show(value)]), 'no tags are defined');
+  // Only where models are trained: most rule sets have none, and their profiles stay as they were.
+  if (Object.keys(profile.scores).length) section('scores (trained models, now)', Object.entries(profile.scores).map(([model, score]) => [model, score.toFixed(3)]), '');
   section('recent events (kept for rules and tags, newest first)', profile.recentEvents.map((e) => [`${e.event}${where(e.where)}`, String(e.times.length), e.times.join(', ')]), 'none kept');
   if (profile.sessions.length) {
     section('sessions (distinct tags)', profile.sessions.map((s) => [`${s.event}${where(s.where)}`, `${s.property}, gap ${s.gap}`, `${s.startedAt} – ${s.lastAt}`, s.values.join(', ')]), '');
