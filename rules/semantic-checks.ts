@@ -25,6 +25,12 @@ export function semanticProblems(rule: Rule): { path: (string | number)[]; messa
     if (step.type === 'waitUntil' && step.timezone && !IANAZone.isValidZone(step.timezone)) {
       problems.push({ path: [...path, 'timezone'], message: `"${step.timezone}" is not an IANA time zone` });
     }
+    if (step.type === 'waitUntil' && step.time === 'best' && step.fallback === undefined) {
+      problems.push({ path: [...path, 'fallback'], message: 'time "best" needs a fallback local time ("HH:mm") for a person with no history yet' });
+    }
+    if (step.type === 'waitUntil' && step.time !== 'best' && step.fallback !== undefined) {
+      problems.push({ path: [...path, 'fallback'], message: `a fallback applies only to time "best"; this step waits for ${step.time}` });
+    }
     for (const [field, template] of templatesOf(step)) {
       try {
         liquid.parse(template);

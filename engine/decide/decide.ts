@@ -28,6 +28,7 @@ import type { CompiledRule, RuleIndex } from '../match/rule-index';
 import { applyEvent, type UserState } from '../state/behavior-state';
 import type { CounterPlan } from '../state/counter-plan';
 import { allowedLatenessOf, planWithLateness } from '../state/lateness';
+import { sendHourFor } from './send-hour';
 
 /** What happened with one candidate rule, with every condition leaf's value when asked for (`explain`). */
 export type RuleDecision = { ruleId: string; leaves: LeafOutcome[] } & (
@@ -189,6 +190,8 @@ export function enterJourney(ctx: DecideContext, { rule, listens }: Pick<Compile
     ...(latenessMs > 0 ? { recheck: { latenessMs, asOf: state.clock, seq } } : {}),
     ...(options.sendQueues ? { sendQueues: options.sendQueues } : {}),
   };
+  const sendHour = sendHourFor(rule, state);
+  if (sendHour) input.sendHour = sendHour;
   effects.push({ kind: 'start', input, ruleId: rule.id });
   const previous = state.entries[rule.id];
   state.entries[rule.id] = { lastEnteredAt: now, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId };

@@ -13,6 +13,7 @@ import { countersFor, matchesFilter, triggerEventName, type CounterPlan } from '
 import { keepTriggerEvents, withRecent, type RecentEvent } from './recent-events';
 import { recordInSession, sessionIsCurrent, sessionValue, type SessionRecord } from './sessions';
 import { applyConsentEvent, applyConsentTrait, type ConsentRecord } from './consent';
+import { emptySendHours, recordSendHour, type SendHours } from './send-hours';
 
 // Consent, counters and kept events live in their own files; their names stay importable from here.
 export { consentAllows, type ConsentMode, type ConsentRecord } from './consent';
@@ -41,7 +42,7 @@ export interface EntryRecord {
 
 /** Stored states of older versions are upgraded when they are read (state-version.ts). */
 export interface UserState {
-  v: 2;
+  v: 3;
   userKey: string;
   lastSeq: number;
   /** The user's clock: the newest event timestamp seen, in ms. Windows end here. */
@@ -60,6 +61,8 @@ export interface UserState {
   consent: Record<string, Record<string, ConsentRecord>>;
   /** Trait name -> time (ms) of the identify or group event that set its current value. */
   traitsUpdatedAt: Record<string, number>;
+  /** Hours of the day the person engages and is active (send-hours.ts), for `waitUntil` "best". Since v3. */
+  sendHours: SendHours;
   /** The identifiers the user's events carried (the state is kept under userId ?? anonymousId). */
   identifiers?: Identifiers;
   /**
@@ -100,13 +103,13 @@ export interface Identifiers {
 export const MAX_ANONYMOUS_IDS = 10;
 
 export function emptyState(userKey: string): UserState {
-  return { v: 2, userKey, lastSeq: 0, clock: 0, traits: {}, counters: {}, counterIds: {}, entries: {}, journeys: {}, consent: {}, traitsUpdatedAt: {} };
+  return { v: 3, userKey, lastSeq: 0, clock: 0, traits: {}, counters: {}, counterIds: {}, entries: {}, journeys: {}, consent: {}, traitsUpdatedAt: {}, sendHours: emptySendHours() };
 }
 
 /**
  * Applies an event and returns the new state. Pure. identify: traits; group: traits.groupId and the
  * group's traits under traits.group; behavior (track, page, screen — see behaviorEventOf): counters
- * (with the event's messageId), sessions, and `recent` when an enabled rule triggers on its name.
+ * (with the event's messageId), sessions, send hours, and `recent` when an enabled rule triggers on its name.
  */
 export function applyEvent(state: UserState, event: EventEnvelope, seq: number, plan: CounterPlan): UserState {
   const at = Date.parse(event.timestamp);
@@ -126,6 +129,7 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
     next.traits = { ...state.traits, groupId: event.groupId, group: { ...objectOrEmpty(state.traits.group), ...event.traits } };
     next.traitsUpdatedAt = setAt(state.traitsUpdatedAt, ['groupId', 'group'], at);
   } else if (behavior) {
+    next.sendHours = recordSendHour(state.sendHours, behavior.name, at);
     if (behavior.name === 'unsubscribed' || behavior.name === 'subscribed') next.consent = applyConsentEvent(state.consent, behavior.name === 'subscribed', behavior.properties, at);
     const name = triggerEventName(plan, behavior.name);
     if (name !== undefined) {
@@ -146,7 +150,7 @@ export function applyEvent(state: UserState, event: EventEnvelope, seq: number, 
 }
 
 /** The fields carryOver sets first (applyEvent derives most of them anew); every other field is copied after them. */
-const DERIVED = new Set(['v', 'userKey', 'lastSeq', 'clock', 'traits', 'counters', 'counterIds', 'entries', 'journeys', 'consent', 'traitsUpdatedAt', 'identifiers', 'recent', 'sessions']);
+const DERIVED = new Set(['v', 'userKey', 'lastSeq', 'clock', 'traits', 'counters', 'counterIds', 'entries', 'journeys', 'consent', 'traitsUpdatedAt', 'sendHours', 'identifiers', 'recent', 'sessions']);
 
 /**
  * A copy of the state without its derived fields. The usual fields come first, in one order, so states
@@ -154,7 +158,7 @@ const DERIVED = new Set(['v', 'userKey', 'lastSeq', 'clock', 'traits', 'counters
  * megamorphic in V8, and deleting the emptied optional fields afterwards made it worse.
  */
 function carryOver(state: UserState): UserState {
-  const next: UserState = { v: state.v, userKey: state.userKey, lastSeq: state.lastSeq, clock: state.clock, traits: state.traits, counters: state.counters, counterIds: state.counterIds, entries: state.entries, journeys: state.journeys, consent: state.consent, traitsUpdatedAt: state.traitsUpdatedAt };
+  const next: UserState = { v: state.v, userKey: state.userKey, lastSeq: state.lastSeq, clock: state.clock, traits: state.traits, counters: state.counters, counterIds: state.counterIds, entries: state.entries, journeys: state.journeys, consent: state.consent, traitsUpdatedAt: state.traitsUpdatedAt, sendHours: state.sendHours };
   for (const key in state) if (Object.hasOwn(state, key) && !DERIVED.has(key)) (next as unknown as Record<string, unknown>)[key] = state[key as keyof UserState];
   return next;
 }

@@ -189,7 +189,7 @@ describe('identity bookkeeping', () => {
   });
 
   it('tombstoneOf keeps only what forwarding and redelivery need', () => {
-    expect(tombstoneOf(b, 'alice')).toEqual({ v: 2, userKey: 'anon', lastSeq: 900, clock: T0 + 5, traits: {}, counters: {}, counterIds: {}, entries: {}, journeys: {}, consent: {}, traitsUpdatedAt: {}, mergedInto: 'alice', absorbed: ['old-2'] });
+    expect(tombstoneOf(b, 'alice')).toEqual({ v: 3, userKey: 'anon', lastSeq: 900, clock: T0 + 5, traits: {}, counters: {}, counterIds: {}, entries: {}, journeys: {}, consent: {}, traitsUpdatedAt: {}, sendHours: { at: 0, engaged: {}, active: {} }, mergedInto: 'alice', absorbed: ['old-2'] });
     expect(tombstoneOf(emptyState('x'), 'alice')).not.toHaveProperty('absorbed');
   });
 });

@@ -11,6 +11,7 @@ import { emptyState, keepCurrentSessions, MAX_ANONYMOUS_IDS } from './behavior-s
 import { STATE_VERSION } from './state-version';
 import { counterIdsOf, pruneCounter } from './counters';
 import { keepTriggerEvents, mergeRecent } from './recent-events';
+import { mergeSendHours } from './send-hours';
 import type { ConsentRecord, EntryRecord, Identifiers, JourneyMarker, UserState } from './behavior-state';
 import type { CounterPlan } from './counter-plan';
 
@@ -50,6 +51,7 @@ export function mergeStates(survivor: UserState, absorbed: UserState, plan: Coun
     recent: nonEmpty(keepTriggerEvents(unionBy(survivor.recent, absorbed.recent, mergeRecent), plan)),
     sessions: nonEmpty(keepCurrentSessions(unionBy(survivor.sessions, absorbed.sessions, (s, a) => (a.lastAt > s.lastAt ? a : s)), clock, plan)),
     consent: mergeConsent(survivor.consent, absorbed.consent),
+    sendHours: mergeSendHours(survivor.sendHours, absorbed.sendHours),
     // One person now: an absence timer counts from the newer arming occurrence of either half.
     absence: nonEmpty(unionBy(survivor.absence, absorbed.absence, (s, a) => (a.since > s.since ? a : s))),
     entries: unionBy(survivor.entries, absorbed.entries, mergeEntry),

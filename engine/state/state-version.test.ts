@@ -1,7 +1,8 @@
 /**
  * Stored states of older versions, as the old code wrote them (fixtures/README.md), read as the current
  * version: missing maps filled, misaligned counter ids rebuilt as unknown, markers from before
- * journey-ended notices still marked as such (the engine asks Temporal about them once).
+ * journey-ended notices still marked as such (the engine asks Temporal about them once); v2 states get
+ * their send hours seeded from the event times they hold.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { applyEvent, countWithin, emptyState } from './behavior-state';
 import { buildCounterPlan } from './counter-plan';
 import { mergeStates } from './merge-states';
 import { STATE_VERSION, UnreadableStateError, upgradeState } from './state-version';
+import { learnedSendHour, sendHoursFromTimes } from './send-hours';
 import { loadRules } from '../../rules/load-rules';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, any>;
@@ -28,13 +30,14 @@ describe('upgradeState from v1', () => {
       consent: {},
       traitsUpdatedAt: {},
       journeys: { 'pricing-hesitation': { ...old.journeys['pricing-hesitation'], endNotice: false } },
+      sendHours: sendHoursFromTimes(old.counters[PRICING]),
     });
     expect(countWithin(state, PRICING, 7 * 86_400_000, state.clock)).toBe(3);
   });
 
   it('the last v1 state: everything kept as it was, only the version changes', () => {
     const old = fixture('v1-last.json');
-    expect(upgradeState(old, 'bea')).toEqual({ ...old, v: STATE_VERSION });
+    expect(upgradeState(old, 'bea')).toEqual({ ...old, v: STATE_VERSION, sendHours: sendHoursFromTimes(old.counters[PRICING]) });
     expect(upgradeState(old, 'bea').journeys['pricing-hesitation']!.endNotice).toBe(true);
   });
 
@@ -74,6 +77,29 @@ describe('upgradeState from v1', () => {
   });
 });
 
+describe('upgradeState from v2', () => {
+  it('the last v2 state: everything kept, send hours seeded from its counters, each event once', () => {
+    const old = fixture('v2-last.json');
+    const state = upgradeState(old, 'cas');
+    const { sendHours, ...rest } = state;
+    expect(rest).toEqual({ ...old, v: STATE_VERSION });
+    // pricing views at 19:10, 19:20, 19:30 UTC on three days, one order at 08:30
+    expect(Object.keys(sendHours.active).sort()).toEqual(['19', '8']);
+    expect(sendHours.engaged).toEqual({});
+    expect(sendHours.at).toBe(old.clock);
+    expect(learnedSendHour(sendHours)).toEqual({ hourUtc: 19, source: 'activity' });
+  });
+
+  it('an event counted by two counters seeds one hour once', () => {
+    const old = { ...fixture('v2-last.json'), counters: { a: [1000], b: [1000] }, counterIds: { a: ['m-1'], b: ['m-1'] } };
+    expect(upgradeState(old, 'cas').sendHours.active).toEqual({ 0: 1 });
+  });
+
+  it('a v1 state goes through v2 to the current version', () => {
+    expect(upgradeState(fixture('v1-last.json'), 'bea').sendHours.active).toEqual({ 10: expect.any(Number) });
+  });
+});
+
 describe('upgradeState', () => {
   it('returns a current state as it is', () => {
     const state = emptyState('ann');
@@ -81,7 +107,7 @@ describe('upgradeState', () => {
   });
 
   it.each([
-    [{ ...emptyState('ann'), v: 3 }, /user "ann" cannot be read: it is schema version 3, written by a newer nudge \(this one reads up to 2\)/],
+    [{ ...emptyState('ann'), v: 4 }, /user "ann" cannot be read: it is schema version 4, written by a newer nudge \(this one reads up to 3\)/],
     [{ ...emptyState('ann'), v: undefined }, /unknown schema version undefined/],
     [{ ...emptyState('ann'), v: '1' }, /unknown schema version "1"/],
     [null, /expected an object, got null/],

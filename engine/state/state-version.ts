@@ -11,11 +11,19 @@
  * different events into one), and writes `endNotice: false` on markers without one: nobody promised an
  * `ended` notice for those journeys, so the engine still asks Temporal about them once
  * (engine/ingest/legacy-markers.ts).
+ *
+ * v2 → v3: `sendHours` (send-hours.ts), the hours a person is active, for `waitUntil` "best". A v2 state
+ * gets it seeded from the event times it already holds, its counters' timestamps (one event counted by
+ * several counters once, by messageId): those are activity hours the person really had, so a journey
+ * entered right after the upgrade does not fall back to the rule's time for want of history. Which of
+ * them were engagement events a state does not record (counter keys are the plan's), so all seed the
+ * activity histogram; engagement events from then on take precedence as usual.
  */
 import type { JourneyMarker, UserState } from './behavior-state';
+import { sendHoursFromTimes } from './send-hours';
 
 /** The version this code writes: the one UserState's type states. */
-export const STATE_VERSION: UserState['v'] = 2;
+export const STATE_VERSION: UserState['v'] = 3;
 
 /** A stored state this code cannot read: written by a newer nudge, or not a state at all. Not retryable. */
 export class UnreadableStateError extends Error {
@@ -38,12 +46,15 @@ export function upgradeState(raw: unknown, userKey: string): UserState {
   if (!isObject(raw)) throw new UnreadableStateError(userKey, `expected an object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
   const version = raw.v;
   if (version === STATE_VERSION) return raw as unknown as UserState;
-  if (version === 1) return fromV1(raw, userKey);
+  if (version === 2) return fromV2(raw);
+  if (version === 1) return fromV2(fromV1(raw, userKey) as unknown as Raw);
   if (typeof version === 'number' && version > STATE_VERSION) throw new UnreadableStateError(userKey, `it is schema version ${version}, written by a newer nudge (this one reads up to ${STATE_VERSION})`);
   throw new UnreadableStateError(userKey, `unknown schema version ${JSON.stringify(version)}`);
 }
 
-function fromV1(raw: Raw, userKey: string): UserState {
+type V2State = Omit<UserState, 'v' | 'sendHours'> & { v: 2 };
+
+function fromV1(raw: Raw, userKey: string): V2State {
   for (const field of ['traits', 'counters', 'entries', 'journeys'] as const) {
     if (!isObject(raw[field])) throw new UnreadableStateError(userKey, `v1 state without its ${field} map`);
   }
@@ -60,11 +71,23 @@ function fromV1(raw: Raw, userKey: string): UserState {
     journeys[ruleId] = { ...marker, endNotice: marker.endNotice === true };
   }
   return {
-    ...(raw as unknown as UserState),
-    v: STATE_VERSION,
+    ...(raw as unknown as V2State),
+    v: 2,
     counterIds,
     journeys,
     consent: isObject(raw.consent) ? (raw.consent as UserState['consent']) : {},
     traitsUpdatedAt: isObject(raw.traitsUpdatedAt) ? (raw.traitsUpdatedAt as UserState['traitsUpdatedAt']) : {},
   };
+}
+
+function fromV2(raw: Raw): UserState {
+  const state = raw as unknown as V2State;
+  const times = new Map<string, number>();
+  for (const [key, stamps] of Object.entries(state.counters)) {
+    const ids = state.counterIds[key] ?? [];
+    // An unknown id ('') cannot be matched across counters: the timestamp stands in for it (two events
+    // in the same millisecond are rarer than one event counted by two counters).
+    stamps.forEach((t, i) => times.set(ids[i] ? `id:${ids[i]}` : `t:${t}`, t));
+  }
+  return { ...state, v: STATE_VERSION, sendHours: sendHoursFromTimes(times.values()) };
 }

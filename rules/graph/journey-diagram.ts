@@ -149,6 +149,7 @@ function stepLines(step: Step, rule: Rule): string[] {
     case 'wait':
       return [`wait ${step.duration}`];
     case 'waitUntil':
+      if (step.time === 'best') return [`wait until the best hour (else ${step.fallback ?? '?'} ${step.timezone ?? "user's time zone"})`];
       return [`wait until ${step.time} (${step.timezone ?? `user's time zone, else ${rule.timezone ?? 'the default time zone'}`})`];
     case 'waitForEvent':
       return [

@@ -59,10 +59,13 @@ export const WaitStep = z.object({
   duration: Duration,
 }).strict();
 
+const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time is "HH:mm", 00:00 to 23:59');
+
 export const WaitUntilStep = z.object({
   id: StepId,
   type: z.literal('waitUntil'),
-  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time is "HH:mm", 00:00 to 23:59').meta({ description: 'Local time of day to wait for, e.g. "09:30". If it is already past today, waits for tomorrow.' }),
+  time: z.union([LocalTime, z.literal('best')]).meta({ description: 'Local time of day to wait for, e.g. "09:30" (if it is already past today, waits for tomorrow); or "best": the start of the hour this person engages most (opens and clicks of our messages, else their activity hours, learned from their events), in the next 24 hours; without such history, the "fallback" time. Quiet hours of the next send move a best time to their end.' }),
+  fallback: LocalTime.optional().meta({ description: 'With time "best" (and only then, required): the local time to wait for when the person has no history yet, e.g. "10:00".' }),
   timezone: z.string().optional().meta({ description: 'IANA time zone; default: the user\'s "timezone" trait, then the rule\'s timezone.' }),
 }).strict();
 

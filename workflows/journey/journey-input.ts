@@ -9,6 +9,7 @@ import type { ExitReason, JourneyAction, JourneyEvent, MachineContext } from './
 import { compileProgram } from '../../rules/schema/step-program';
 import type { TriggerRecheck } from './trigger-recheck';
 import type { SendQueues } from './send-queues';
+import type { LearnedSendHour } from '../../engine/state/send-hours';
 
 export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
 
@@ -56,6 +57,11 @@ export interface JourneyInput {
   recheck?: TriggerRecheck;
   /** Throttled task queues of the sends, per channel (audience journeys only; send-queues.ts). Absent: the journey's own queue. */
   sendQueues?: SendQueues;
+  /**
+   * The person's learned send hour at entry (engine/state/send-hours.ts), for waitUntil "best"; set only
+   * when the rule has such a step and the person has history. Absent: the step's fallback time.
+   */
+  sendHour?: LearnedSendHour;
 }
 
 /** The step machine's context for a journey; the workflow and the simulator both build it here. */
@@ -72,6 +78,7 @@ export function machineContextFor(input: JourneyInput): MachineContext {
     onNoConsent: input.rule.onNoConsent ?? 'continue',
     ruleId: input.rule.id,
     userId: input.userId,
+    ...(input.sendHour ? { sendHour: input.sendHour } : {}),
     ...(input.recheck && input.rule.trigger.conditions ? { recheck: { ...input.recheck, conditions: input.rule.trigger.conditions, trigger: input.trigger } } : {}),
   };
 }

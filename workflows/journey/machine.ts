@@ -13,6 +13,8 @@ import { nodeAt, type Program } from '../../rules/schema/step-program';
 import { insideQuietHours, quietHoursEnd } from './quiet-hours';
 import { parseDuration } from '../../rules/schema/parse-duration';
 import { nextLocalTime } from './wait-until';
+import { bestTimeUntil } from './best-time';
+import type { LearnedSendHour } from '../../engine/state/send-hours';
 import { recheckDeadline, type TriggerRecheckContext } from './trigger-recheck';
 import { carriedOf, type Carried, type Done, type ExitReason, type JourneyEvent, type JourneyState, type Performing, type Waiting, type Watching } from './journey-state';
 import { actionStepAt, commandFor } from './machine-commands';
@@ -44,6 +46,8 @@ export interface MachineContext {
   userId: string;
   /** Allowed lateness: re-check the trigger before the first action step (trigger-recheck.ts). Absent: never. */
   recheck?: TriggerRecheckContext;
+  /** The person's learned send hour at entry, for waitUntil "best" (best-time.ts); absent: its fallback. */
+  sendHour?: LearnedSendHour;
 }
 
 export interface Transition {
@@ -249,6 +253,11 @@ function settle(ctx: MachineContext, at: string | null, carried: Carried, now: n
       }
       case 'waitUntil': {
         const zone = step.timezone ?? ctx.timezone;
+        if (step.time === 'best') {
+          const best = bestTimeUntil(ctx, step.id, step.fallback, zone, now);
+          log.push({ at: now, step: step.id, action: 'wait', until: new Date(best.until).toISOString(), timezone: zone, reason: 'best_time', basis: best.basis, ...(best.quietHours ? { quietHours: best.quietHours } : {}) });
+          return waitFor(best.until);
+        }
         const until = nextLocalTime(now, step.time, zone);
         log.push({ at: now, step: step.id, action: 'wait', until: new Date(until).toISOString(), timezone: zone });
         return waitFor(until);
