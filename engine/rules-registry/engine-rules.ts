@@ -23,7 +23,7 @@ export interface EngineRuleSet extends RuleSet {
 }
 
 export function buildEngineRuleSet({ rules, tags, models }: RuleSet, partitions: number): EngineRuleSet {
-  return { rules, tags, ...(models ? { models } : {}), index: new RuleIndex(rules, tags, models?.map((m) => m.model)), fingerprint: ruleSetFingerprint(rules, tags, partitions) };
+  return { rules, tags, ...(models ? { models } : {}), index: new RuleIndex(rules, tags, models?.map((m) => m.model)), fingerprint: ruleSetFingerprint(rules, tags, partitions, models) };
 }
 
 /** The local rule files as the engine loads them (throws InvalidRuleSetError). */
