@@ -67,8 +67,8 @@ export function stateStoreConformance(open: () => Promise<StateStoreUnderTest>):
 
   it('refuses a state from a newer version, naming the user and the version', async () => {
     const store = await open();
-    await store.seedRaw('ann', { ...emptyState('ann'), v: 3 });
+    await store.seedRaw('ann', { ...emptyState('ann'), v: 4 });
     await expect(store.load('ann')).rejects.toThrow(UnreadableStateError);
-    await expect(store.load('ann')).rejects.toThrow(/user "ann".*schema version 3, written by a newer nudge/);
+    await expect(store.load('ann')).rejects.toThrow(/user "ann".*schema version 4, written by a newer nudge/);
   });
 }
