@@ -162,5 +162,5 @@ describe('seeded fuzz of the collector and the raw stream', () => {
     const fromCollector = letters.filter((m) => new TextDecoder().decode(m.data).includes(`"source":"${SOURCE}"`));
     expect(fromCollector.map((m) => m.header('Nudge-Reason')).slice(0, 5)).toEqual([]);
     expect(letters.length).toBeGreaterThan(RAW_MESSAGES / 10);
-  }, 120_000);
+  }, 300_000); // 30 s alone; CI runs it beside the e2e tier on 2 cores, where it once needed over 120 s
 });
