@@ -9,7 +9,8 @@
 import type { KV } from '@nats-io/kv';
 import type { Identifier } from '../events/identifier-types';
 import { readManyKeys } from './kv-read-many';
-import { KvWriteError, PipelinedKvWriter, WRONG_LAST_SEQUENCE } from './kv-writer';
+import { PubAckRefusedError } from '../../platform/nats/pub-ack-pipeline';
+import { PipelinedKvWriter, WRONG_LAST_SEQUENCE } from './kv-writer';
 import { isCasFailure } from '../../platform/nats/compare-and-set';
 
 export const IDENTITY_BUCKET = 'nudge_identity';
@@ -153,7 +154,7 @@ export class KvIdentityStore implements IdentityGraphStore {
       if (writer === 'kv') return revision === 0 ? await this.kv.create(key, data) : await this.kv.update(key, data, revision);
       return await writer.write(key, data, revision).catch(async (error: unknown) => {
         // As kv.create does: a key deleted (`nudge erase`) has a delete marker, and is created over it.
-        if (revision !== 0 || !(error instanceof KvWriteError && error.errCode === WRONG_LAST_SEQUENCE)) throw error;
+        if (revision !== 0 || !(error instanceof PubAckRefusedError && error.errCode === WRONG_LAST_SEQUENCE)) throw error;
         const marker = await this.kv.get(key);
         if (!marker || marker.operation === 'PUT') throw error;
         return writer.write(key, data, marker.revision);

@@ -7,14 +7,14 @@
  * Publishes are handed to the client SEND_EVERY at a time (and whenever something waits for them):
  * nats.js writes what was published in one microtask turn to the socket at once, and planning awaits
  * between events, so one publish per event meant one socket write per event (12% of the CPU).
- * Events and hand-offs go through one PipelinedPublisher per JetStream client (PubAcks on one reply
+ * Events and hand-offs go through one PubAckPipeline per JetStream client (PubAcks on one reply
  * subscription instead of a request each); the message, its headers and its id are publishToPerson's.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { EventEnvelope } from '../events/envelope';
 import { CONTROL_HEADER, PERSON_HEADER, partitionOf, partitionSubject } from '../events/subjects';
-import { PipelinedPublisher } from './pipelined-publisher';
+import { PubAckPipeline } from '../../platform/nats/pub-ack-pipeline';
 import { publishDeadLetter } from '../../platform/nats/dead-letter';
 import type { MergeRecord } from './identity-store';
 import { publishControl, publishToPerson } from '../../platform/nats/partition-publish';
@@ -26,10 +26,10 @@ import { isInfrastructure } from './resolver-failures';
 const SEND_EVERY = 64;
 
 /** One per client for the life of its connection: its reply subscription outlives every batch. */
-const publishers = new WeakMap<JetStreamClient, PipelinedPublisher | null>();
+const publishers = new WeakMap<JetStreamClient, PubAckPipeline | null>();
 
-function publisherOf(js: JetStreamClient): PipelinedPublisher | null {
-  if (!publishers.has(js)) publishers.set(js, PipelinedPublisher.of(js));
+function publisherOf(js: JetStreamClient): PubAckPipeline | null {
+  if (!publishers.has(js)) publishers.set(js, PubAckPipeline.ofJetStream(js));
   return publishers.get(js)!;
 }
 
@@ -46,7 +46,7 @@ export class Republisher implements BatchSink {
   /** Resolves once everything sent so far is stored (see stored()); extended by every send. */
   private storedSoFar: Promise<void> = Promise.resolve();
 
-  private readonly publisher: PipelinedPublisher | null;
+  private readonly publisher: PubAckPipeline | null;
 
   constructor(private readonly ctx: ResolverContext) {
     this.publisher = publisherOf(ctx.js);
@@ -63,7 +63,7 @@ export class Republisher implements BatchSink {
   }
 
   /** publishToPerson / publishControl's message through the pipelined publisher; null without one. */
-  private toPerson(person: string, body: unknown, msgID: string, control: 'merge' | null): Promise<void> | null {
+  private toPerson(person: string, body: unknown, msgID: string, control: 'merge' | null): Promise<number> | null {
     if (!this.publisher) return null;
     const h = headers();
     h.set(PERSON_HEADER, person);
