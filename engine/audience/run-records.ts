@@ -7,7 +7,7 @@
  */
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { isCasFailure } from '../../platform/nats/compare-and-set';
+import { writeAtRevision } from '../../platform/nats/compare-and-set';
 
 export const AUDIENCE_RUNS_BUCKET = 'nudge_audience_runs';
 
@@ -42,12 +42,6 @@ export class RunRecords {
 
   async save(ruleId: string, partition: number, until: number, revision: number, owner: string): Promise<number> {
     const key = runRecordKey(ruleId, partition);
-    const data = JSON.stringify({ until, owner });
-    try {
-      return revision === 0 ? await this.kv.create(key, data) : await this.kv.update(key, data, revision);
-    } catch (error) {
-      if (isCasFailure(error)) throw new RunRecordConflictError(key);
-      throw error;
-    }
+    return writeAtRevision(this.kv, key, JSON.stringify({ until, owner }), revision, () => new RunRecordConflictError(key));
   }
 }

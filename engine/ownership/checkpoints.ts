@@ -7,7 +7,7 @@
  */
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { isCasFailure } from '../../platform/nats/compare-and-set';
+import { writeAtRevision } from '../../platform/nats/compare-and-set';
 
 export const CHECKPOINTS_BUCKET = 'nudge_checkpoints';
 
@@ -41,13 +41,7 @@ export class CheckpointStore {
 
   /** Moves the checkpoint to `seq`; FencedError when somebody else wrote it since `revision`. */
   async commit(task: string, seq: number, revision: number, owner: string): Promise<number> {
-    const data = JSON.stringify({ seq, owner, at: Date.now() });
-    try {
-      return revision === 0 ? await this.kv.create(task, data) : await this.kv.update(task, data, revision);
-    } catch (error) {
-      if (isCasFailure(error)) throw new FencedError(task);
-      throw error;
-    }
+    return writeAtRevision(this.kv, task, JSON.stringify({ seq, owner, at: Date.now() }), revision, () => new FencedError(task));
   }
 }
 

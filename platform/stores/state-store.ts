@@ -8,7 +8,7 @@ import type { KV } from '@nats-io/kv';
 import { loadManyStates } from './load-many';
 import { emptyState, type UserState } from '../../engine/state/behavior-state';
 import { upgradeState } from '../../engine/state/state-version';
-import { isCasFailure } from '../nats/compare-and-set';
+import { writeAtRevision } from '../nats/compare-and-set';
 
 export interface VersionedState {
   state: UserState;
@@ -78,12 +78,6 @@ export class StateStore {
 
   async save(state: UserState, revision: number): Promise<number> {
     const key = stateKey(state.userKey);
-    const data = JSON.stringify(state);
-    try {
-      return revision === 0 ? await this.kv.create(key, data) : await this.kv.update(key, data, revision);
-    } catch (error) {
-      if (isCasFailure(error)) throw new StateConflictError(state.userKey);
-      throw error;
-    }
+    return writeAtRevision(this.kv, key, JSON.stringify(state), revision, () => new StateConflictError(state.userKey));
   }
 }
