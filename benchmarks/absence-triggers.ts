@@ -12,14 +12,10 @@
  *           number of stored plain messages read by the same consumer. Ratio: fire rate / bare rate.
  * Usage: npm run bench:absence -- [--timers 1000000] [--fire 100000] [--in-flight 2000] [--partitions 16]
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { natsServerBinary } from '../dev/servers/binaries';
-import { natsServerConfig } from '../dev/servers/nats';
-import { freePort, spawnServer, waitUntilReady } from '../dev/servers/process';
+import { startNats } from '../dev/servers/nats';
 import { ABSENCE_CONTROL, type AbsenceTimerControl } from '../engine/decide/decide-absence';
 import { CONTROL_HEADER, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX } from '../engine/events/subjects';
 import { emptyState, type ArmedAbsence } from '../engine/state/behavior-state';
@@ -65,20 +61,14 @@ async function consume(js: JetStreamClient, stream: string, filter: string, coun
 }
 
 async function main(): Promise<void> {
-  const port = await freePort();
-  const storeDir = mkdtempSync(join(tmpdir(), 'nudge-bench-absence-'));
-  const configFile = join(mkdtempSync(join(tmpdir(), 'nudge-bench-conf-')), 'nats.conf');
-  writeFileSync(configFile, natsServerConfig(port, storeDir));
-  const server = spawnServer('nats-server', natsServerBinary(), ['-c', configFile]);
-  const url = `nats://127.0.0.1:${port}`;
-  await waitUntilReady('nats-server', server, async () => ((await (await connect({ servers: url, timeout: 500, reconnect: false })).close()), true), 15_000);
-  const nc = await connect({ servers: url, noAsyncTraces: true });
+  const server = await startNats();
+  const nc = await connect({ servers: server.url, noAsyncTraces: true });
   try {
     const jsm = await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: 60_000 });
     await jsm.streams.add({ name: BARE_STREAM, subjects: ['bench.bare.>'] });
     const js = jetstream(nc);
     const timers = new NatsAbsenceTimers(js, PARTITIONS);
-    const pid = server.child.pid!;
+    const pid = server.pid;
     console.log(`absence timers: ${TIMERS.toLocaleString()} armed, ${FIRE.toLocaleString()} fired; ${IN_FLIGHT} in flight, ${PARTITIONS} partitions; ${machineLoad()}`);
 
     const body = JSON.stringify(control(TIMERS, Date.now() + 3_600_000));

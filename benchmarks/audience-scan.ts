@@ -6,14 +6,9 @@
  * Prints persons/s of both and the ratio last. The seeding is not timed.
  * Usage: npm run bench:audience -- [--persons 1000000] [--partitions 16] [--in-flight 2000]
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { natsServerBinary } from '../dev/servers/binaries';
-import { natsServerConfig } from '../dev/servers/nats';
-import { freePort, spawnServer, waitUntilReady } from '../dev/servers/process';
+import { startNats } from '../dev/servers/nats';
 import { runAudience } from '../engine/audience/audience-run';
 import { scanStateMessages } from '../engine/audience/state-scan';
 import { RuleIndex } from '../engine/match/rule-index';
@@ -44,14 +39,8 @@ const stage = TagSchema.parse({
 });
 
 async function main(): Promise<void> {
-  const port = await freePort();
-  const storeDir = mkdtempSync(join(tmpdir(), 'nudge-bench-audience-'));
-  const configFile = join(mkdtempSync(join(tmpdir(), 'nudge-bench-conf-')), 'nats.conf');
-  writeFileSync(configFile, natsServerConfig(port, storeDir));
-  const server = spawnServer('nats-server', natsServerBinary(), ['-c', configFile]);
-  const url = `nats://127.0.0.1:${port}`;
-  await waitUntilReady('nats-server', server, async () => ((await (await connect({ servers: url, timeout: 500, reconnect: false })).close()), true), 15_000);
-  const nc = await connect({ servers: url, noAsyncTraces: true });
+  const server = await startNats();
+  const nc = await connect({ servers: server.url, noAsyncTraces: true });
   try {
     const kv = await openBucket(nc, USERS_BUCKET);
     const js = jetstream(nc);
@@ -83,7 +72,7 @@ async function main(): Promise<void> {
     console.log(`ratio          audience rate / bare scan rate ${((scanned / seconds) / (bare / bareSeconds)).toFixed(2)}`);
   } finally {
     await nc.close();
-    server.child.kill('SIGTERM');
+    await server.stop();
   }
 }
 

@@ -14,6 +14,8 @@ export interface NatsServerHandle {
   url: string;
   port: number;
   storeDir: string;
+  /** The server's process id (a benchmark reads its memory from /proc). */
+  pid: number;
   /** The key its store is encrypted with, if any: a restart over the same store needs it. */
   encryption?: NatsServerOptions['encryption'];
   stop(): Promise<void>;
@@ -54,5 +56,5 @@ export async function startNats(options: NatsServerOptions = {}): Promise<NatsSe
     await nc.close();
     return true;
   }, 15_000);
-  return { url, port, storeDir, ...(options.encryption ? { encryption: options.encryption } : {}), stop: () => proc.stop() };
+  return { url, port, storeDir, pid: proc.child.pid!, ...(options.encryption ? { encryption: options.encryption } : {}), stop: () => proc.stop() };
 }
