@@ -144,7 +144,11 @@ describe('seeded fuzz of the collector and the raw stream', () => {
 
     // The resolver passes every raw message: nothing is retried forever.
     const lastRaw = (await h.jsm.streams.info(RAW_STREAM)).state.last_seq;
-    await eventually(async () => ((await h.checkpoints.load(RESOLVER_TASK)).seq >= lastRaw ? true : undefined), 45_000, 'the resolver past every raw message');
+    await eventually(async () => ((await h.checkpoints.load(RESOLVER_TASK)).seq >= lastRaw ? true : undefined), 45_000, 'the resolver past every raw message').catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; the resolver was restarted for: ${JSON.stringify(h.resolverRestarts)}`);
+    });
+    // A restart replays from the checkpoint; only a failure that is no message's fault may cause one.
+    expect(h.resolverRestarts.filter((why) => why.endsWith('(NOT infrastructure)'))).toEqual([]);
 
     const partitions = await readStream(h, EVENTS_STREAM);
     const arrived = new Set(partitions.map((m) => /"messageId":"(after-fuzz-\d+)"/.exec(new TextDecoder().decode(m.data))?.[1]).filter(Boolean));

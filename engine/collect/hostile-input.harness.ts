@@ -11,7 +11,10 @@ import { createLogger } from '../../platform/logger';
 import { ensureStreams } from '../../platform/nats/setup';
 import { CheckpointStore } from '../ownership/checkpoints';
 import { KvIdentityStore } from '../identity/identity-store';
-import { loopContext, PARTITIONS, startLoop, type ResolverLoopHarness } from '../identity/resolver-loop.harness';
+import { loopContext, PARTITIONS, type ResolverLoopHarness } from '../identity/resolver-loop.harness';
+import { runResolverLoop } from '../identity/resolver-loop';
+import { isInfrastructure } from '../identity/resolver-failures';
+import { keepConsuming } from '../keep-consuming';
 import { startCollectServer, type CollectServer } from './collect-server';
 import { jetStreamSink } from './collect-service';
 
@@ -21,16 +24,21 @@ export const SOURCE = 'hostile-input-test';
 export interface HostileHarness extends ResolverLoopHarness {
   collector: CollectServer;
   deadLetterReasons: string[];
+  /** Why the resolver loop failed and was started again (the engine's keepConsuming): none but infrastructure may appear. */
+  resolverRestarts: string[];
 }
 
 /**
  * One nats-server, collector and resolver loop for the whole file (not the resolver harness's per-test
- * purge: the loop keeps running across tests, so each test uses its own ids).
+ * purge: the loop keeps running across tests, so each test uses its own ids). The loop is kept running
+ * as the engine keeps it (keepConsuming): on a loaded machine a PubAck or KV read can time out, which
+ * fails the batch and restarts the loop from its checkpoint; a test that ran it bare saw it stop there.
  */
 export function useHostileHarness(): HostileHarness {
   const h = {} as HostileHarness;
   let nats: NatsServerHandle | undefined;
-  let loop: ReturnType<typeof startLoop> | undefined;
+  const stop = new AbortController();
+  let loop: Promise<void> | undefined;
   beforeAll(async () => {
     nats = await startNats();
     h.nc = await connect({ servers: nats.url });
@@ -42,11 +50,17 @@ export function useHostileHarness(): HostileHarness {
     h.collector = await startCollectServer({ port: 0, writeKeys: { [WRITE_KEY]: SOURCE }, sink: jetStreamSink(h.js, () => !h.nc.isClosed()), log: createLogger('test', 'silent') });
     const ctx = loopContext(h, { batches: { maxBatch: 256, maxBuffered: 1024 } });
     h.deadLetterReasons = ctx.deadLetters;
-    loop = startLoop(ctx);
+    h.resolverRestarts = [];
+    const run = () => runResolverLoop(ctx, stop.signal).catch((error: unknown) => {
+      h.resolverRestarts.push(`${(error as Error).name}: ${(error as Error).message}${isInfrastructure(error) ? '' : ' (NOT infrastructure)'}`);
+      throw error;
+    });
+    loop = keepConsuming('identity resolver', run, stop.signal, ctx.log, 200);
   });
   afterAll(async () => {
     await h.collector?.stop();
-    await loop?.stop();
+    stop.abort();
+    await loop;
     await h.nc?.close();
     await nats?.stop();
   });
