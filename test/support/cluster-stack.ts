@@ -97,7 +97,8 @@ export async function startClusterStack(options: { rules: string; tags: string; 
   const engine = await startEngine({
     config, log,
     onOutcome: (o) => {
-      if (o.kind === 'merge' || o.forwardedTo) return;
+      // Events only: a journey's "ended" notice is an outcome too, and would shift the per-person order.
+      if (o.kind !== 'event' || o.forwardedTo) return;
       if (o.duplicate) replayed.count++;
       else applied.push({ userKey: o.userKey, at: Date.now() });
     },
