@@ -4,26 +4,17 @@
  * shows equal those counted from the log by hand, every chart is an SVG, /report.json has the same
  * numbers, and a screenshot of the page is not blank.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../platform/logger';
+import { chromiumPath } from '../../test/support/chromium';
 import { fileSource, runReport } from './report-command';
 import type { ReportNumbers } from './report-numbers';
 import { funnelByHand, journeyRecords, type JourneyPlan } from './report.harness';
 
-/** Debian's chromium (scripts/setup.sh installs it); NUDGE_CHROMIUM names another. */
-function chromiumPath(): string {
-  if (process.env.NUDGE_CHROMIUM) return process.env.NUDGE_CHROMIUM;
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim().split('\n')[0]!;
-  } catch {
-    throw new Error('no chromium on PATH: run scripts/setup.sh (apt-get install chromium) or set NUDGE_CHROMIUM to a Chromium executable');
-  }
-}
 
 const T0 = Date.parse('2026-04-01T08:00:00Z');
 const H = 3_600_000;

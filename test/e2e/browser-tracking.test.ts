@@ -6,13 +6,13 @@
  * In batching mode it posts /v1/b instead, with the same result.
  * A page of an origin the write key does not allow is refused by the browser itself.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollectService } from '../../engine/collect/collect-service';
 import type { CollectServer } from '../../engine/collect/collect-server';
 import { startAnalyticsPage, type AnalyticsPage } from '../support/analytics-page';
+import { chromiumPath } from '../support/chromium';
 import { startStack, type Stack } from '../support/stack';
 
 const WRITE_KEY = 'wk-browser';
@@ -21,15 +21,6 @@ let collector: CollectServer;
 let site: AnalyticsPage;
 let browser: Browser;
 
-/** Debian's chromium (scripts/setup.sh installs it); NUDGE_CHROMIUM names another. */
-function chromiumPath(): string {
-  if (process.env.NUDGE_CHROMIUM) return process.env.NUDGE_CHROMIUM;
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim().split('\n')[0]!;
-  } catch {
-    throw new Error('no chromium on PATH: run scripts/setup.sh (apt-get install chromium) or set NUDGE_CHROMIUM to a Chromium executable');
-  }
-}
 
 beforeAll(async () => {
   stack = await startStack({ rules: 'test/fixtures/collect' });
