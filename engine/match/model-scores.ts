@@ -18,8 +18,14 @@ export interface ScoreSource {
   scoreOf(model: string, state: UserState, now: number): number | undefined;
 }
 
-/** Reads one feature's columns from an evaluation context (a person as of `ctx.now`). */
-type ColumnReader = (ctx: EvaluationContext, out: number[]) => void;
+/** What the readers of one row share: the tag values, computed once for every tag feature of the row. */
+interface RowScope {
+  ctx: EvaluationContext;
+  tagValues?: Record<string, unknown>;
+}
+
+/** Reads one feature's columns for a person as of `scope.ctx.now`. */
+type ColumnReader = (scope: RowScope, out: number[]) => void;
 
 export interface CompiledFeatures {
   /** One name per column: a categorical feature is one "<name>=<value>" column per category. */
@@ -40,14 +46,14 @@ export function compileFeatures(features: readonly Feature[]): CompiledFeatures 
       case 'count': {
         const read = compileFact('count', { event: feature.event, where: feature.where, within: feature.within }, undefined, at);
         columns.push(feature.name);
-        readers.push((ctx, out) => void out.push(Math.min(read(ctx, NO_TAGS) as number, feature.max)));
+        readers.push(({ ctx }, out) => void out.push(Math.min(read(ctx, NO_TAGS) as number, feature.max)));
         break;
       }
       case 'recency': {
         const read = compileFact('secondsSinceLast', { event: feature.event, where: feature.where }, undefined, at);
         const capDays = parseDuration(feature.cap) / 86_400_000;
         columns.push(feature.name);
-        readers.push((ctx, out) => {
+        readers.push(({ ctx }, out) => {
           const seconds = read(ctx, NO_TAGS) as number | null;
           out.push(seconds === null ? capDays : Math.min(seconds / 86_400, capDays));
         });
@@ -55,17 +61,21 @@ export function compileFeatures(features: readonly Feature[]): CompiledFeatures 
       }
       case 'tag':
       case 'trait': {
-        const value = (ctx: EvaluationContext): unknown => (feature.kind === 'tag' ? ctx.tags?.valuesAt?.(ctx.state, ctx.now, tagNames)[feature.tag] : ctx.traits[feature.trait]);
+        // valuesAt computes every tag the model reads: once per row, whichever tag feature asks first.
+        const value = (scope: RowScope): unknown =>
+          feature.kind === 'tag'
+            ? (scope.tagValues ??= scope.ctx.tags?.valuesAt?.(scope.ctx.state, scope.ctx.now, tagNames) ?? {})[feature.tag]
+            : scope.ctx.traits[feature.trait];
         if (feature.categories) {
           const categories = feature.categories;
           columns.push(...categories.map((c) => `${feature.name}=${c}`));
-          readers.push((ctx, out) => {
-            const v = value(ctx);
+          readers.push((scope, out) => {
+            const v = value(scope);
             for (const c of categories) out.push(v === c ? 1 : 0);
           });
         } else {
           columns.push(feature.name);
-          readers.push((ctx, out) => void out.push(numberOf(value(ctx))));
+          readers.push((scope, out) => void out.push(numberOf(value(scope))));
         }
         break;
       }
@@ -75,9 +85,9 @@ export function compileFeatures(features: readonly Feature[]): CompiledFeatures 
     columns,
     row(state, now, tags) {
       // Features describe the person, as tags do: secondsSinceLast looks up to and including now.
-      const ctx: EvaluationContext = { event: null, traits: state.traits, state, now, before: now + 1, ...(tags ? { tags } : {}) };
+      const scope: RowScope = { ctx: { event: null, traits: state.traits, state, now, before: now + 1, ...(tags ? { tags } : {}) } };
       const out: number[] = [];
-      for (const read of readers) read(ctx, out);
+      for (const read of readers) read(scope, out);
       return out;
     },
   };
