@@ -31,12 +31,14 @@ const LookBack = z
   .pipe(Duration)
   .meta({ description: 'How far back from the snapshot, e.g. "7d". The window always ends at the snapshot time.' });
 
+/** The fields of a feature read from one event's occurrences (as the count and secondsSinceLast facts read them). */
+const eventFeature = { event: EventName, where: PropertyFilter.optional() };
+
 const CountFeature = z
   .object({
     name: FeatureName,
     kind: z.literal('count').meta({ description: 'How many times the person sent an event in the window (the `count` fact).' }),
-    event: EventName,
-    where: PropertyFilter.optional(),
+    ...eventFeature,
     within: LookBack,
     max: z.number().int().min(1).max(1000).default(100).meta({ description: 'The count stops here (default 100), as a rule comparing with it would see.' }),
   })
@@ -46,8 +48,7 @@ const RecencyFeature = z
   .object({
     name: FeatureName,
     kind: z.literal('recency').meta({ description: 'Days since the person last sent an event (the `secondsSinceLast` fact), at most `cap`; never: `cap`.' }),
-    event: EventName,
-    where: PropertyFilter.optional(),
+    ...eventFeature,
     cap: Duration.default('90d').meta({ description: 'Recency stops here and a person who never sent the event reads it (default "90d").' }),
   })
   .strict();
