@@ -7,30 +7,23 @@
  * person from email in the profile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../dev/servers/process';
-import type { InboundServer } from '../../engine/inbound/inbound-server';
-import { startInboundService } from '../../engine/inbound/inbound-service';
-import { createLogger } from '../../platform/logger';
 import { emailEventsSignature } from '../../engine/inbound/email-events';
 import { openBucket, USERS_BUCKET } from '../../platform/nats/setup';
 import { StateStore } from '../../platform/stores/state-store';
-import { identify, startStack, track, type Stack } from '../support/stack';
+import { startStackWithInbound, type InboundStack } from '../support/inbound-stack';
+import { identify, track } from '../support/stack';
 
 const EMAIL_EVENTS_SECRET = 'engagement-e2e-email-events-secret';
 
 describe('engagement events on NATS, Temporal, the fake Twilio and the inbound service', () => {
-  let stack: Stack;
-  let inbound: InboundServer;
+  let stack: InboundStack;
   let publicUrl: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
-    stack = await startStack({ rules: 'test/fixtures/engagement', env: { NUDGE_PUBLIC_URL: publicUrl, NUDGE_INBOUND_PORT: String(port), NUDGE_TRACKING_SECRET: 'engagement-e2e-tracking-secret', NUDGE_EMAIL_EVENTS_SECRET: EMAIL_EVENTS_SECRET } });
-    inbound = await startInboundService({ config: stack.config, env: { TWILIO_API_BASE: stack.twilio.url }, log: createLogger('inbound', 'silent') });
+    stack = await startStackWithInbound({ rules: 'test/fixtures/engagement', env: { NUDGE_TRACKING_SECRET: 'engagement-e2e-tracking-secret', NUDGE_EMAIL_EVENTS_SECRET: EMAIL_EVENTS_SECRET } });
+    publicUrl = stack.publicUrl;
   });
   afterAll(async () => {
-    await inbound?.stop();
     await stack?.stop();
   });
 

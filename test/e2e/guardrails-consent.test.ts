@@ -8,20 +8,17 @@
  */
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../dev/servers/process';
 import type { EventEnvelope } from '../../engine/events/envelope';
-import type { InboundServer } from '../../engine/inbound/inbound-server';
 import { DEV_TWILIO_AUTH_TOKEN } from '../../connectors/sms/twilio/twilio.config';
-import { startInboundService } from '../../engine/inbound/inbound-service';
 import { unsubscribeEvent } from '../../engine/inbound/unsubscribe-event';
 import { createUnsubscribeToken, verifyUnsubscribeToken } from '../../engine/inbound/unsubscribe-links';
-import { createLogger } from '../../platform/logger';
 import { openBucket, USERS_BUCKET } from '../../platform/nats/setup';
 import { simulate, type SimulationAction } from '../../engine/simulate/simulator';
 import { StateStore } from '../../platform/stores/state-store';
 import { loadRules } from '../../rules/load-rules';
 import type { CapturedEmail } from '../../dev/capture/smtp-capture';
-import { identify, startStack, track, type Stack } from '../support/stack';
+import { startStackWithInbound, type InboundStack } from '../support/inbound-stack';
+import { identify, track } from '../support/stack';
 
 const RULES = 'test/fixtures/guardrails/consent';
 const SECRET = 'guardrails-consent-secret-0123456789';
@@ -62,19 +59,15 @@ const shape = (log: { step: string | null; action: string; reason?: unknown }[])
   log.map((a) => (a.action === 'skip' || a.action === 'exit' ? [a.step, a.action, a.reason] : [a.step, a.action]));
 
 describe('consent on NATS, Temporal, SMTP capture and the inbound service', () => {
-  let stack: Stack;
-  let inbound: InboundServer;
+  let stack: InboundStack;
   let publicUrl: string;
 
   beforeAll(async () => {
-    // Unsubscribe links must point at this run's inbound service, so its port is chosen first.
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
-    stack = await startStack({ rules: RULES, env: { NUDGE_PUBLIC_URL: publicUrl, NUDGE_INBOUND_PORT: String(port), NUDGE_UNSUBSCRIBE_SECRET: SECRET } });
-    inbound = await startInboundService({ config: stack.config, env: { TWILIO_API_BASE: stack.twilio.url }, log: createLogger('inbound', 'silent') });
+    // Unsubscribe links must point at this run's inbound service (startStackWithInbound sees to it).
+    stack = await startStackWithInbound({ rules: RULES, env: { NUDGE_UNSUBSCRIBE_SECRET: SECRET } });
+    publicUrl = stack.publicUrl;
   });
   afterAll(async () => {
-    await inbound?.stop();
     await stack?.stop();
   });
 
