@@ -12,9 +12,9 @@
  * the consent every marketing send already checks. A signature older than 5 minutes is refused (replays).
  * Reports with a bad ref are answered per item and do not stop the others.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { SIGNATURE_PREFIX, signPayload, verifyPayloadSignature } from '../../shared/payload-signature';
 import { HttpError, readBody } from './http-io';
 import type { InboundContext } from './inbound-context';
 import { publishEngagement } from './engagement-events';
@@ -38,10 +38,13 @@ export const EmailReport = z
 export const EmailReports = z.object({ events: z.array(z.unknown()).min(1).max(100) }).strict();
 export type EmailReport = z.output<typeof EmailReport>;
 
-/** The X-Nudge-Signature header for `body` at `at` (what a provider adapter sends; tests use it too). */
+/**
+ * The X-Nudge-Signature header for `body` at `at` (what a provider adapter sends; tests use it too): the
+ * HMAC nudge's own webhooks carry (shared/payload-signature.ts), with its timestamp, in one header.
+ */
 export function emailEventsSignature(secret: string, body: string, at: Date): string {
   const t = Math.floor(at.getTime() / 1000);
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+  return `t=${t},v1=${signPayload(secret, t, body).slice(SIGNATURE_PREFIX.length)}`;
 }
 
 /** Why the signature is refused, or null when it is good. */
@@ -50,10 +53,10 @@ export function emailSignatureProblem(secret: string, header: string | undefined
   const parts = Object.fromEntries(header.split(',').map((part) => part.trim().split('=', 2) as [string, string]));
   const t = Number(parts.t);
   if (!/^\d{1,12}$/.test(parts.t ?? '') || !/^[0-9a-f]{64}$/.test(parts.v1 ?? '')) return `${EMAIL_EVENTS_SIGNATURE_HEADER} must be "t=<unix seconds>,v1=<64 hex digits>"`;
-  if (Math.abs(now.getTime() / 1000 - t) > SIGNATURE_TOLERANCE_SECONDS) return `${EMAIL_EVENTS_SIGNATURE_HEADER} timestamp is more than ${SIGNATURE_TOLERANCE_SECONDS} s from now (check the clock; replays are refused)`;
-  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
-  const given = Buffer.from(parts.v1!, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? null : `${EMAIL_EVENTS_SIGNATURE_HEADER} does not match the body (check NUDGE_EMAIL_EVENTS_SECRET)`;
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  if (Math.abs(nowSeconds - t) > SIGNATURE_TOLERANCE_SECONDS) return `${EMAIL_EVENTS_SIGNATURE_HEADER} timestamp is more than ${SIGNATURE_TOLERANCE_SECONDS} s from now (check the clock; replays are refused)`;
+  const genuine = verifyPayloadSignature(secret, t, body, SIGNATURE_PREFIX + parts.v1!, SIGNATURE_TOLERANCE_SECONDS, nowSeconds);
+  return genuine ? null : `${EMAIL_EVENTS_SIGNATURE_HEADER} does not match the body (check NUDGE_EMAIL_EVENTS_SECRET)`;
 }
 
 type ItemResult = { index: number; outcome: 'published' | 'duplicate' } | { index: number; outcome: 'invalid'; reason: string };

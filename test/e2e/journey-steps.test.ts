@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyPayloadSignature } from '../../connectors/payload-signature';
+import { verifyPayloadSignature } from '../../shared/payload-signature';
 import type { JourneyResult } from '../../workflows/journey/journey-input';
 import { identify, startStack, track, type Stack } from '../support/stack';
 

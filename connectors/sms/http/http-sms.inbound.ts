@@ -4,13 +4,13 @@
  *                       "reference"?: "<the send's reference, echoed>"}
  *   /http-sms/inbound  {"from": "+14155550100", "body": "STOP"}
  * each with `X-Sms-Timestamp: <unix seconds>` and `X-Sms-Signature: sha256=<hex HMAC-SHA256(secret,
- * "<timestamp>.<body>")>` (connectors/payload-signature.ts); a signature older than five minutes is
+ * "<timestamp>.<body>")>` (shared/payload-signature.ts); a signature older than five minutes is
  * refused, so a captured request cannot be replayed later.
  */
 import { z } from 'zod';
 import { parseConfig, type Env } from '../../config';
 import { InboundRequestError, requireMediaType, type InboundRequest, type ProviderInbound, type SmsNotice } from '../../inbound';
-import { signPayload, verifyPayloadSignature } from '../../payload-signature';
+import { signPayload, verifyPayloadSignature } from '../../../shared/payload-signature';
 import { httpSmsInboundConfigSchema, inboundFromEnv, type HttpSmsInboundConfig } from './http-sms.config';
 
 export const TIMESTAMP_HEADER = 'x-sms-timestamp';

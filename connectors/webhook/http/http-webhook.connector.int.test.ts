@@ -5,7 +5,7 @@ import { ConnectorConfigError, NonRetryableError, OutcomeUnknownError } from '..
 import { describeWebhookConnector } from '../../testing/connector-suite';
 import { RATE_LIMIT_RETRY_AFTER_SECONDS, rejectionOf, type InjectedFailure } from '../../testing/harness';
 import { fromEnv } from './http-webhook.config';
-import { verifyPayloadSignature } from '../../payload-signature';
+import { verifyPayloadSignature } from '../../../shared/payload-signature';
 import { HttpWebhookConnector } from './http-webhook.connector';
 
 const SECRET = 'test-signing-secret-0123456789';

@@ -4,7 +4,7 @@ import { parseConfig, type Env } from '../../config';
 import { NonRetryableError } from '../../errors';
 import { deliveryErrorForNetworkFailure, deliveryErrorForStatus } from '../../http-outcome';
 import { fromEnv, httpWebhookConfigSchema, type HttpWebhookConfig, type HttpWebhookConfigInput } from './http-webhook.config';
-import { signPayload } from '../../payload-signature';
+import { signPayload } from '../../../shared/payload-signature';
 
 export class HttpWebhookConnector implements WebhookConnector {
   readonly channel = 'webhook' as const;
