@@ -1,6 +1,6 @@
 /**
  * The step machine on the example rules in rules/, and its guards: what it refuses, and that
- * transitions never mutate the state they are given. (The step-type specifications are in machine.test.ts.)
+ * transitions never mutate the state they are given. (The step-type specifications are in machine-steps.test.ts and machine-events.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import { loadRules } from '../../rules/load-rules';
