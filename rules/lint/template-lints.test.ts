@@ -25,7 +25,7 @@ const isTeam = { all: [traitAt('$.plan', 'equal', 'team')] };
 
 describe('variables outside the template context', () => {
   it.each<[string, string, RegExp]>([
-    ['an unknown root', 'Hi {{ customer.name }}', /^\{\{ customer\.name \}\}: templates have no variable "customer"; they can use user, traits, tags, event, coupon, journey, rule$/],
+    ['an unknown root', 'Hi {{ customer.name }}', /^\{\{ customer\.name \}\}: templates have no variable "customer"; they can use user, traits, tags, event, coupon, journey, rule, scores$/],
     ['an unknown user property', '{{ user.email }}', /^\{\{ user\.email \}\}: user has user\.id, not "email"$/],
     ['an unknown event property', '{{ event.name }}', /event has event\.event, event\.messageId, event\.timestamp, event\.properties, not "name"/],
   ])('%s fires', (_name, template, message) => {
@@ -33,7 +33,7 @@ describe('variables outside the template context', () => {
   });
 
   it('is quiet for what templates have, and for loop variables and assigns', () => {
-    const template = "{{ user.id }} {{ traits.anything | default: 'x' }} {{ event.properties.product }} {{ journey.id }} {{ rule.id }} v{{ rule.version }} "
+    const template = "{{ user.id }} {{ traits.anything | default: 'x' }} {{ event.properties.product }} {{ journey.id }} {{ rule.id }} v{{ rule.version }} {{ scores[\"convert-14d\"] | times: 100 | round }}% "
       + '{% for item in event.properties.items %}{{ item.name }}{% endfor %}{% assign first = traits.first_name %}{{ first }}';
     expect(lintsOf([email('e', template, template)])).toEqual([]);
   });

@@ -1,6 +1,6 @@
 /**
  * Template variables nothing provides. Templates render with user, traits, tags, event (the trigger),
- * coupon, journey and rule (workflows/activities/render.ts); a variable outside those, a coupon code
+ * coupon, journey, rule and scores (workflows/activities/render.ts); a variable outside those, a coupon code
  * before any coupon step, a tag no tag file defines, or a trait or event property the catalog does not
  * list renders as an empty string in a real message. Variables come from liquidjs's own static analysis, so loop variables and
  * `assign`s are not mistaken for context variables.
@@ -27,6 +27,8 @@ const ROOTS: Record<string, readonly string[] | null> = {
   coupon: ['code'],
   journey: ['id'],
   rule: ['id', 'version'],
+  // By model id ({{ scores["convert-14d"] }}); a model the engine has not loaded renders empty, like a missing trait.
+  scores: null,
 };
 
 export function templateLints(rule: Rule, context: LintContext): Lint[] {
