@@ -40,20 +40,26 @@ export function validateRuleSetFiles(rulePaths: string[], tagPaths: string[], cw
   return { ...set, problems: [...set.problems, ...modelled.problems] };
 }
 
-/** A rule set from texts read already (a deployed revision): the same checks as from files. */
+/**
+ * A rule set from texts read already (a deployed revision): the same checks as from files. A revision
+ * carries no trained models (yet), so a rule reading a score is refused as such — not as "run nudge
+ * train", which would be wrong advice when the model is trained beside the rule files.
+ */
 export function validateRuleSetSources(rules: SourceText[], tags: SourceText[]): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
-  return combineRuleSet(validateTagSources(tags), validateRuleSources(rules));
+  return combineRuleSet(validateTagSources(tags), validateRuleSources(rules), [], deployedModelMessage);
 }
+
+export const deployedModelMessage = (id: string): string =>
+  `reads model "${id}", but a deployed rule set (nudge rules deploy) carries no trained models yet: run the engines on the rule files (NUDGE_RULES_SOURCE=files) to use scores, or deploy without this rule`;
 
 type SourceText = { file: string; text: string };
 
-// A deployed revision carries no trained models (yet): its rules may not read a score.
-function combineRuleSet(tagged: ReturnType<typeof validateTagSources>, ruled: ReturnType<typeof validateRuleSources>, models: LoadedTrainedModel[] = []): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
+function combineRuleSet(tagged: ReturnType<typeof validateTagSources>, ruled: ReturnType<typeof validateRuleSources>, models: LoadedTrainedModel[] = [], modelMessage = unknownModelMessage): RuleSet & { problems: RuleProblem[]; documents: Map<string, JsonDocument> } {
   const names = tagged.names;
   const modelIds = new Set(models.map(({ model }) => model.id));
   const problems = [...tagged.problems, ...ruled.problems];
   for (const { rule, file } of ruled.rules) {
-    for (const { path, message } of [...tagReferenceProblems(rule, names), ...modelReferenceProblems(rule, modelIds)]) problems.push({ file, path, message, ...ruled.documents.get(file)?.positionOf(path) });
+    for (const { path, message } of [...tagReferenceProblems(rule, names), ...modelReferenceProblems(rule, modelIds, modelMessage)]) problems.push({ file, path, message, ...ruled.documents.get(file)?.positionOf(path) });
   }
   const invalid = new Set(problems.map((p) => p.file));
   return {
@@ -72,12 +78,12 @@ export function loadRuleSet(rulePaths: string[], tagPaths: string[] = defaultTag
   return { rules, tags, ...(models ? { models } : {}) };
 }
 
-/** Reads of models that are not trained, at the leaf's `params.model`. */
-export function modelReferenceProblems(rule: Rule, known: ReadonlySet<string>): { path: (string | number)[]; message: string }[] {
+/** Reads of models that are not trained, at the leaf's `params.model`; `message` says why a model is missing. */
+export function modelReferenceProblems(rule: Rule, known: ReadonlySet<string>, message: (id: string, known: ReadonlySet<string>) => string = unknownModelMessage): { path: (string | number)[]; message: string }[] {
   return conditionTreesOfRule(rule).flatMap(([tree, treePath]) =>
     modelReferencesOf(tree)
       .filter(([id]) => !known.has(id))
-      .map(([id, leafPath]) => ({ path: [...treePath, ...leafPath, 'params', 'model'], message: unknownModelMessage(id, known) })),
+      .map(([id, leafPath]) => ({ path: [...treePath, ...leafPath, 'params', 'model'], message: message(id, known) })),
   );
 }
 

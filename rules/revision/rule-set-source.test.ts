@@ -23,6 +23,17 @@ describe('rule set sources', () => {
     expect(error!.message).toMatch(/rules\/a\.json:\d+:\d+: \$: Unrecognized key: "futureField"/);
   });
 
+  it('refuses a rule reading a score, naming the file, line, params.model, the model and why (revisions carry no models)', () => {
+    const conditions = { all: [{ fact: 'score', params: { model: 'convert-14d' }, operator: 'greaterThanInclusive', value: 0.7 }] };
+    const text = ruleText({ id: 'likely-buyers', trigger: { event: 'page_viewed', conditions } });
+    const at = text.split('\n').findIndex((l) => l.includes('"model"'));
+    const column = text.split('\n')[at]!.indexOf('"convert-14d"') + 1;
+    expect(() => loadRuleSetSource(source([{ file: 'rules/likely-buyers.json', text }]))).toThrow(InvalidRuleSetError);
+    expect(() => loadRuleSetSource(source([{ file: 'rules/likely-buyers.json', text }]))).toThrow(
+      `rules/likely-buyers.json:${at + 1}:${column}: $.trigger.conditions.all[0].params.model: reads model "convert-14d", but a deployed rule set (nudge rules deploy) carries no trained models yet: run the engines on the rule files (NUDGE_RULES_SOURCE=files) to use scores, or deploy without this rule`,
+    );
+  });
+
   it('names a newer source format instead of reporting schema errors', () => {
     expect(() => parseRuleSetSource(4, { format: RULE_SET_FORMAT + 1, whatever: true })).toThrow(UnreadableRevisionError);
     expect(() => parseRuleSetSource(4, { format: RULE_SET_FORMAT + 1 })).toThrow(/revision 4 cannot be loaded: it has source format 2 but this nudge reads format 1 and older/);
