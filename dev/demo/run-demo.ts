@@ -30,6 +30,8 @@ import { openBucket } from '../../platform/nats/setup';
 import { runReport } from '../../engine/report/report-command';
 import { streamSource } from '../../engine/report/report-stream-source';
 import { DEFAULT_REPORT_PORT } from '../../engine/report/report-server';
+import { conversionLines, conversionsOf, profileScoreRows, reportAfterConversions } from './demo-results';
+import type { EventEnvelope } from '../../engine/events/envelope';
 
 export interface DemoOptions {
   dataDir: string;
@@ -110,9 +112,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
   const nc = await connect({ servers: config.NATS_URL });
   let hana: PersonRecord | undefined;
+  let orders: EventEnvelope[] = [];
   try {
     const js = jetstream(nc);
-    const { first, invalid, bobOrder } = storyEvents(Date.now(), Date.now().toString(36));
+    const { first, invalid, bobOrder, hanaOrder } = storyEvents(Date.now(), Date.now().toString(36));
+    orders = [bobOrder, hanaOrder];
     const send = (messages: unknown[]) => sendBatch(collector.url, writeKey, messages);
     out(`sending ${first.length + 1} sample events for ${USERS.length} users (one of them invalid) to the collector, POST ${collector.url}/v1/batch …`);
     await send(first).then(expectAccepted);
@@ -127,6 +131,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await twilio.waitFor((m) => m.to === '+14155550101', waitMs).catch(() => undefined);
     await twilio.waitFor((m) => m.to === '+14155550108', 5_000).catch(() => undefined); // hana's, started at the same time
     await new Promise((r) => setTimeout(r, 1500));
+    out(`${t()}  hana orders after her SMS`);
+    await send([hanaOrder]).then(expectAccepted);
     hana = (await new KvIdentityStore(await openBucket(nc, IDENTITY_BUCKET)).getPerson(HANA_PHONE))?.value;
   } finally {
     await nc.close();
@@ -141,6 +147,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     ? `one person, two devices: ${hana.id} holds ${Object.entries(hana.identifiers).map(([type, values]) => `${type} ${values.join(', ')}`).join('; ')}  (npx nudge profile hana)`
     : `UNEXPECTED: the identity graph has no person ${HANA_PHONE}`);
   out(`dead letters: ${deadLetters.length} (${deadLetters.join('; ') || 'none'})`);
+  // The goal's conversions as the report counts them (bob's and hana's orders), and a model's score.
+  const goalRules = engine.rules.filter((r) => r.rule.goal).map((r) => r.rule.id);
+  const expectedConversions = orders.filter((order) => enteredBefore(order, goalRules, outcomes)).length;
+  const numbers = await reportAfterConversions(report.url, goalRules, expectedConversions, 15_000);
+  out(`conversions (the report's numbers, ${report.url}/report.json):`);
+  for (const line of conversionLines(numbers, engine.rules.map((r) => r.rule))) out('  ' + line);
+  const scores = await profileScoreRows(config, 'hana');
+  out(`hana's scores (npx nudge profile hana): ${scores.join('; ') || 'UNEXPECTED: none (no trained model in rules/models/?)'}`);
   out('');
   out(`Temporal Web UI: ${servers.temporal.uiUrl}/namespaces/default/workflows`);
   out(`  find a journey: RuleId = "pricing-hesitation" AND UserId = "alice"  (${servers.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('RuleId="pricing-hesitation" AND UserId="alice"')})`);
@@ -152,7 +166,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out(`collector (Segment HTTP Tracking API): ${collector.url}   write key: ${writeKey}`);
   out(`report (funnel, conversions per group, uplift, paths): ${report.url}   numbers: ${report.url}/report.json`);
   out(`  send your own: curl -u ${writeKey}: ${collector.url}/v1/page -d '{"userId":"alice","name":"Pricing","properties":{"path":"/pricing"}}'`);
-  const ok = summary.ok && deadLetters.length === 1 && Boolean(stitched);
+  const ok = summary.ok && deadLetters.length === 1 && Boolean(stitched) && conversionsOf(numbers, goalRules) === expectedConversions && scores.length > 0;
   out(ok ? 'the story played out as expected.' : 'UNEXPECTED: the story did not play out as expected (see above).');
 
   if (options.exitWhenDone) {
@@ -182,6 +196,13 @@ async function sendBatch(collectorUrl: string, writeKey: string, batch: unknown[
 
 function expectAccepted(answer: { status: number; reason: string }): void {
   if (answer.status !== 200) throw new Error(`the collector refused the demo's events: ${answer.status} ${answer.reason}`);
+}
+
+/** The order's person started a journey of a goal-bearing rule before it (the story sends orders after entry). */
+function enteredBefore(order: EventEnvelope, goalRules: string[], outcomes: EventOutcome[]): boolean {
+  const user = USERS.find((u) => u.id === order.userId);
+  const person = user?.person ?? user?.id;
+  return outcomes.some((o) => o.userKey === person && o.decisions.some((d) => d.outcome === 'started' && goalRules.includes(d.ruleId)));
 }
 
 function summarize(emails: string[], sms: string[], webhookBodies: string[], outcomes: EventOutcome[]) {

@@ -20,7 +20,7 @@ export interface StoryUser {
 
 export const USERS: StoryUser[] = [
   { id: 'alice', story: 'views pricing 3 times in 3 days, no order', expect: { emails: 1, sms: 1, webhooks: 0 } },
-  { id: 'bob', story: 'views pricing 3 times, then orders during the 2-day wait', expect: { emails: 1, sms: 0, webhooks: 0 } },
+  { id: 'bob', story: 'views pricing 3 times, then orders during the 2-day wait (a conversion)', expect: { emails: 1, sms: 0, webhooks: 0 } },
   { id: 'carol', story: 'views pricing only twice', expect: { emails: 0, sms: 0, webhooks: 0 } },
   { id: 'dave', story: 'views pricing 3 times, but never 3 within 7 days', expect: { emails: 0, sms: 0, webhooks: 0 } },
   { id: 'erin', story: 'adds trail shoes to the cart and never checks out', expect: { emails: 1, sms: 0, webhooks: 1 } },
@@ -28,13 +28,21 @@ export const USERS: StoryUser[] = [
   { id: 'grace', story: 'signs up; tips wait for 09:30 in New York', expect: { emails: 0, sms: 0, webhooks: 0 } },
   {
     id: 'hana',
-    story: 'pricing twice on her phone (anonymous), logs in, once on the laptop',
+    story: 'pricing twice on her phone (anonymous), logs in, once on the laptop; orders after the SMS',
     person: HANA_PHONE,
     expect: { emails: 1, sms: 1, webhooks: 0 },
   },
 ];
 
-export function storyEvents(now: number, runTag: string): { first: EventEnvelope[]; invalid: unknown; bobOrder: EventEnvelope } {
+/** The story's goal events (the flagship's goal is an order within 7 days of entry), sent after entry. */
+export interface StoryOrders {
+  /** Bob's, during his 2-day wait: it converts and ends his journey before the SMS. */
+  bobOrder: EventEnvelope;
+  /** Hana's, after her SMS: the SMS's conversion. */
+  hanaOrder: EventEnvelope;
+}
+
+export function storyEvents(now: number, runTag: string): { first: EventEnvelope[]; invalid: unknown } & StoryOrders {
   let n = 0;
   const id = (user: string) => `demo-${runTag}-${user}-${++n}`;
   const at = (offsetMs: number) => new Date(now + offsetMs).toISOString();
@@ -61,5 +69,5 @@ export function storyEvents(now: number, runTag: string): { first: EventEnvelope
     anonymousPricing(HANA_PHONE, -2 * DAY), anonymousPricing(HANA_PHONE, -1.5 * DAY), hanaLogin, hanaLaptop,
   ];
   const invalid = { type: 'track', userId: 'mallory', properties: { page: 'pricing' }, messageId: id('mallory'), timestamp: 'yesterday' };
-  return { first, invalid, bobOrder: track('bob', 'order_completed', 0, { amount: 49 }) };
+  return { first, invalid, bobOrder: track('bob', 'order_completed', 0, { amount: 49 }), hanaOrder: track('hana', 'order_completed', 0, { amount: 49 }) };
 }

@@ -25,12 +25,14 @@ flowchart TD
   done(("end"))
   any_step>"any step"]
   exit_on_0(["exit: order_completed"])
+  goal>"goal: order_completed within 7d<br/>converted (treatment and control)"]
   trigger --> s_issue_coupon
   s_issue_coupon --> s_coupon_email
   s_coupon_email --> s_wait_2_days
   s_wait_2_days --> s_coupon_sms
   s_coupon_sms --> done
   any_step -.-> exit_on_0
+  trigger -.-> goal
 `);
   });
 

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../dev/demo/run-demo';
+import { storyEvents } from '../../dev/demo/story';
+import { loadRules } from '../../rules/load-rules';
 
 describe('nudge demo', () => {
   it('plays the sample story on real servers and reports who received what', async () => {
@@ -18,6 +20,16 @@ describe('nudge demo', () => {
     // one person on two devices: one journey, under the id of the device she was first seen on
     expect(output).toMatch(/✓ hana .* email 1, sms 1, webhook 0; journeys: pricing-hesitation \(as person hana-phone\)/);
     expect(output).toMatch(/one person, two devices: hana-phone holds anonymousId hana-phone, hana-laptop; userId hana/);
+    // The flagship's goal: the report counts one conversion per story person who orders after entering.
+    const goal = loadRules(['rules/pricing-hesitation.json'])[0]!.rule.goal!;
+    const { bobOrder, hanaOrder } = storyEvents(Date.now(), 'test');
+    const entered = (user: string) => new RegExp(`✓ ${user} .*journeys: [^\\n]*pricing-hesitation`).test(output);
+    const converters = [bobOrder, hanaOrder].filter((e) => e.type === 'track' && e.event === goal.event && entered(e.userId!));
+    const converted = Number(/pricing-hesitation +entered \d+, converted (\d+)/.exec(output)?.[1]);
+    expect(converters.length).toBeGreaterThan(0);
+    expect(converted).toBe(converters.length);
+    // The example model scores a person in `nudge profile`'s output.
+    expect(output).toMatch(/hana's scores \(npx nudge profile hana\): convert-14d +0\.\d{3}/);
     expect(output).toMatch(/Temporal Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
     // NATS ran encrypted at rest with the key made in the data dir: the story's people are in no store file.
     expect(existsSync(join(dataDir, 'nats-encryption.key'))).toBe(true);

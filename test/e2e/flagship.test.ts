@@ -50,7 +50,9 @@ describe('flagship: pricing hesitation', () => {
     expect(listed).toHaveLength(1);
     const result = await stack.temporal.workflow.getHandle(listed[0]!.workflowId).result();
     expect(result.reason).toBe('completed');
-    expect(result.log.map((a: { action: string }) => a.action)).toEqual(['coupon', 'email', 'wait', 'sms', 'exit']);
+    // after the SMS the journey watches for its goal (an order within 7 days of entry) until the window ends
+    expect(result.log.map((a: { action: string }) => a.action)).toEqual(['coupon', 'email', 'wait', 'sms', 'wait', 'exit']);
+    expect(result.log.at(-2)).toMatchObject({ action: 'wait', reason: 'goal_window' });
   });
 
   it('user B orders during the wait: no SMS, and the journey shows as exited by the order', async () => {

@@ -63,7 +63,7 @@ describe('PII encrypted in Temporal', () => {
     }, 15_000, 'the journey listed by the person ref');
     // The client decrypts: the journey ran on the real values.
     const result = await stack.temporal.workflow.getHandle(workflowId).result();
-    expect(result.log.map((a: { action: string }) => a.action)).toEqual(['coupon', 'email', 'wait', 'sms', 'exit']);
+    expect(result.log.map((a: { action: string }) => a.action)).toEqual(['coupon', 'email', 'wait', 'sms', 'wait', 'exit']); // the last wait: the goal's window
 
     const history = await temporalCli(['workflow', 'show', '--workflow-id', workflowId]);
     const described = await temporalCli(['workflow', 'describe', '--workflow-id', workflowId]);
