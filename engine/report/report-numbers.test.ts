@@ -69,6 +69,14 @@ describe('buildReportNumbers', () => {
     expect(rules[0]!.funnel.map((s) => s.count)).toEqual([6, 3, 1, 2, 3]);
   });
 
+  it('a behavior event loaded twice is one event of a path', async () => {
+    const once = (await reportOf()).rules[0]!.paths;
+    store!.close();
+    const twice = (await reportOf(records, [...behavior, ...behavior])).rules[0]!.paths;
+    expect(twice).toEqual(once);
+    expect(twice.intoEntry[0]!.events).toEqual(['page_viewed', 'product_viewed', 'cart_abandoned']);
+  });
+
   it('rates and uplift per group; holdout conversions are counted; variants side by side', async () => {
     const welcome = (await reportOf()).rules[0]!;
     expect(welcome.entered).toEqual({ treatment: 4, control: 2 });

@@ -20,17 +20,14 @@ export const STEPS_SQL = `
 
 /** Journeys with at least one tracked click on one of their messages (engagement events carry the journey id). */
 export const CLICKED_SQL = `
-  SELECT e.rule_id, e.rule_version, e.grp, count(DISTINCT b.journey_id) AS clicked
-  FROM behavior_events b JOIN journey_events e ON e.kind = 'enter' AND e.journey_id = b.journey_id
+  SELECT j.rule_id, j.rule_version, j.grp, count(DISTINCT b.journey_id) AS clicked
+  FROM behavior_events b JOIN journeys j ON j.journey_id = b.journey_id
   WHERE b.event IN ('email_clicked', 'sms_clicked') GROUP BY ALL`;
 
-/** Treatment journeys per split variant, entered and converted. */
+/** Treatment journeys per split variant, entered and converted (journey_variants carries both, built at seal). */
 export const VARIANTS_SQL = `
-  SELECT e.rule_id, e.rule_version, v.split_id, v.variant, count(*) AS entered, count(c.journey_id) AS converted
-  FROM journey_variants v
-  JOIN journey_events e ON e.journey_id = v.journey_id AND e.kind = 'enter' AND e.grp = 'treatment'
-  LEFT JOIN (SELECT journey_id FROM journey_events WHERE kind = 'converted') c ON c.journey_id = v.journey_id
-  GROUP BY ALL`;
+  SELECT rule_id, rule_version, split_id, variant, count(*) AS entered, count(*) FILTER (converted) AS converted
+  FROM journey_variants WHERE grp = 'treatment' GROUP BY ALL`;
 
 /** Upper bounds (ms) of the time-to-convert histogram's buckets; the last bucket is everything above. */
 export const TIME_TO_CONVERT_BUCKETS: readonly { label: string; upToMs: number }[] = [
@@ -74,24 +71,23 @@ export const TOP_PATHS = 10;
  * PATH_EVENTS between entry and conversion: the most common sequences per rule and version.
  */
 export const PATHS_SQL = `
-  WITH enters AS (SELECT journey_id, person_id, rule_id, rule_version, at_ms FROM journey_events WHERE kind = 'enter'),
-  converts AS (SELECT journey_id, at_ms FROM journey_events WHERE kind = 'converted'),
-  -- max_by(event, at, n): the n latest events as one aggregate (no window over the join), newest first.
-  before_entry AS (
-    SELECT e.rule_id, e.rule_version, e.journey_id, list_reverse(max_by(b.event, b.at_ms, ${PATH_EVENTS})) AS path
-    FROM enters e JOIN behavior_events b ON b.person_id = e.person_id AND b.at_ms <= e.at_ms AND b.at_ms > e.at_ms - ${PATH_LOOKBACK_MS}
-    GROUP BY ALL),
+  -- Grouped by the journey's integer key jn (not its id and rule strings): the join with the behavior
+  -- events is the report's largest; max_by(event, at, n) takes the n latest events as one aggregate
+  -- (no window over the join), newest first.
+  WITH before_entry AS (
+    SELECT j.jn, any_value(j.rule_id) AS rule_id, any_value(j.rule_version) AS rule_version, list_reverse(max_by(b.event, b.at_ms, ${PATH_EVENTS})) AS path
+    FROM journeys j JOIN behavior_events b ON b.person_id = j.person_id AND b.at_ms <= j.entered_ms AND b.at_ms > j.entered_ms - ${PATH_LOOKBACK_MS}
+    GROUP BY j.jn),
+  converted_journeys AS (SELECT jn, person_id, rule_id, rule_version, entered_ms, converted_ms FROM journeys WHERE converted_ms IS NOT NULL),
   to_conversion AS (
-    SELECT e.rule_id, e.rule_version, e.journey_id, list_reverse(max_by(b.event, b.at_ms, ${PATH_EVENTS})) AS path
-    FROM enters e JOIN converts c USING (journey_id)
-    JOIN behavior_events b ON b.person_id = e.person_id AND b.at_ms > e.at_ms AND b.at_ms < c.at_ms
-    GROUP BY ALL),
-  converted_journeys AS (SELECT e.rule_id, e.rule_version, e.journey_id FROM enters e JOIN converts c USING (journey_id)),
+    SELECT j.jn, list_reverse(max_by(b.event, b.at_ms, ${PATH_EVENTS})) AS path
+    FROM converted_journeys j JOIN behavior_events b ON b.person_id = j.person_id AND b.at_ms > j.entered_ms AND b.at_ms < j.converted_ms
+    GROUP BY j.jn),
   sequences AS (
-    SELECT 'into_entry' AS direction, rule_id, rule_version, journey_id, path FROM before_entry
+    SELECT 'into_entry' AS direction, rule_id, rule_version, path FROM before_entry
     UNION ALL
-    SELECT 'to_conversion', j.rule_id, j.rule_version, j.journey_id, coalesce(t.path, [])
-    FROM converted_journeys j LEFT JOIN to_conversion t USING (journey_id)),
+    SELECT 'to_conversion', j.rule_id, j.rule_version, coalesce(t.path, [])
+    FROM converted_journeys j LEFT JOIN to_conversion t USING (jn)),
   counted AS (SELECT direction, rule_id, rule_version, path, count(*) AS n FROM sequences GROUP BY ALL)
   SELECT * FROM counted
   QUALIFY row_number() OVER (PARTITION BY direction, rule_id, rule_version ORDER BY n DESC, path::VARCHAR) <= ${TOP_PATHS}
