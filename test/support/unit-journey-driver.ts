@@ -31,7 +31,7 @@ export type DriverInput =
   | { kind: 'perform'; result: PerformResult }
   | { kind: 'evaluate'; holds: boolean }
   | { kind: 'timer' }
-  | { kind: 'event'; event: string; afterMs: number; properties: Record<string, unknown>; messageId: string };
+  | { kind: 'event'; event: string; afterMs: number; properties: Record<string, unknown>; messageId: string; occurredAt?: string };
 
 /** The pending perform finished. */
 export const done = (details: Record<string, string | number> = {}): DriverInput => ({ kind: 'perform', result: { status: 'done', details } });
@@ -55,6 +55,8 @@ export interface JourneySetup {
   steps: Step[];
   exitOn?: ExitEvent[];
   goal?: Goal;
+  /** The entry's time (ms): goal events that happened before it are no conversions (machineContextFor sets the trigger's). */
+  goalFrom?: number;
   /** Default 1 (real time). */
   waitScale?: number;
   /** The journey's time zone (user trait, else the rule's). Default UTC. */
@@ -114,6 +116,7 @@ export function contextFor(setup: Omit<JourneySetup, 'start'>): MachineContext {
     userId: setup.userId ?? 'user',
     ...(setup.recheck ? { recheck: setup.recheck } : {}),
     ...(setup.goal ? { goal: setup.goal } : {}),
+    ...(setup.goalFrom !== undefined ? { goalFrom: setup.goalFrom } : {}),
   };
 }
 
@@ -153,7 +156,7 @@ export function runJourney(setup: JourneySetup, inputs: DriverInput[]): JourneyR
           throw new Error(`input ${i}: the event would arrive at ${iso(now + input.afterMs)}, not before the timer at ${iso(command.until)}`);
         }
         now += input.afterMs;
-        const arrived = { messageId: input.messageId, event: input.event, timestamp: iso(now), properties: input.properties };
+        const arrived = { messageId: input.messageId, event: input.event, timestamp: input.occurredAt ?? iso(now), properties: input.properties };
         t = record(onEvent(ctx, t.state, arrived, now));
         break;
       }

@@ -12,9 +12,14 @@ export function goalWindowEnd(goal: Goal | undefined, waitScale: number, now: nu
   return goal ? now + Math.max(1, Math.round(parseDuration(goal.within) * waitScale)) : null;
 }
 
-/** The event is the goal's, the journey has not converted yet and the window is open (conditions aside). */
-export function mayConvert(goal: Goal | undefined, carried: Carried, event: JourneyEvent, now: number): goal is Goal {
-  return goal !== undefined && carried.goalUntil !== null && now < carried.goalUntil && event.event === goal.event;
+/**
+ * The event is the goal's, the journey has not converted yet and the window is open (conditions aside).
+ * `goalFrom`: the entry's own time (its trigger's timestamp); a goal event that happened before it and
+ * only arrived after the journey started (a late event) is no conversion of this journey.
+ */
+export function mayConvert(goal: Goal | undefined, goalFrom: number | undefined, carried: Carried, event: JourneyEvent, now: number): goal is Goal {
+  if (goal === undefined || carried.goalUntil === null || now >= carried.goalUntil || event.event !== goal.event) return false;
+  return goalFrom === undefined || !(Date.parse(event.timestamp) < goalFrom);
 }
 
 export function convertedAction(event: JourneyEvent, now: number): JourneyAction {

@@ -70,7 +70,7 @@ export function machineContextFor(input: JourneyInput): MachineContext {
   return {
     program: compileProgram(input.rule.steps),
     exitOn: input.rule.exitOn,
-    ...(input.rule.goal ? { goal: input.rule.goal } : {}),
+    ...(input.rule.goal ? { goal: input.rule.goal, goalFrom: Date.parse(input.trigger.timestamp) } : {}),
     waitScale: input.waitScale,
     timezone: typeof trait === 'string' && trait ? trait : input.rule.timezone ?? input.defaultTimezone ?? 'UTC',
     quietHours: input.quietHours ?? {},

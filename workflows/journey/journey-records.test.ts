@@ -86,6 +86,17 @@ describe('goal: conversions', () => {
     expect(scaled.run.asked.at(-1)).toBe(`wait goal until ${iso(t0 + (7 * DAY) / 1000)}`);
   });
 
+  it('a goal event that happened before the entry and arrived late is no conversion; one from after the entry is', () => {
+    const before = { ...event('order_completed', HOUR, {}, 'late'), occurredAt: iso(t0 - HOUR) };
+    const after = { ...event('order_completed', HOUR, {}, 'later'), occurredAt: iso(t0 + HOUR) };
+    const { run, records } = recordsOf({ steps: [email('mail')], goal: GOAL, goalFrom: t0, start: START }, [done(), before, after]);
+    expect(records.filter((r) => r.kind === 'converted')).toMatchObject([{ goalMessageId: 'later' }]);
+    expect(run.reason).toBe('completed');
+    // Without an entry time (histories from before the check) the late one converted.
+    const unchecked = recordsOf({ steps: [email('mail')], goal: GOAL, start: START }, [done(), before]);
+    expect(unchecked.records.filter((r) => r.kind === 'converted')).toMatchObject([{ goalMessageId: 'late' }]);
+  });
+
   it('goal conditions are evaluated: a failing one leaves the journey as it was, a holding one converts once', () => {
     const goal = { ...GOAL, conditions: { all: [eventAt('$.properties.total', 'greaterThan', 100)] } };
     const { run, records } = recordsOf({ steps: [email('mail')], goal, start: START }, [done(), event('order_completed', HOUR, {}, 'small'), fails, event('order_completed', HOUR, {}, 'big'), holds]);

@@ -63,7 +63,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   const rechecked: MachineContext = planned.recheck && !patched('trigger-recheck') ? { ...planned, recheck: undefined } : planned;
   // The journey event log and goals came later: a history recorded before them replays without either.
   const logged = patched('journey-event-log');
-  const ctx: MachineContext = logged ? rechecked : { ...rechecked, goal: undefined };
+  const withGoal: MachineContext = logged ? rechecked : { ...rechecked, goal: undefined };
+  // Goal events from before the entry were counted as conversions at first; histories from then replay so.
+  const ctx: MachineContext = withGoal.goalFrom !== undefined && !patched('goal-from-entry') ? { ...withGoal, goalFrom: undefined } : withGoal;
   const recorder = journeyRecorder(ctx, recordMetaOf(input));
   const unwritten: PendingJourneyRecord[] = [];
   // Writes in flight: the journey does not wait for its log (timers and sends start at once), only its

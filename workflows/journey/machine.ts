@@ -32,6 +32,8 @@ export interface MachineContext {
   exitOn: ExitEvent[];
   /** The rule's goal: conversions within its window are logged (`converted`), control persons' included. */
   goal?: Goal;
+  /** When the entry happened (ms, its trigger's timestamp): goal events from before it are not conversions. Absent: not checked. */
+  goalFrom?: number;
   /** Multiplies wait durations and timeouts (1 = real time; the demo shortens days to seconds). */
   waitScale: number;
   /** The user's time zone: waitUntil steps that name none and quiet hours use it. */
@@ -112,7 +114,7 @@ export function onTimer(ctx: MachineContext, state: JourneyState, now: number): 
 /** An event the journey listens for arrived. Only valid when the current command is perform or wait. */
 export function onEvent(ctx: MachineContext, state: JourneyState, event: JourneyEvent, now: number): Transition {
   if (state.kind === 'done' || state.kind === 'evaluating') return unchanged(ctx, state);
-  if (mayConvert(ctx.goal, state, event, now)) {
+  if (mayConvert(ctx.goal, ctx.goalFrom, state, event, now)) {
     if (ctx.goal?.conditions) return unchanged(ctx, { ...carriedOf(state), kind: 'evaluating', check: { purpose: 'goal', event, resume: state } });
     return converted(ctx, state, event, now);
   }
