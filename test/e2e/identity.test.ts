@@ -63,7 +63,7 @@ describe('OneID through the collector', () => {
     await send(pricing({ userId: member, anonymousId: app }, minutesAgo(1)), 1);
 
     const started = startedFor(RULE).slice(before);
-    expect(started).toEqual([{ person: web, kind: 'event', workflowId: expect.stringContaining(`journey/${RULE}/${web}/`) }]);
+    expect(started).toEqual([{ person: web, kind: 'event', workflowId: expect.stringContaining(`journey/${RULE}/${personRef(web)}/`) }]);
     const third = stack.outcomes.filter((o) => o.userKey === web && o.kind === 'event').at(-1)!;
     expect(third.decisions.map((d) => d.outcome)).toEqual(['started']);
     await stack.smtp.waitFor((m) => m.to.includes(email), 20_000);
