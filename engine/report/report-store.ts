@@ -78,7 +78,7 @@ export class ReportStore {
 
   /**
    * Each record id once, behavior events deduplicated by (person, event, time): the tables the queries
-   * read (journey_events, behavior_events, journeys: one row per entered journey, journey_variants).
+   * read (journey_events, behavior_events, journeys: one row per entered journey).
    */
   async seal(): Promise<void> {
     this.journeyAppender?.closeSync();
@@ -94,14 +94,13 @@ export class ReportStore {
       ${behaviorRepeats ? 'CREATE TABLE behavior_events AS SELECT DISTINCT * FROM behavior_staging; DROP TABLE behavior_staging' : 'ALTER TABLE behavior_staging RENAME TO behavior_events'};
       -- One row per journey (its enter record, its conversion if any), built once here: clicks, variants
       -- and paths are questions about journeys and read these 1 in 5 rows instead of joining the log to itself.
-      -- jn (the enter record's row number) is an integer key for grouping and joining.
+      -- jn (the enter record's row number) is an integer key for grouping and joining. No variants column:
+      -- copying that string per journey cost as much as the join (the variants query reads the enter
+      -- record by jn instead).
       CREATE OR REPLACE TABLE journeys AS
-        SELECT e.rowid AS jn, e.journey_id, e.person_id, e.rule_id, e.rule_version, e.grp, e.at_ms AS entered_ms, c.at_ms AS converted_ms, e.variants
+        SELECT e.rowid AS jn, e.journey_id, e.person_id, e.rule_id, e.rule_version, e.grp, e.at_ms AS entered_ms, c.at_ms AS converted_ms
         FROM journey_events e LEFT JOIN (SELECT journey_id, at_ms FROM journey_events WHERE kind = 'converted') c USING (journey_id)
-        WHERE e.kind = 'enter';
-      CREATE OR REPLACE TABLE journey_variants AS
-        SELECT j.rule_id, j.rule_version, j.grp, j.journey_id, j.converted_ms IS NOT NULL AS converted, v.key AS split_id, v.value ->> '$' AS variant
-        FROM journeys j, json_each(j.variants) v WHERE j.variants <> '{}';`);
+        WHERE e.kind = 'enter';`);
     this.sealed = true;
   }
 
