@@ -72,13 +72,17 @@ export async function* readJourneyEvents(js: JetStreamClient, range: JourneyEven
     opt_start_time: new Date(Math.max(0, range.from - JOURNEY_EVENTS_WRITE_LAG_MS)).toISOString(),
   });
   const seen = new Set<string>();
-  for (;;) {
-    const pending = (await consumer.info()).num_pending;
-    if (pending === 0) return;
+  // How many messages are still to come: asked once, then read off each delivered message's own
+  // metadata (msg.info.pending), not from the server per batch (a round trip each 1000 records that the
+  // load profile showed as ~15% idle). A fetch asks for no more than that, so the last one does not wait
+  // for its expiry.
+  let pending = (await consumer.info()).num_pending;
+  while (pending > 0) {
     const batch = await consumer.fetch({ max_messages: Math.min(1000, pending), expires: 5000 });
     let got = 0;
     for await (const msg of batch) {
       got++;
+      pending = msg.info.pending;
       if (msg.seq > lastSeq) return;
       let parsed: ReturnType<typeof JourneyEventRecordSchema.safeParse>;
       try {
