@@ -23,7 +23,7 @@
  *   --async-traces     connects without noAsyncTraces (nats.js then captures a stack per request: ~20% of
  *                      the resolver's CPU in the profile); the engine connects with noAsyncTraces, as here by default.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { AckPolicy, DeliverPolicy, jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -234,20 +234,6 @@ function memory(): { rss: number; peak: number } {
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
 }
 
-/** The nats-server listening on `port` (Linux /proc), to read its CPU time. */
-function serverPid(port: number): number | null {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args[0]?.endsWith('nats-server') && args[args.indexOf('-p') + 1] === String(port)) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return null;
-}
-
 /** CPU time used so far in ms: this process, and the nats-server (utime + stime in clock ticks of 10 ms). */
 function cpuTime(pid: number | null): { client: number; server: number } {
   const usage = process.cpuUsage();
@@ -279,7 +265,7 @@ async function main() {
   console.log(`nudge identity resolver benchmark: ${EVENTS.toLocaleString()} events, ${USERS.toLocaleString()} people, ${PARTITIONS} partitions; ${machineLoad()}`);
   const nats = await startNats();
   const nc = await connect({ servers: nats.url, noAsyncTraces: NO_ASYNC_TRACES });
-  const pid = serverPid(nats.port);
+  const pid = nats.pid; // to read nats-server's CPU time
   try {
     const jsm = await ensureStreams(nc, { partitions: PARTITIONS, duplicateWindowMs: 86_400_000 });
     const js = jetstream(nc, { timeout: 5000 });
@@ -334,6 +320,10 @@ async function main() {
     const checks = [...measured.map((b) => `${b.label.split(' ')[0]} bare: ${b.contents.events}/${EVENTS} events`), `resolver: ${resolved.events}/${EVENTS} events + ${resolved.controls}/${resolution.merges} merge control messages, ${resolved.misrouted} off their person's partition`];
     console.log(`partitions hold expected messages: ${checks.join(', ')} -> ${ok ? 'ok' : 'MISMATCH'}`);
     for (const baseline of measured) console.log(`resolver / ${baseline.label.split(' ')[0]} bare ratio: ${(baseline.seconds / resolution.seconds).toFixed(3)}`);
+    // The phases run one after the other on a machine others share: when its load changes between them
+    // the rates' ratio moves with it, while CPU per event (this process + nats-server) mostly does not.
+    const totalCpu = (c: { client: number; server: number }) => c.client + c.server;
+    for (const baseline of measured) console.log(`resolver / ${baseline.label.split(' ')[0]} bare CPU ratio (bare's µs CPU per event / the resolver's, process + server): ${(totalCpu(baseline.cpu) / totalCpu(resolution.cpu)).toFixed(3)}`);
     console.log(`after the run: ${machineLoad()}`);
     if (!ok) process.exitCode = 1;
   } finally {
