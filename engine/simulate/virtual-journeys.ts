@@ -20,8 +20,8 @@ interface VirtualJourney {
   ctx: MachineContext;
   t: Transition;
   inbox: Inbox;
-  /** The journey event log's records of this journey, by the same core as the workflow's. */
-  recorder: JourneyRecorder;
+  /** The journey event log's records of this journey, by the same core as the workflow's; null when nobody listens (onRecord). */
+  recorder: JourneyRecorder | null;
   /** A drive loop is running (awaiting an activity): a notice or event that arrives now waits for its next turn. */
   driving: boolean;
   done: boolean;
@@ -56,8 +56,9 @@ export class VirtualJourneys implements JourneyStarter {
     if (this.journeys.has(input.journeyId)) return 'already_started';
     const ctx: MachineContext = machineContextFor(input);
     this.onAction(input, { at: this.clock.now, step: null, action: 'enter' });
-    const recorder = journeyRecorder(ctx, recordMetaOf(input));
-    this.emit(recorder.enter(this.clock.now));
+    // Records nobody reads are not built: they only feed onRecord, and per action they cost a copy and ISO dates.
+    const recorder = this.onRecord ? journeyRecorder(ctx, recordMetaOf(input)) : null;
+    if (recorder) this.emit(recorder.enter(this.clock.now));
     const journey: VirtualJourney = { input, ctx, t: startJourney(ctx, this.clock.now), inbox: emptyInbox(), recorder, driving: false, done: false };
     this.journeys.set(input.journeyId, journey);
     this.record(journey, journey.t);
@@ -169,7 +170,7 @@ export class VirtualJourneys implements JourneyStarter {
 
   private record(journey: VirtualJourney, t: Transition): Transition {
     for (const action of t.log) this.onAction(journey.input, action);
-    this.emit(journey.recorder.take(t.log));
+    if (journey.recorder) this.emit(journey.recorder.take(t.log));
     return t;
   }
 
