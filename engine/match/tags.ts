@@ -23,6 +23,20 @@ interface CompiledTag {
   value(ctx: EvaluationContext): TagValue;
 }
 
+/**
+ * The tags computed so far, as the tag source of the tags that read them. A class, not an object of
+ * arrow functions: under tsx every such function made per call also costs a defineProperty of its name.
+ */
+class ComputedSoFar implements TagSource {
+  constructor(private readonly values: TagValues) {}
+  async compute(): Promise<TagValues> {
+    return this.values;
+  }
+  valuesAt(): TagValues {
+    return this.values;
+  }
+}
+
 /** A tag set compiled once (durations parsed, conditions compiled, dependency order fixed). */
 export class TagSet implements TagSource {
   readonly names: readonly string[];
@@ -43,7 +57,7 @@ export class TagSet implements TagSource {
     const wanted = only ? this.closureOf(only) : null;
     const values: TagValues = {};
     // A tag's conditions read the tags it depends on, which come earlier in the order: computed already.
-    const computed: TagSource = { compute: async () => values, valuesAt: () => values };
+    const computed: TagSource = new ComputedSoFar(values);
     // Tags describe the person, not an event: secondsSinceLast looks up to and including now.
     const ctx: EvaluationContext = { event: null, traits: state.traits, state, now, before: now + 1, tags: computed };
     for (const c of this.ordered) if (!wanted || wanted.has(c.tag.name)) values[c.tag.name] = c.value(ctx);

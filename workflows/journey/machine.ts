@@ -195,30 +195,39 @@ function takeWaitedEvent(ctx: MachineContext, state: Waiting, event: JourneyEven
   return settle(ctx, node.onEvent ?? null, carriedOf(state), now, log);
 }
 
+// (settle's helpers are functions of their own, not closures: run under tsx, each closure made per call
+// costs a defineProperty of its name, and settle runs for every step of every journey)
+function stop(ctx: MachineContext, state: JourneyState, log: JourneyAction[]): Transition {
+  return { state, command: commandFor(ctx, state), log };
+}
+
+/** The steps are done; with the goal's window still open the journey watches for the goal until it ends. */
+function end(ctx: MachineContext, carried: Carried, now: number, log: JourneyAction[], reason: ExitReason, stepId: string | null): Transition {
+  if (carried.goalUntil === null || now >= carried.goalUntil) return finish(reason, stepId, now, {}, log);
+  log.push({ at: now, step: null, action: 'wait', until: new Date(carried.goalUntil).toISOString(), reason: 'goal_window' });
+  return stop(ctx, { ...carried, kind: 'watching', until: carried.goalUntil, reason, stepId }, log);
+}
+
+function waitFor(ctx: MachineContext, carried: Carried, stepId: string, until: number, log: JourneyAction[]): Transition {
+  return stop(ctx, { ...carried, kind: 'waiting', at: stepId, until }, log);
+}
+
 /**
  * From step `at` on, runs the steps that need no outside work (holdout and quiet-hours skips, splits,
  * exits) until the machine needs something: a perform, a wait, an evaluation, or the end.
  */
 function settle(ctx: MachineContext, at: string | null, carried: Carried, now: number, log: JourneyAction[]): Transition {
-  const stop = (state: JourneyState): Transition => ({ state, command: commandFor(ctx, state), log });
-  // The steps are done; with the goal's window still open the journey watches for the goal until it ends.
-  const end = (reason: ExitReason, stepId: string | null): Transition => {
-    if (carried.goalUntil === null || now >= carried.goalUntil) return finish(reason, stepId, now, {}, log);
-    log.push({ at: now, step: null, action: 'wait', until: new Date(carried.goalUntil).toISOString(), reason: 'goal_window' });
-    return stop({ ...carried, kind: 'watching', until: carried.goalUntil, reason, stepId });
-  };
   for (let position = at; ; ) {
-    if (position === null) return end('completed', null);
+    if (position === null) return end(ctx, carried, now, log, 'completed', null);
     const node = nodeAt(ctx.program, position);
     const step = node.step;
-    const waitFor = (until: number): Transition => stop({ ...carried, kind: 'waiting', at: step.id, until });
     switch (step.type) {
       case 'coupon': case 'email': case 'sms': case 'webhook': {
         // Allowed lateness: nothing leaves the journey before its trigger has been checked again.
         if (carried.recheckAt !== null) {
-          if (now >= carried.recheckAt) return stop({ ...carried, kind: 'evaluating', check: { purpose: 'trigger', at: step.id } });
+          if (now >= carried.recheckAt) return stop(ctx, { ...carried, kind: 'evaluating', check: { purpose: 'trigger', at: step.id } }, log);
           log.push({ at: now, step: step.id, action: 'wait', until: new Date(carried.recheckAt).toISOString(), reason: 'allowed_lateness' });
-          return waitFor(carried.recheckAt);
+          return waitFor(ctx, carried, step.id, carried.recheckAt, log);
         }
         if (ctx.control) {
           log.push({ at: now, step: step.id, action: 'skip', reason: 'holdout' });
@@ -234,9 +243,9 @@ function settle(ctx: MachineContext, at: string | null, carried: Carried, now: n
           }
           const until = quietHoursEnd(now, quiet, ctx.timezone);
           log.push({ at: now, step: step.id, action: 'wait', until: new Date(until).toISOString(), reason: 'quiet_hours', timezone: ctx.timezone });
-          return waitFor(until);
+          return waitFor(ctx, carried, step.id, until, log);
         }
-        return stop({ ...carried, kind: 'performing', at: step.id });
+        return stop(ctx, { ...carried, kind: 'performing', at: step.id }, log);
       }
       case 'split': {
         const variants = node.variants ?? [];
@@ -251,23 +260,23 @@ function settle(ctx: MachineContext, at: string | null, carried: Carried, now: n
         const timeout = step.type === 'wait' ? step.duration : step.timeout;
         const until = timeout === undefined ? Number.POSITIVE_INFINITY : now + scaled(ctx, parseDuration(timeout));
         log.push({ at: now, step: step.id, action: 'wait', until: Number.isFinite(until) ? new Date(until).toISOString() : null, ...(step.type === 'waitForEvent' ? { for: step.event } : {}) });
-        return waitFor(until);
+        return waitFor(ctx, carried, step.id, until, log);
       }
       case 'waitUntil': {
         const zone = step.timezone ?? ctx.timezone;
         if (step.time === 'best') {
           const best = bestTimeUntil(ctx, step.id, step.fallback, zone, now);
           log.push({ at: now, step: step.id, action: 'wait', until: new Date(best.until).toISOString(), timezone: zone, reason: 'best_time', basis: best.basis, ...(best.quietHours ? { quietHours: best.quietHours } : {}) });
-          return waitFor(best.until);
+          return waitFor(ctx, carried, step.id, best.until, log);
         }
         const until = nextLocalTime(now, step.time, zone);
         log.push({ at: now, step: step.id, action: 'wait', until: new Date(until).toISOString(), timezone: zone });
-        return waitFor(until);
+        return waitFor(ctx, carried, step.id, until, log);
       }
       case 'branch':
-        return stop({ ...carried, kind: 'evaluating', check: { purpose: 'branch', stepId: step.id } });
+        return stop(ctx, { ...carried, kind: 'evaluating', check: { purpose: 'branch', stepId: step.id } }, log);
       case 'exit':
-        return end('exit_step', step.id);
+        return end(ctx, carried, now, log, 'exit_step', step.id);
       default:
         return assertNever(step, 'step type');
     }
