@@ -111,8 +111,6 @@ export function decideEvent(ctx: DecideContext, before: UserState, event: EventE
   const effects: Effect[] = [];
   const state = applyEvent(before, event, seq, countersPlan(ctx));
   if (event.type === 'identify' && typeof event.traits.phone === 'string') effects.push({ kind: 'phone', phone: event.traits.phone, userKey: person });
-  state.journeys = { ...state.journeys };
-  state.entries = { ...state.entries };
   const behavior = behaviorEventOf(event);
   if (behavior) {
     const journeyEvent = toJourneyEvent(event, behavior);
@@ -194,8 +192,10 @@ export function enterJourney(ctx: DecideContext, { rule, listens }: Pick<Compile
   if (sendHour) input.sendHour = sendHour;
   effects.push({ kind: 'start', input, ruleId: rule.id });
   const previous = state.entries[rule.id];
-  state.entries[rule.id] = { lastEnteredAt: now, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId };
-  state.journeys[rule.id] = { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: now, listens, endNotice: true };
+  // New maps, not writes into the ones `state` came with: those may be shared with the state before the
+  // input (applyEvent shares what it does not change), and copying them for every input cost more.
+  state.entries = { ...state.entries, [rule.id]: { lastEnteredAt: now, entries: (previous?.entries ?? 0) + 1, lastWorkflowId: decision.workflowId } };
+  state.journeys = { ...state.journeys, [rule.id]: { workflowId: decision.workflowId, ruleVersion: rule.version, startedAt: now, listens, endNotice: true } };
   // 'started' until the start says otherwise (already_started on a replay): the driver corrects it.
   outcome.decisions.push({ ruleId: rule.id, outcome: 'started', workflowId: decision.workflowId, leaves });
   return true;

@@ -51,7 +51,7 @@ export class Batch {
 
   /** Puts a person into the working set (from the cache or the store) before inputs are decided for them. */
   admit(userKey: string, loaded: VersionedState): void {
-    if (!this.slots.has(userKey)) this.slots.set(userKey, { ...loaded, dirty: false });
+    if (!this.slots.has(userKey)) this.slots.set(userKey, { state: loaded.state, revision: loaded.revision, dirty: false });
   }
 
   has(userKey: string): boolean {
@@ -94,7 +94,9 @@ export class Batch {
       pending.done = true;
     });
     await this.saveDirty(ports);
-    const signalling = [...this.slots.entries()].filter(([, slot]) => slot.state.outbox?.length);
+    const signalling: [string, Slot][] = [];
+    for (const entry of this.slots) if (entry[1].state.outbox?.length) signalling.push(entry);
+    if (!signalling.length) return; // (most inputs: the second round would find nothing to send or save)
     await concurrently(signalling, ports.concurrency, async ([userKey, slot]) => {
       slot.state = await sendOutbox(ports.journeys, slot.state, this.outcomeOf(userKey));
       slot.dirty = true;
@@ -112,7 +114,9 @@ export class Batch {
   }
 
   private async saveDirty(ports: CommitPorts): Promise<void> {
-    const dirty = [...this.slots.values()].filter((slot) => slot.dirty);
+    const dirty: Slot[] = [];
+    for (const slot of this.slots.values()) if (slot.dirty) dirty.push(slot);
+    if (!dirty.length) return;
     await concurrently(dirty, ports.concurrency, async (slot) => {
       slot.revision = await ports.state.save(slot.state, slot.revision);
       slot.dirty = false;

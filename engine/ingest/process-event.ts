@@ -10,7 +10,7 @@ import type { RuleIndex } from '../match/rule-index';
 import type { VersionedState } from '../../platform/stores/state-store';
 import type { UserState } from '../state/behavior-state';
 import type { JourneyStarter } from '../../platform/temporal/journey-starter';
-import { Batch } from './batch';
+import { Batch, type CommitPorts } from './batch';
 import { decideAbsenceTimer, type AbsenceTimerControl, type AbsenceTimers } from '../decide/decide-absence';
 import { decideAudienceEntry, type AudienceEntryControl } from '../decide/decide-audience';
 import { decideEvent, decideJourneyEnded, type AbsorbControl, type DecideContext, type Decision, type EventOutcome, type JourneyEndedNotice } from '../decide/decide';
@@ -54,9 +54,12 @@ export interface Handoff {
 
 export class EventProcessor {
   readonly context: DecideContext;
+  /** What every batch of one commits to (built once: `run` is called for every input). */
+  private readonly ports: CommitPorts;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.context = { rules: deps.rules, waitScale: deps.waitScale, ...(deps.guardrails ? { guardrails: deps.guardrails } : {}), withLeaves: deps.withLeaves ?? true };
+    this.ports = { state: deps.state, journeys: deps.journeys, handoff: deps.handoff, ...(deps.phones ? { phones: deps.phones } : {}), ...(deps.absenceTimers ? { absenceTimers: deps.absenceTimers } : {}), concurrency: 1 };
   }
 
   /** `person`: who the identity resolver says the event belongs to (default: its userId ?? anonymousId). */
@@ -85,7 +88,7 @@ export class EventProcessor {
     batch.admit(person, await this.deps.state.load(person));
     const decision = decide(batch.stateOf(person));
     batch.apply(person, decision);
-    await batch.commit({ state: this.deps.state, journeys: this.deps.journeys, handoff: this.deps.handoff, ...(this.deps.phones ? { phones: this.deps.phones } : {}), ...(this.deps.absenceTimers ? { absenceTimers: this.deps.absenceTimers } : {}), concurrency: 1 });
+    await batch.commit(this.ports);
     return decision.outcome;
   }
 

@@ -143,9 +143,10 @@ export async function simulate(input: SimulationInput, hooks: SimulationHooks = 
   const merger = new PersonMerger(processor);
   const identity = new IdentityResolver(new MemoryIdentityStore(), identifierTypesOf(config));
 
-  const start = input.events.reduce((min, event) => Math.min(min, Date.parse(event.timestamp)), Infinity);
+  const times = input.events.map((event) => Date.parse(event.timestamp)); // (parsed once: sorting and the loop read them)
+  const start = times.reduce((min, at) => Math.min(min, at), Infinity);
   const profiles = (input.profiles ?? []).map((profile, i) => profileIdentify(profile, i, new Date(Number.isFinite(start) ? start : 0).toISOString()));
-  const given = [...profiles, ...input.events].map((event, i) => ({ event, i, at: Date.parse(event.timestamp) }));
+  const given = [...profiles.map((event, i) => ({ event, i, at: Date.parse(event.timestamp) })), ...input.events.map((event, i) => ({ event, i: profiles.length + i, at: times[i]! }))];
   const ordered = input.order === 'arrival' ? given : given.sort((a, b) => a.at - b.at || a.i - b.i);
   const duplicates = input.dropDuplicates === false ? null : new DuplicateWindow(config.NUDGE_DUPLICATE_WINDOW);
   // Scheduled audiences fire on the virtual clock from the first input on, over every person held then.
