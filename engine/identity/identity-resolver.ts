@@ -54,6 +54,18 @@ interface Working {
   owned: boolean;
 }
 
+/** The person `id` is now within a plan: itself, or the one it was merged into (`people` holds the chain). */
+function liveIn(people: Map<string, Working>, id: string): Working {
+  let current = people.get(id)!;
+  while (current.record.mergedInto) current = people.get(current.record.mergedInto)!;
+  return current;
+}
+
+/** Whether `list` records the merge of m.from into m.into already. */
+function recorded(list: MergeRecord[], m: MergeRecord): boolean {
+  return list.some((k) => k.from === m.from && k.into === m.into);
+}
+
 /** The person's record, copied on the first change: most events change nobody, and a copy per person per event added up. */
 function own(working: Working): PersonRecord {
   if (!working.owned) {
@@ -82,8 +94,8 @@ export class IdentityResolver {
 
   async plan(event: EventEnvelope, now: number): Promise<ResolutionPlan> {
     // Only merges and refusals record the time; most events have neither (toISOString costs a microsecond).
+    // No named closures here: tsx (esbuild keepNames) gives each one its name with defineProperty, per call.
     let atText: string | undefined;
-    const at = () => (atText ??= new Date(now).toISOString());
     const previousIdType = event.type === 'alias' && (await this.store.getIdentifier({ type: 'userId', value: event.previousId.trim() })) ? 'userId' : 'anonymousId';
     const { identifiers, rejected } = identifiersOf(event, this.types, previousIdType);
     if (identifiers.length === 0) throw new UnidentifiableEventError(rejected.map((r) => r.reason).join('; ') || 'the event carries no identifier');
@@ -109,15 +121,10 @@ export class IdentityResolver {
       plan.created = target.revision === 0;
       people.set(target.record.id, target);
     }
-    const live = (id: string): Working => {
-      let current = people.get(id)!;
-      while (current.record.mergedInto) current = people.get(current.record.mergedInto)!;
-      return current;
-    };
 
     for (const f of found) {
-      target = live(target.record.id);
-      const owner = f.person ? live(f.person.value.id) : null;
+      target = liveIn(people, target.record.id);
+      const owner = f.person ? liveIn(people, f.person.value.id) : null;
       if (owner === target) {
         if (f.record && f.record.value.person !== target.record.id) plan.writes.identifiers.push({ id: f.id, person: target.record.id, revision: f.record.revision });
         continue;
@@ -126,7 +133,7 @@ export class IdentityResolver {
         const holds = target.record.identifiers[f.id.type]?.includes(f.id.value);
         const refusal = holds ? null : this.refuseAdding(target.record, f.id);
         if (refusal) {
-          this.refuse(plan, target, { at: at(), identifier: f.id, messageId: event.messageId, ...refusal });
+          this.refuse(plan, target, { at: (atText ??= new Date(now).toISOString()), identifier: f.id, messageId: event.messageId, ...refusal });
           continue;
         }
         if (!holds) {
@@ -139,19 +146,18 @@ export class IdentityResolver {
       }
       const refusal = this.refuseMerging(target.record, owner.record);
       if (refusal) {
-        this.refuse(plan, target, { at: at(), identifier: f.id, messageId: event.messageId, otherPerson: owner.record.id, ...refusal });
-        this.refuse(null, owner, { at: at(), identifier: f.id, messageId: event.messageId, otherPerson: target.record.id, ...refusal });
+        this.refuse(plan, target, { at: (atText ??= new Date(now).toISOString()), identifier: f.id, messageId: event.messageId, otherPerson: owner.record.id, ...refusal });
+        this.refuse(null, owner, { at: (atText ??= new Date(now).toISOString()), identifier: f.id, messageId: event.messageId, otherPerson: target.record.id, ...refusal });
         continue;
       }
       const [survivor, merged] = this.survivorOf(target, owner);
-      const merge: MergeRecord = { at: at(), from: merged.record.id, into: survivor.record.id, via: f.id, messageId: event.messageId };
+      const merge: MergeRecord = { at: (atText ??= new Date(now).toISOString()), from: merged.record.id, into: survivor.record.id, via: f.id, messageId: event.messageId };
       const survivorRecord = own(survivor);
       for (const [type, values] of Object.entries(merged.record.identifiers)) {
         const into = (survivorRecord.identifiers[type] ??= []);
         for (const value of values) if (!into.includes(value)) into.push(value);
       }
       // A merge planned again after a commit that stopped half-way is recorded once.
-      const recorded = (list: MergeRecord[], m: MergeRecord) => list.some((k) => k.from === m.from && k.into === m.into);
       survivor.record.merges = [...survivor.record.merges, ...[...merged.record.merges, merge].filter((m) => !recorded(survivor.record.merges, m))].slice(-MAX_HISTORY);
       survivor.record.refusals = [...survivor.record.refusals, ...merged.record.refusals].slice(-MAX_HISTORY);
       survivor.changed = true;
@@ -160,7 +166,7 @@ export class IdentityResolver {
       plan.merges.push(merge);
     }
 
-    target = live(target.record.id);
+    target = liveIn(people, target.record.id);
     plan.person = target.record.id;
     const changed = [...people.values()].filter((w) => w.changed);
     // Surviving people first: a crash before the redirects are written leaves the merged-away people
