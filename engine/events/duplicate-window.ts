@@ -16,8 +16,15 @@ export class InvalidDuplicateWindowError extends Error {
 }
 
 export class DuplicateWindow {
-  /** messageId -> when its stored copy arrived; insertion order is arrival order (re-stored ids move to the end). */
-  private readonly stored = new Map<string, number>();
+  /** The messageIds remembered now. */
+  private readonly stored = new Set<string>();
+  /**
+   * The stored copies in arrival order, from `head` on (an id is in it once while remembered). A queue, not
+   * the Map's own order: iterating a Map from its start steps over every entry deleted since it was last
+   * compacted, thousands within a day's window, and that was done for every event.
+   */
+  private arrivals: { messageId: string; at: number }[] = [];
+  private head = 0;
   private now = -Infinity;
 
   constructor(readonly windowMs: number) {
@@ -33,7 +40,8 @@ export class DuplicateWindow {
     this.forgetExpired();
     if (messageId === '') return true; // without an id, JetStream does not de-duplicate
     if (this.stored.has(messageId)) return false;
-    this.stored.set(messageId, this.now);
+    this.stored.add(messageId);
+    this.arrivals.push({ messageId, at: this.now });
     return true;
   }
 
@@ -43,9 +51,12 @@ export class DuplicateWindow {
   }
 
   private forgetExpired(): void {
-    for (const [id, storedAt] of this.stored) {
-      if (this.now - storedAt < this.windowMs) break; // the rest arrived later
-      this.stored.delete(id);
+    const arrivals = this.arrivals;
+    while (this.head < arrivals.length && this.now - arrivals[this.head]!.at >= this.windowMs) this.stored.delete(arrivals[this.head++]!.messageId);
+    // the rest arrived later; the forgotten front is dropped once it is most of the queue
+    if (this.head > 1024 && this.head * 2 > arrivals.length) {
+      this.arrivals = arrivals.slice(this.head);
+      this.head = 0;
     }
   }
 }
