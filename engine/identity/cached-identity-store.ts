@@ -9,7 +9,7 @@
  */
 import type { Identifier } from '../events/identifier-types';
 import { inParallel } from './in-parallel';
-import { copyPerson, identifierKey, keyOf, personKey, type GraphKey, type GraphRecords, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
+import { identifierKey, keyOf, personKey, type GraphKey, type GraphRecords, type IdentifierRecord, type IdentityGraphStore, type PersonRecord, type Versioned } from './identity-store';
 
 /** Reads one by one when the graph cannot read many at once: beyond a few dozen nats-server answers no faster. */
 const READS_IN_FLIGHT = 64;
@@ -35,20 +35,28 @@ export class CachedIdentityStore implements IdentityGraphStore {
   }
 
   getIdentifier(id: Identifier) {
-    return this.read(identifierKey(id), () => this.inner.getIdentifier(id));
+    const key = identifierKey(id);
+    const now = this.now();
+    return this.cached<IdentifierRecord>(key, now) ?? this.load(key, this.inner.getIdentifier(id), now);
   }
 
   getPerson(personId: string) {
-    return this.read(personKey(personId), () => this.inner.getPerson(personId));
+    const key = personKey(personId);
+    const now = this.now();
+    return this.cached<PersonRecord>(key, now) ?? this.load(key, this.inner.getPerson(personId), now);
   }
 
   putIdentifier(id: Identifier, person: string, revision: number, seq?: number) {
-    return this.write(identifierKey(id), seq === undefined ? { person } : { person, seq }, () => this.inner.putIdentifier(id, person, revision, seq));
+    return this.write(identifierKey(id), seq === undefined ? { person } : { person, seq }, this.inner.putIdentifier(id, person, revision, seq));
   }
 
+  /**
+   * Cached as it is, not copied: a record written is not changed afterwards (the resolver copies a
+   * person before changing it, identity-resolver.ts own(), and a batch hands over only its final
+   * records), as a record read must not be changed by its reader.
+   */
   putPerson(record: PersonRecord, revision: number) {
-    // A copy: the caller may go on changing its record; what is cached is what was written.
-    return this.write(personKey(record.id), copyPerson(record), () => this.inner.putPerson(record, revision));
+    return this.write(personKey(record.id), record, this.inner.putPerson(record, revision));
   }
 
   /**
@@ -60,8 +68,9 @@ export class CachedIdentityStore implements IdentityGraphStore {
     const records: GraphRecords = new Map();
     const missing: GraphKey[] = [];
     for (const key of keys) {
-      const cached = this.entries.get(keyOf(key));
-      if (cached && cached.expires > now) records.set(keyOf(key), cached.value as Versioned<PersonRecord> | null);
+      const name = keyOf(key);
+      const cached = this.entries.get(name);
+      if (cached && cached.expires > now) records.set(name, cached.value as Versioned<PersonRecord> | null);
       else missing.push(key);
     }
     this.hits += keys.length - missing.length;
@@ -76,22 +85,29 @@ export class CachedIdentityStore implements IdentityGraphStore {
     return records;
   }
 
-  private async read<T>(key: string, load: () => Promise<Versioned<T> | null>): Promise<Versioned<T> | null> {
-    const now = (this.options.now ?? Date.now)();
+  /** The cached record (a resolved promise), or undefined when it is not cached or has expired. */
+  private cached<T>(key: string, now: number): Promise<Versioned<T> | null> | undefined {
     const cached = this.entries.get(key);
-    if (cached && cached.expires > now) {
-      this.hits++;
-      return cached.value as Versioned<T> | null;
-    }
+    if (!cached || cached.expires <= now) return undefined;
+    this.hits++;
+    return Promise.resolve(cached.value as Versioned<T> | null);
+  }
+
+  /** `loading` is the read of a key the cache did not hold; it expires `ttlMs` after `now`, when it was asked for. */
+  private async load<T>(key: string, loading: Promise<Versioned<T> | null>, now: number): Promise<Versioned<T> | null> {
     this.misses++;
-    const value = await load();
+    const value = await loading;
     this.remember(key, value, now);
     return value;
   }
 
-  private async write(key: string, value: unknown, put: () => Promise<number>): Promise<number> {
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private async write(key: string, value: unknown, put: Promise<number>): Promise<number> {
     try {
-      const revision = await put();
+      const revision = await put;
       this.remember(key, { value, revision }, (this.options.now ?? Date.now)());
       return revision;
     } catch (error) {

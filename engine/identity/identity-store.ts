@@ -176,16 +176,18 @@ export class KvIdentityStore implements IdentityGraphStore {
 
   private async write(key: string, value: unknown, revision: number): Promise<number> {
     const data = JSON.stringify(value);
+    const writer = (this.writer ??= PipelinedKvWriter.of(this.kv) ?? 'kv');
     try {
-      const writer = (this.writer ??= PipelinedKvWriter.of(this.kv) ?? 'kv');
       if (writer === 'kv') return revision === 0 ? await this.kv.create(key, data) : await this.kv.update(key, data, revision);
-      return await writer.write(key, data, revision).catch(async (error: unknown) => {
+      try {
+        return await writer.write(key, data, revision);
+      } catch (error) {
         // As kv.create does: a key deleted (`nudge erase`) has a delete marker, and is created over it.
         if (revision !== 0 || !(error instanceof PubAckRefusedError && error.errCode === WRONG_LAST_SEQUENCE)) throw error;
         const marker = await this.kv.get(key);
         if (!marker || marker.operation === 'PUT') throw error;
-        return writer.write(key, data, marker.revision);
-      });
+        return await writer.write(key, data, marker.revision);
+      }
     } catch (error) {
       if (isCasFailure(error)) throw new IdentityConflictError(key);
       throw error;

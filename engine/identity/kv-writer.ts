@@ -27,8 +27,8 @@ export class PipelinedKvWriter {
 
   /** Writes `data` under `key` if its last revision is `revision` (0: it has none); resolves with the new revision. */
   write(key: string, data: string, revision: number): Promise<number> {
-    const h = headers();
-    h.set('Nats-Expected-Last-Subject-Sequence', String(revision));
+    const h = headers(); // fresh: append is set without looking for a value to replace first
+    h.append('Nats-Expected-Last-Subject-Sequence', String(revision));
     return this.pipeline.publish(this.bucket.subjectForKey(key, true), data, h);
   }
 }

@@ -25,6 +25,8 @@ export class WriteCycleError extends Error {
 /** Thrown into writes that never started because another failed first (not reported). */
 const NOT_STARTED = Symbol('not started');
 
+const ignore = () => undefined;
+
 export class WriteSchedule {
   private readonly writes = new Map<string, ScheduledWrite>();
   private inFlight = 0;
@@ -43,11 +45,16 @@ export class WriteSchedule {
     const done = new Map<string, Promise<void>>();
     for (const key of order) {
       const { after, until, write } = this.writes.get(key)!;
-      const waits: Promise<unknown>[] = after.filter((k) => k !== key && done.has(k)).map((k) => done.get(k)!);
-      if (until) waits.push(until.catch((error: unknown) => this.fail(error)));
+      // Built only for the writes that wait (a few per batch): most wait for nothing.
+      let waits: Promise<unknown>[] | undefined;
+      for (const k of after) {
+        const predecessor = k === key ? undefined : done.get(k);
+        if (predecessor) (waits ??= []).push(predecessor);
+      }
+      if (until) (waits ??= []).push(until.catch((error: unknown) => this.fail(error)));
       // Most writes wait for nothing: started at once, without a turn of the event loop per write.
-      const started = waits.length ? Promise.all(waits).then(() => this.start(write)) : this.start(write);
-      started.catch(() => undefined); // reported through `failure` below
+      const started = waits ? Promise.all(waits).then(() => this.start(write)) : this.start(write);
+      started.catch(ignore); // reported through `failure` below
       done.set(key, started);
     }
     await Promise.allSettled(done.values());
@@ -85,16 +92,19 @@ export class WriteSchedule {
   private topologicalOrder(): string[] {
     const order: string[] = [];
     const state = new Map<string, 'visiting' | 'done'>();
-    const visit = (key: string, path: string[]) => {
+    const path: string[] = []; // the keys being visited, outermost first
+    const visit = (key: string) => {
       const seen = state.get(key);
       if (seen === 'done') return;
       if (seen === 'visiting') throw new WriteCycleError([...path.slice(path.indexOf(key)), key]);
       state.set(key, 'visiting');
-      for (const next of this.writes.get(key)!.after) if (next !== key && this.writes.has(next)) visit(next, [...path, key]);
+      path.push(key);
+      for (const next of this.writes.get(key)!.after) if (next !== key && this.writes.has(next)) visit(next);
+      path.pop();
       state.set(key, 'done');
       order.push(key);
     };
-    for (const key of this.writes.keys()) visit(key, []);
+    for (const key of this.writes.keys()) visit(key);
     return order;
   }
 
