@@ -83,20 +83,18 @@ const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url') ||
  * Keys computed lately, by type and value: a batch asks for the same record's key in the warm-up, the
  * cache, the batch's view and its writes, and a person's ids come back event after event (base64
  * through a Buffer each time was ~3% of the resolver's CPU). Forgotten all at once when full: a bound,
- * not an LRU. Identifier objects are also remembered themselves (identifiersOf shares them).
+ * not an LRU. By value only: a WeakMap by identifier object cost ~2 µs per new object (a get and a set
+ * in an ephemeron table), several times the two Map look-ups, and every event brings new objects.
  */
 const KEYS_KEPT = 50_000;
 const personKeys = new Map<string, string>();
 const identifierKeys = new Map<string, Map<string, string>>();
 let identifierKeysKept = 0;
-const keysOf = new WeakMap<Identifier, string>();
 
 export const identifierKey = (id: Identifier) => {
-  let key = keysOf.get(id);
-  if (key !== undefined) return key;
   let byValue = identifierKeys.get(id.type);
   if (!byValue) identifierKeys.set(id.type, (byValue = new Map()));
-  key = byValue.get(id.value);
+  let key = byValue.get(id.value);
   if (key === undefined) {
     if (identifierKeysKept >= KEYS_KEPT) {
       for (const values of identifierKeys.values()) values.clear();
@@ -105,7 +103,6 @@ export const identifierKey = (id: Identifier) => {
     byValue.set(id.value, (key = `i.${id.type}.${b64(id.value)}`));
     identifierKeysKept++;
   }
-  keysOf.set(id, key);
   return key;
 };
 
